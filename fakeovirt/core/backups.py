@@ -1,0 +1,330 @@
+"""VM backups: validation, the two paths, finalize, and the engine's own progress.
+
+Rules of this file:
+- validation runs in the engine's order and changes nothing when it refuses;
+- every phase change goes through `_move`, which consults `phases.BACKUP_TRANSITIONS`;
+- what happens on entering a phase (checkpoint, snapshot, locks, events) lives in `_entered`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import messages as msg
+from .errors import BadRequest, Conflict
+from .model import Backup, Checkpoint, Job, Snapshot, Vm, VmStatus
+from .phases import BackupPath, BackupPhase, Step, next_backup_phase
+from .policy import Progress, TransitionPolicy
+from .state import State
+
+__all__ = ["BackupRequest", "advance", "drop_checkpoint", "finalize", "observe", "start"]
+
+MAX_DESCRIPTION = 1024
+
+
+@dataclass(frozen=True)
+class BackupRequest:
+    """A parsed `POST /vms/{vm}/backups`; `disk_ids` is None when `<disks>` was missing."""
+
+    disk_ids: tuple[str, ...] | None
+    backup_id: str | None = None
+    from_checkpoint_id: str | None = None
+    description: str | None = None
+    require_consistency: bool = False
+    use_active: bool = False
+    bad_flag: tuple[str, str] | None = None  # (name, value) of a query flag that is not boolean
+    policy: TransitionPolicy | None = None
+
+
+def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup:
+    """Validate and start a backup; the returned backup has been seen once (the add reply)."""
+    vm = state.vm(vm_id)
+    disk_ids = _validate(state, vm, request)
+    now = state.now()
+    path = _path(vm, request.use_active)
+    checkpoint = state.checkpoints.get(request.from_checkpoint_id or "")
+    backup = Backup(
+        id=request.backup_id or state.ids.new(),
+        vm_id=vm.id,
+        path=path,
+        phase=BackupPhase.INITIALIZING,
+        disk_ids=list(disk_ids),
+        created=now,
+        modified=now,
+        progress=Progress(since=now),
+        user=user,
+        from_checkpoint_id=request.from_checkpoint_id,
+        description=request.description,
+        require_consistency=request.require_consistency,
+        host_id=vm.host_id if path is BackupPath.LIVE else None,
+        policy=request.policy,
+        history=[(BackupPhase.INITIALIZING, now)],
+    )
+    for disk_id in disk_ids:
+        disk = state.disks[disk_id]
+        incremental = (
+            checkpoint is not None
+            and disk.qcow2
+            and disk.backup == "incremental"
+            and disk_id in checkpoint.disk_ids
+        )
+        backup.backup_modes[disk_id] = "incremental" if incremental else "full"
+        backup.marks[disk_id] = disk.content.generation
+    state.backups[backup.id] = backup
+    job = Job(
+        id=state.ids.new(),
+        description=f"Backing up VM {vm.name}",
+        status="started",
+        start_time=now,
+        last_updated=now,
+        owner=user,
+    )
+    state.jobs[job.id] = job
+    backup.job_id = job.id
+    if path is BackupPath.SNAPSHOT:
+        _take_snapshot(state, vm, backup)
+    else:
+        for disk_id in disk_ids:
+            state.disks[disk_id].status = "locked"
+    state.log(
+        "backup_started",
+        msg.EVENT_BACKUP_STARTED.format(backup=backup.id, vm=vm.name, user=user),
+        user=user,
+        vm=vm,
+        subjects=(backup.id,),
+    )
+    advance(state, backup)
+    backup.progress.reads += 1
+    return backup
+
+
+def _validate(state: State, vm: Vm, request: BackupRequest) -> tuple[str, ...]:
+    if not request.disk_ids:
+        raise BadRequest(msg.BACKUP_NO_DISKS)
+    disk_ids = tuple(dict.fromkeys(request.disk_ids))
+    missing = [d for d in disk_ids if d not in state.disks]
+    if missing:
+        raise BadRequest(msg.BACKUP_DISKS_NOT_EXIST.format(ids=", ".join(missing)))
+    inactive = [d for d in disk_ids if not ((a := vm.attachment(d)) and a.active)]
+    if inactive:
+        raise Conflict(msg.BACKUP_DISKS_NOT_ACTIVE.format(vm=vm.name, ids=", ".join(inactive)))
+    locked = [state.disks[d].alias for d in disk_ids if state.disks[d].status == "locked"]
+    if locked:
+        raise Conflict(msg.BACKUP_DISKS_LOCKED.format(aliases=", ".join(locked)))
+    if request.from_checkpoint_id is not None:
+        checkpoint = state.checkpoints.get(request.from_checkpoint_id)
+        if checkpoint is None:
+            raise BadRequest(msg.BACKUP_CHECKPOINT_NOT_EXIST.format(id=request.from_checkpoint_id))
+        if checkpoint.state == "invalid":
+            raise BadRequest(msg.BACKUP_CHECKPOINT_INVALID.format(id=request.from_checkpoint_id))
+    if vm.status not in (VmStatus.UP, VmStatus.DOWN):
+        raise Conflict(msg.BACKUP_VM_STATUS)
+    if state.unfinished_backup(vm.id) is not None:
+        raise Conflict(msg.BACKUP_VM_DURING_BACKUP)
+    if request.description is not None and len(request.description) > MAX_DESCRIPTION:
+        raise BadRequest(msg.BACKUP_DESCRIPTION_TOO_LONG)
+    if request.backup_id is not None and request.backup_id in state.backups:
+        raise BadRequest(msg.BACKUP_ID_EXISTS.format(id=request.backup_id))
+    if request.bad_flag is not None:
+        name, value = request.bad_flag
+        raise BadRequest(msg.BAD_FLAG.format(name=name, value=value))
+    return disk_ids
+
+
+def _path(vm: Vm, use_active: bool) -> BackupPath:
+    if not use_active:
+        return BackupPath.SNAPSHOT
+    return BackupPath.LIVE if vm.status is VmStatus.UP else BackupPath.COLD
+
+
+def _take_snapshot(state: State, vm: Vm, backup: Backup) -> None:
+    """The snapshot path's temporary snapshot: the backup reads the disks as of now."""
+    snapshot = Snapshot(
+        id=state.ids.new(),
+        vm_id=vm.id,
+        description=msg.SNAPSHOT_FOR_BACKUP,
+        date=state.now(),
+        disk_ids=list(backup.disk_ids),
+        status="locked",
+    )
+    state.snapshots[snapshot.id] = snapshot
+    backup.snapshot_id = snapshot.id
+    for disk_id in backup.disk_ids:
+        backup.views[disk_id] = state.disks[disk_id].content.freeze()
+    state.log(
+        "snapshot_started",
+        msg.EVENT_SNAPSHOT_STARTED.format(
+            snapshot=snapshot.description, vm=vm.name, user=backup.user
+        ),
+        user=backup.user,
+        vm=vm,
+        subjects=(backup.id, snapshot.id),
+    )
+    if vm.status is VmStatus.UP:
+        _freeze(state, vm, backup)
+
+
+def _freeze(state: State, vm: Vm, backup: Backup) -> None:
+    """Ask the guest to freeze; a failure is remembered, and warned about unless required."""
+    backup.freeze_failed = vm.guest.freeze_fails
+    if backup.freeze_failed and not backup.require_consistency:
+        state.log(
+            "freeze_failed",
+            msg.EVENT_FREEZE_FAILED.format(vm=vm.name),
+            vm=vm,
+            subjects=(backup.id,),
+        )
+
+
+def policy_of(state: State, backup: Backup) -> TransitionPolicy:
+    return backup.policy or state.policy
+
+
+def observe(state: State, backup: Backup) -> None:
+    """A client reads the backup: count the read after applying any due progress."""
+    advance(state, backup)
+    backup.progress.reads += 1
+
+
+def advance(state: State, backup: Backup) -> None:
+    """Apply every automatic step that is due under the backup's policy."""
+    policy = policy_of(state, backup)
+    while not backup.phase.finished:
+        now = state.now()
+        if backup.phase is BackupPhase.READY or not backup.progress.due(
+            policy, backup.phase.rest, now
+        ):
+            return
+        step = _automatic_step(state, backup, policy)
+        _move(state, backup, step, since=backup.progress.next_since(policy, now))
+
+
+def _automatic_step(state: State, backup: Backup, policy: TransitionPolicy) -> Step:
+    if policy.fail_at == backup.phase.rest:
+        return Step.FAIL
+    if backup.phase is BackupPhase.INITIALIZING and backup.path is BackupPath.SNAPSHOT:
+        return Step.FAIL if backup.freeze_failed and backup.require_consistency else Step.ADVANCE
+    if backup.phase is BackupPhase.STARTING and backup.path is BackupPath.LIVE:
+        _freeze(state, state.vms[backup.vm_id], backup)
+        return Step.FAIL if backup.freeze_failed and backup.require_consistency else Step.ADVANCE
+    return Step.ADVANCE
+
+
+def finalize(state: State, vm_id: str, backup_id: str, user: str) -> Backup:
+    """`POST .../backups/{id}/finalize`: start the path's finalize sequence."""
+    backup = state.backup(vm_id, backup_id)
+    vm = state.vms[vm_id]
+    advance(state, backup)
+    if any(t.backup_id == backup.id and not t.phase.finished for t in state.transfers.values()):
+        raise Conflict(msg.FINALIZE_ACTIVE_TRANSFER)
+    finishing = backup.phase in (BackupPhase.FINALIZING, BackupPhase.FINALIZING_FAILURE)
+    if finishing or backup.phase.finished or backup.stop_requested:
+        raise BadRequest(
+            msg.FINALIZE_ALREADY.format(vm=vm.id, id=backup.id, phase=backup.phase.rest)
+        )
+    if backup.path is BackupPath.SNAPSHOT:
+        state.log(
+            "backup_stopped",
+            msg.EVENT_BACKUP_STOPPED.format(backup=backup.id, vm=vm.name, user=user),
+            user=user,
+            vm=vm,
+            subjects=(backup.id,),
+        )
+        if backup.phase is not BackupPhase.READY:
+            backup.stop_requested = True  # the engine's is_stopped: finalized once ready
+            return backup
+    elif backup.phase is BackupPhase.READY:
+        state.log(
+            "backup_finalized",
+            msg.EVENT_BACKUP_FINALIZED.format(backup=backup.id, vm=vm.name, user=user),
+            user=user,
+            vm=vm,
+            subjects=(backup.id,),
+        )
+    _move(state, backup, Step.FINALIZE, since=state.now())
+    advance(state, backup)
+    return backup
+
+
+def _move(state: State, backup: Backup, step: Step, *, since: datetime) -> None:
+    backup.phase = next_backup_phase(backup.path, backup.phase, step)
+    backup.progress.restart(since)
+    backup.modified = since
+    backup.history.append((backup.phase, since))
+    _entered(state, backup)
+
+
+def _entered(state: State, backup: Backup) -> None:
+    vm = state.vms[backup.vm_id]
+    if backup.phase is BackupPhase.READY:
+        _create_checkpoint(state, vm, backup)
+        snapshot = state.snapshots.get(backup.snapshot_id or "")
+        if snapshot is not None:
+            snapshot.status = "ok"
+            state.log(
+                "snapshot_finished",
+                msg.EVENT_SNAPSHOT_FINISHED.format(snapshot=snapshot.description, vm=vm.name),
+                vm=vm,
+                subjects=(backup.id, snapshot.id),
+            )
+        if backup.stop_requested:
+            _move(state, backup, Step.FINALIZE, since=backup.modified)
+    elif backup.phase.finished:
+        _end(state, vm, backup)
+
+
+def _create_checkpoint(state: State, vm: Vm, backup: Backup) -> None:
+    leaf = state.leaf_checkpoint(vm.id)
+    qcow2 = [d for d in backup.disk_ids if state.disks[d].qcow2]
+    checkpoint = Checkpoint(
+        id=state.ids.new(),
+        vm_id=vm.id,
+        parent_id=leaf.id if leaf else None,
+        created=state.now(),
+        disk_ids=qcow2,
+        marks={d: backup.marks[d] for d in qcow2},
+        description=backup.description,
+    )
+    state.checkpoints[checkpoint.id] = checkpoint
+    backup.to_checkpoint_id = checkpoint.id
+
+
+def _end(state: State, vm: Vm, backup: Backup) -> None:
+    """Release what the backup held and log its outcome."""
+    succeeded = backup.phase is BackupPhase.SUCCEEDED
+    if not succeeded and backup.to_checkpoint_id in state.checkpoints:
+        drop_checkpoint(state, backup.to_checkpoint_id or "")
+        backup.to_checkpoint_id = None
+    if backup.snapshot_id is not None:
+        state.snapshots.pop(backup.snapshot_id, None)
+        backup.snapshot_id = None
+    backup.views.clear()
+    if backup.path is not BackupPath.SNAPSHOT:
+        for disk_id in backup.disk_ids:
+            if disk_id in state.disks:
+                state.disks[disk_id].status = "ok"
+    job = state.jobs.get(backup.job_id or "")
+    if job is not None:
+        job.status = "finished" if succeeded else "failed"
+        job.end_time = job.last_updated = backup.modified
+    kind, text = (
+        ("backup_succeeded", msg.EVENT_BACKUP_SUCCEEDED)
+        if succeeded
+        else ("backup_failed", msg.EVENT_BACKUP_FAILED)
+    )
+    state.log(
+        kind,
+        text.format(backup=backup.id, vm=vm.name, user=backup.user),
+        user=backup.user,
+        vm=vm,
+        subjects=(backup.id,),
+    )
+
+
+def drop_checkpoint(state: State, checkpoint_id: str) -> None:
+    """Remove a checkpoint and relink its child to its parent."""
+    checkpoint = state.checkpoints.pop(checkpoint_id)
+    for other in state.checkpoints.values():
+        if other.parent_id == checkpoint_id:
+            other.parent_id = checkpoint.parent_id

@@ -1,0 +1,307 @@
+"""The Engine: one fake oVirt engine, built from a scenario, driven by its own clock.
+
+Everything a user or the web layer does goes through these methods. The engine holds no
+lock itself beyond the one it is given: the web layer and `FakeOvirt` take `engine.lock`
+around every call so that threads never interleave inside it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
+from datetime import timedelta
+
+from . import backups, checkpoints, transfers
+from .backups import BackupRequest
+from .clock import Clock, ManualClock
+from .content import ContentView, DiskContent, seed_content
+from .errors import BadRequest, NotFound
+from .ids import IdSource
+from .messages import ACTIVE_SNAPSHOT
+from .model import (
+    Backup,
+    Checkpoint,
+    Cluster,
+    DataCenter,
+    Disk,
+    DiskAttachment,
+    GuestAgent,
+    Host,
+    ImageTransfer,
+    Snapshot,
+    StorageDomain,
+    Vm,
+    VmStatus,
+)
+from .phases import BackupPhase, TransferPhase
+from .policy import TransitionPolicy
+from .scenario import DEMO, DiskSpec, Scenario
+from .state import State
+from .transfers import TransferRequest, TransferTicket
+
+__all__ = ["Engine"]
+
+SUCCEEDED_RETENTION = timedelta(minutes=15)
+FAILED_RETENTION = timedelta(minutes=30)
+SYSTEM_USER = "admin@internal"
+
+
+class Engine:
+    """A fake oVirt engine: inventory, backups, checkpoints, transfers, events."""
+
+    def __init__(
+        self,
+        scenario: Scenario = DEMO,
+        *,
+        clock: Clock | None = None,
+        policy: TransitionPolicy | None = None,
+        lock: AbstractContextManager[object] | None = None,
+    ) -> None:
+        self.clock: Clock = clock or ManualClock()
+        self.lock: AbstractContextManager[object] = lock or nullcontext()
+        self._policy_override = policy
+        self._templates: dict[tuple[int, str], ContentView] = {}
+        self.scenario = scenario
+        self.state = self._build(scenario)
+
+    # -- lifecycle of the engine itself -------------------------------------------
+    def reset(self, scenario: Scenario | None = None) -> None:
+        """Forget everything and rebuild from `scenario` (default: the current one)."""
+        if scenario is not None and scenario is not self.scenario:
+            self._templates.clear()
+            self.scenario = scenario
+        self.state = self._build(self.scenario)
+
+    @property
+    def policy(self) -> TransitionPolicy:
+        return self.state.policy
+
+    @policy.setter
+    def policy(self, policy: TransitionPolicy) -> None:
+        self._policy_override = policy
+        self.state.policy = policy
+
+    def tick(self) -> None:
+        """Apply every transition due on the clock and clean up finished entities."""
+        state = self.state
+        for backup in list(state.backups.values()):
+            backups.advance(state, backup)
+        for transfer in list(state.transfers.values()):
+            transfers.advance(state, transfer)
+        now = state.now()
+        for store in (state.backups, state.transfers):
+            for key, entity in list(store.items()):
+                phase = entity.phase
+                if not phase.finished:
+                    continue
+                ok = phase in (BackupPhase.SUCCEEDED, TransferPhase.FINISHED_SUCCESS)
+                keep = SUCCEEDED_RETENTION if ok else FAILED_RETENTION
+                if now - entity.modified >= keep:
+                    del store[key]
+
+    def release(self, entity_id: str) -> None:
+        """Let a backup or transfer leave a phase its policy holds."""
+        entity: Backup | ImageTransfer | None = self.state.backups.get(entity_id)
+        if entity is None:
+            entity = self.state.transfers.get(entity_id)
+        if entity is None:
+            raise NotFound(f"No backup or image transfer with id {entity_id}")
+        phase = entity.phase.rest if isinstance(entity, Backup) else entity.phase.value
+        entity.progress.released.add(phase)
+        if isinstance(entity, Backup):
+            backups.advance(self.state, entity)
+        else:
+            transfers.advance(self.state, entity)
+
+    # -- inventory -----------------------------------------------------------------
+    def vm(self, vm_id: str) -> Vm:
+        return self.state.vm(vm_id)
+
+    def vm_by_name(self, name: str) -> Vm:
+        for vm in self.state.vms.values():
+            if vm.name == name:
+                return vm
+        raise NotFound(f"Entity not found: VM named {name}")
+
+    def disk(self, disk_id: str) -> Disk:
+        return self.state.disk(disk_id)
+
+    def disk_by_alias(self, alias: str) -> Disk:
+        for disk in self.state.disks.values():
+            if disk.alias == alias:
+                return disk
+        raise NotFound(f"Entity not found: disk with alias {alias}")
+
+    def set_vm_status(self, vm_id: str, status: str) -> None:
+        self.state.vm(vm_id).status = VmStatus(status)
+
+    def set_freeze_fails(self, vm_id: str, fails: bool) -> None:
+        """Make the guest agent's filesystem freeze fail (or work again)."""
+        self.state.vm(vm_id).guest.freeze_fails = fails
+
+    def guest_write(self, disk_id: str, offset: int, data: bytes) -> None:
+        """The guest writes `data` at `offset`: the blocks become dirty for the next backup."""
+        disk = self.state.disk(disk_id)
+        if offset < 0 or offset + len(data) > disk.content.size:
+            raise BadRequest(
+                f"Write of {len(data)} bytes at {offset} is outside disk {disk.alias} "
+                f"({disk.content.size} bytes)"
+            )
+        disk.content.write(offset, data)
+
+    # -- backups -----------------------------------------------------------------------
+    def start_backup(
+        self, vm_id: str, request: BackupRequest, *, user: str = SYSTEM_USER
+    ) -> Backup:
+        self.tick()
+        return backups.start(self.state, vm_id, request, user)
+
+    def backup(self, vm_id: str, backup_id: str, *, observe: bool = False) -> Backup:
+        backup = self.state.backup(vm_id, backup_id)
+        if observe:
+            backups.observe(self.state, backup)
+        return backup
+
+    def backups(self, vm_id: str, *, observe: bool = False) -> list[Backup]:
+        self.state.vm(vm_id)
+        found = sorted(self.state.vm_backups(vm_id), key=lambda b: b.created)
+        if observe:
+            for backup in found:
+                backups.observe(self.state, backup)
+        return found
+
+    def finalize_backup(self, vm_id: str, backup_id: str, *, user: str = SYSTEM_USER) -> Backup:
+        self.tick()
+        return backups.finalize(self.state, vm_id, backup_id, user)
+
+    # -- checkpoints -----------------------------------------------------------------
+    def checkpoints(self, vm_id: str) -> list[Checkpoint]:
+        self.state.vm(vm_id)
+        return self.state.chain(vm_id)
+
+    def checkpoint(self, vm_id: str, checkpoint_id: str) -> Checkpoint:
+        return self.state.checkpoint(vm_id, checkpoint_id)
+
+    def remove_checkpoint(self, vm_id: str, checkpoint_id: str, *, user: str = SYSTEM_USER) -> None:
+        self.tick()
+        checkpoints.remove(self.state, vm_id, checkpoint_id, user)
+
+    def invalidate_checkpoints(self, vm_id: str, checkpoint_id: str | None = None) -> None:
+        """Mark one checkpoint, or all of the VM's, invalid (as a snapshot restore does)."""
+        checkpoints.invalidate(self.state, vm_id, checkpoint_id)
+
+    # -- snapshots ---------------------------------------------------------------------
+    def snapshots(self, vm_id: str) -> list[Snapshot]:
+        self.state.vm(vm_id)
+        return sorted(self.state.vm_snapshots(vm_id), key=lambda s: (s.type != "active", s.date))
+
+    # -- image transfers ------------------------------------------------------------
+    def start_transfer(self, request: TransferRequest, *, user: str = SYSTEM_USER) -> ImageTransfer:
+        self.tick()
+        return transfers.start(self.state, request, user)
+
+    def transfer(self, transfer_id: str, *, observe: bool = False) -> ImageTransfer:
+        transfer = self.state.transfer(transfer_id)
+        if observe:
+            transfers.observe(self.state, transfer)
+        return transfer
+
+    def transfers(self, *, observe: bool = False) -> list[ImageTransfer]:
+        found = sorted(self.state.transfers.values(), key=lambda t: t.created)
+        if observe:
+            for transfer in found:
+                transfers.observe(self.state, transfer)
+        return found
+
+    def transfer_action(
+        self, transfer_id: str, action: str, *, user: str = SYSTEM_USER
+    ) -> ImageTransfer:
+        self.tick()
+        return transfers.act(self.state, transfer_id, action, user)
+
+    def system_transfer_event(self, transfer_id: str, step: str) -> ImageTransfer:
+        """The engine pauses (`system_pause`) or cancels (`system_cancel`) a transfer."""
+        return transfers.system_event(self.state, transfer_id, step)
+
+    def ticket(self, ticket_id: str) -> TransferTicket:
+        self.tick()
+        return transfers.ticket(self.state, ticket_id)
+
+    # -- building ----------------------------------------------------------------------
+    def _build(self, scenario: Scenario) -> State:
+        policy = self._policy_override or scenario.policy or TransitionPolicy.immediate()
+        state = State(clock=self.clock, ids=IdSource(scenario.seed), policy=policy)
+        ids = state.ids
+        now = state.now()
+        dc = DataCenter(id=ids.new(), name="Default")
+        cluster = Cluster(id=ids.new(), name="Default", data_center_id=dc.id)
+        domain = StorageDomain(id=ids.new(), name="data", data_center_id=dc.id)
+        state.data_centers[dc.id] = dc
+        state.clusters[cluster.id] = cluster
+        state.storage_domains[domain.id] = domain
+        for name in scenario.hosts:
+            host = Host(
+                id=ids.new(), name=name, address=f"{name}.fakeovirt.test", cluster_id=cluster.id
+            )
+            state.hosts[host.id] = host
+        first_host = next(iter(state.hosts), None)
+        for spec in scenario.vms:
+            status = VmStatus(spec.status)
+            vm = Vm(
+                id=ids.new(),
+                name=spec.name,
+                status=status,
+                cluster_id=cluster.id,
+                host_id=first_host if status is not VmStatus.DOWN else None,
+                created=now,
+                guest=GuestAgent(freeze_fails=spec.freeze_fails),
+            )
+            state.vms[vm.id] = vm
+            active = Snapshot(
+                id=ids.new(),
+                vm_id=vm.id,
+                description=ACTIVE_SNAPSHOT,
+                date=now,
+                disk_ids=[],
+                type="active",
+            )
+            for number, disk_spec in enumerate(spec.disks):
+                disk = Disk(
+                    id=ids.new(),
+                    alias=disk_spec.alias,
+                    image_id=ids.new(),
+                    storage_domain_id=domain.id,
+                    content=self._content(scenario.seed, disk_spec.alias, disk_spec),
+                    format=disk_spec.format,
+                    backup=disk_spec.backup,
+                    sparse=disk_spec.format == "cow",
+                )
+                state.disks[disk.id] = disk
+                vm.attachments.append(
+                    DiskAttachment(
+                        disk_id=disk.id,
+                        vm_id=vm.id,
+                        active=disk_spec.active,
+                        bootable=disk_spec.bootable or number == 0,
+                    )
+                )
+                active.disk_ids.append(disk.id)
+            state.snapshots[active.id] = active
+        return state
+
+    def _content(self, seed: int, alias: str, spec: DiskSpec) -> DiskContent:
+        """Seeded content, computed once per scenario and shared copy-on-write after that."""
+        key = (seed, alias)
+        template = self._templates.get(key)
+        if template is None or template.size != spec.size:
+            content = DiskContent(spec.size)
+            if spec.seeded_blocks:
+                disk_seed = zlib.crc32(f"{seed}:{alias}".encode())
+                seed_content(content, seed=disk_seed, blocks=spec.seeded_blocks)
+            template = content.freeze()
+            self._templates[key] = template
+        return DiskContent.from_view(template)
+
+    def __iter__(self) -> Iterator[Vm]:
+        return iter(self.state.vms.values())

@@ -1,0 +1,45 @@
+"""Domain errors. Each carries the HTTP status the engine would answer with.
+
+The web layer renders them as `<fault>` documents; the core never builds HTTP.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadRequest",
+    "Conflict",
+    "EngineError",
+    "Forbidden",
+    "NotFound",
+    "Unauthorized",
+]
+
+
+class EngineError(Exception):
+    """A request the engine refuses; `detail` is the text a person reads."""
+
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(EngineError):
+    status = 400
+
+
+class Unauthorized(EngineError):
+    status = 401
+
+
+class Forbidden(EngineError):
+    status = 403
+
+
+class NotFound(EngineError):
+    status = 404
+
+
+class Conflict(EngineError):
+    status = 409

@@ -1,0 +1,245 @@
+"""The engine's entities, as plain dataclasses. No XML here: the codec renders them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from .content import ContentView, DiskContent
+from .phases import BackupPath, BackupPhase, TransferPhase
+from .policy import Progress, TransitionPolicy
+
+__all__ = [
+    "Backup",
+    "Checkpoint",
+    "Cluster",
+    "DataCenter",
+    "Disk",
+    "DiskAttachment",
+    "Event",
+    "Host",
+    "ImageTransfer",
+    "Job",
+    "Snapshot",
+    "StorageDomain",
+    "Vm",
+    "VmStatus",
+]
+
+
+class VmStatus(str, Enum):
+    UNASSIGNED = "unassigned"
+    DOWN = "down"
+    UP = "up"
+    POWERING_UP = "powering_up"
+    PAUSED = "paused"
+    MIGRATING = "migrating"
+    UNKNOWN = "unknown"
+    NOT_RESPONDING = "not_responding"
+    WAIT_FOR_LAUNCH = "wait_for_launch"
+    REBOOT_IN_PROGRESS = "reboot_in_progress"
+    SAVING_STATE = "saving_state"
+    RESTORING_STATE = "restoring_state"
+    SUSPENDED = "suspended"
+    IMAGE_LOCKED = "image_locked"
+    POWERING_DOWN = "powering_down"
+
+
+@dataclass
+class DataCenter:
+    id: str
+    name: str
+    status: str = "up"
+    local: bool = False
+    storage_format: str = "v5"
+    version: tuple[int, int] = (4, 7)
+
+
+@dataclass
+class Cluster:
+    id: str
+    name: str
+    data_center_id: str
+    version: tuple[int, int] = (4, 7)
+
+
+@dataclass
+class Host:
+    id: str
+    name: str
+    address: str
+    cluster_id: str
+    status: str = "up"
+
+
+@dataclass
+class StorageDomain:
+    id: str
+    name: str
+    data_center_id: str
+    type: str = "data"
+    status: str = "active"
+    storage_format: str = "v5"
+    master: bool = True
+    available: int = 1 << 40
+    used: int = 1 << 36
+    committed: int = 1 << 38
+
+
+@dataclass
+class Disk:
+    """A virtual disk; `content` holds its simulated bytes."""
+
+    id: str
+    alias: str
+    image_id: str
+    storage_domain_id: str
+    content: DiskContent
+    format: str = "cow"  # cow (qcow2) or raw
+    backup: str = "incremental"  # none or incremental
+    sparse: bool = True
+    status: str = "ok"  # ok, locked, illegal
+    shareable: bool = False
+    description: str = ""
+
+    @property
+    def provisioned_size(self) -> int:
+        return self.content.size
+
+    @property
+    def qcow2(self) -> bool:
+        return self.format == "cow"
+
+
+@dataclass
+class DiskAttachment:
+    """A disk plugged into a VM; its id is the disk's id, as in the engine."""
+
+    disk_id: str
+    vm_id: str
+    active: bool = True
+    bootable: bool = False
+    interface: str = "virtio_scsi"
+
+
+@dataclass
+class GuestAgent:
+    """The guest's agent: whether a filesystem freeze succeeds."""
+
+    freeze_fails: bool = False
+
+
+@dataclass
+class Vm:
+    id: str
+    name: str
+    status: VmStatus
+    cluster_id: str
+    host_id: str | None
+    created: datetime
+    memory: int = 1 << 30
+    guest: GuestAgent = field(default_factory=GuestAgent)
+    attachments: list[DiskAttachment] = field(default_factory=list)
+
+    def attachment(self, disk_id: str) -> DiskAttachment | None:
+        return next((a for a in self.attachments if a.disk_id == disk_id), None)
+
+
+@dataclass
+class Snapshot:
+    id: str
+    vm_id: str
+    description: str
+    date: datetime
+    disk_ids: list[str]
+    type: str = "regular"  # regular or active
+    status: str = "ok"  # ok, locked, in_preview
+
+
+@dataclass
+class Checkpoint:
+    """A point the next incremental backup starts from; `marks` are per-disk generations."""
+
+    id: str
+    vm_id: str
+    parent_id: str | None
+    created: datetime
+    disk_ids: list[str]
+    marks: dict[str, int]
+    description: str | None = None
+    state: str = "created"  # created or invalid
+
+
+@dataclass
+class Backup:
+    id: str
+    vm_id: str
+    path: BackupPath
+    phase: BackupPhase
+    disk_ids: list[str]
+    created: datetime
+    modified: datetime
+    progress: Progress
+    user: str
+    from_checkpoint_id: str | None = None
+    to_checkpoint_id: str | None = None
+    description: str | None = None
+    require_consistency: bool = False
+    freeze_failed: bool = False
+    host_id: str | None = None
+    snapshot_id: str | None = None
+    policy: TransitionPolicy | None = None
+    stop_requested: bool = False
+    backup_modes: dict[str, str] = field(default_factory=dict)
+    views: dict[str, ContentView] = field(default_factory=dict)
+    marks: dict[str, int] = field(default_factory=dict)
+    history: list[tuple[BackupPhase, datetime]] = field(default_factory=list)
+    job_id: str | None = None
+
+
+@dataclass
+class ImageTransfer:
+    id: str
+    disk_id: str
+    direction: str  # download or upload
+    format: str
+    phase: TransferPhase
+    host_id: str
+    ticket: str
+    created: datetime
+    modified: datetime
+    progress: Progress
+    user: str
+    backup_id: str | None = None
+    inactivity_timeout: int = 60
+    timeout_policy: str = "legacy"
+    shallow: bool = False
+    transferred: int = 0
+    policy: TransitionPolicy | None = None
+    history: list[tuple[TransferPhase, datetime]] = field(default_factory=list)
+
+
+@dataclass
+class Event:
+    index: int
+    code: int
+    severity: str
+    time: datetime
+    description: str
+    user: str | None = None
+    vm_id: str | None = None
+    host_id: str | None = None
+    correlation_id: str | None = None
+    subjects: tuple[str, ...] = ()
+
+
+@dataclass
+class Job:
+    id: str
+    description: str
+    status: str
+    start_time: datetime
+    last_updated: datetime
+    end_time: datetime | None = None
+    owner: str | None = None

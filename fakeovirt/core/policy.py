@@ -1,0 +1,125 @@
+"""Transition policy: when the engine's own progress moves a backup or a transfer.
+
+A policy is set per engine and may be overridden per backup. One of:
+- `immediate()`: every automatic step happens at once;
+- `after_reads(n)`: a phase is shown to `n` reads of the entity, then moves on the next read;
+- `after_seconds(t)`: a phase lasts `t` seconds of engine time (manual or system clock).
+Any of them can also hold named phases until `Engine.release()` and fail at a named phase
+(the automatic step out of that phase fails instead of advancing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+__all__ = ["Progress", "TransitionPolicy"]
+
+
+@dataclass(frozen=True)
+class TransitionPolicy:
+    """When automatic phase changes happen."""
+
+    reads: int | None = None
+    seconds: float | None = None
+    hold: frozenset[str] = frozenset()
+    fail_at: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.reads is not None and self.seconds is not None:
+            raise ValueError("a policy counts reads or seconds, not both")
+        if self.reads is not None and self.reads < 0:
+            raise ValueError("reads must be >= 0")
+        if self.seconds is not None and self.seconds < 0:
+            raise ValueError("seconds must be >= 0")
+
+    @classmethod
+    def immediate(cls) -> TransitionPolicy:
+        return cls()
+
+    @classmethod
+    def after_reads(cls, reads: int = 1) -> TransitionPolicy:
+        return cls(reads=reads)
+
+    @classmethod
+    def after_seconds(cls, seconds: float) -> TransitionPolicy:
+        return cls(seconds=seconds)
+
+    def holding(self, *phases: str) -> TransitionPolicy:
+        """The same policy, also holding `phases` until released."""
+        return replace(self, hold=self.hold | frozenset(phases))
+
+    def failing_at(self, phase: str | None) -> TransitionPolicy:
+        """The same policy, failing the automatic step out of `phase`."""
+        return replace(self, fail_at=phase)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TransitionPolicy:
+        """Build from a scenario or control-plane mapping.
+
+        `{"mode": "reads", "reads": 1}`, `{"mode": "seconds", "seconds": 2}`,
+        `{"mode": "immediate"}`, each optionally with `"hold": [...]`, `"fail_at": "..."`.
+        """
+        known = {"mode", "reads", "seconds", "hold", "fail_at"}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown policy keys: {', '.join(sorted(unknown))}")
+        mode = data.get("mode", "immediate")
+        if mode == "immediate":
+            policy = cls.immediate()
+        elif mode == "reads":
+            policy = cls.after_reads(int(data.get("reads", 1)))
+        elif mode == "seconds":
+            policy = cls.after_seconds(float(data.get("seconds", 1.0)))
+        else:
+            raise ValueError(f"unknown policy mode {mode!r}: use immediate, reads or seconds")
+        hold = data.get("hold", [])
+        if isinstance(hold, str) or not all(isinstance(p, str) for p in hold):
+            raise ValueError("hold must be a list of phase names")
+        fail_at = data.get("fail_at")
+        if fail_at is not None and not isinstance(fail_at, str):
+            raise ValueError("fail_at must be a phase name")
+        return policy.holding(*hold).failing_at(fail_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.reads is not None:
+            out: dict[str, Any] = {"mode": "reads", "reads": self.reads}
+        elif self.seconds is not None:
+            out = {"mode": "seconds", "seconds": self.seconds}
+        else:
+            out = {"mode": "immediate"}
+        out["hold"] = sorted(self.hold)
+        out["fail_at"] = self.fail_at
+        return out
+
+
+@dataclass
+class Progress:
+    """Where one entity stands in its current phase: how long and how often seen."""
+
+    since: datetime
+    reads: int = 0
+    released: set[str] = field(default_factory=set)
+
+    def restart(self, since: datetime) -> None:
+        self.since = since
+        self.reads = 0
+
+    def due(self, policy: TransitionPolicy, phase: str, now: datetime) -> bool:
+        """Whether the automatic step out of `phase` may happen now."""
+        if phase in policy.hold and phase not in self.released:
+            return False
+        if policy.reads is not None:
+            return self.reads >= policy.reads
+        if policy.seconds is not None:
+            return (now - self.since).total_seconds() >= policy.seconds
+        return True
+
+    def next_since(self, policy: TransitionPolicy, now: datetime) -> datetime:
+        """When the next phase starts: on time, not late, so timed chains stay exact."""
+        if policy.seconds is not None and not policy.hold:
+            from datetime import timedelta
+
+            return min(now, self.since + timedelta(seconds=policy.seconds))
+        return now

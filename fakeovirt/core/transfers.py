@@ -1,0 +1,282 @@
+"""Image transfers: backup downloads and plain disk downloads/uploads, with their tickets.
+
+Rules of this file:
+- validation follows the engine's order (behaviour.md §6) and changes nothing when it refuses;
+- every phase change goes through `_move` and `phases.TRANSFER_TRANSITIONS`;
+- a ticket answers only while its transfer is `transferring`; otherwise it is unknown (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import messages as msg
+from .content import ContentView, DirtyExtent, DiskContent, UnsupportedExtents, ZeroExtent
+from .errors import BadRequest, Conflict, Forbidden
+from .model import Backup, Disk, ImageTransfer
+from .phases import (
+    TRANSFER_TRANSITIONS,
+    BackupPhase,
+    InvalidTransition,
+    TransferPhase,
+    next_transfer_phase,
+)
+from .policy import Progress, TransitionPolicy
+from .state import State
+
+__all__ = ["TransferRequest", "TransferTicket", "act", "advance", "observe", "start", "ticket"]
+
+DIRECTIONS = ("upload", "download")
+FORMATS = ("raw", "cow")
+TIMEOUT_POLICIES = ("legacy", "pause", "cancel")
+DEFAULT_INACTIVITY_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """A parsed `POST /imagetransfers`."""
+
+    disk_id: str | None
+    backup_id: str | None = None
+    direction: str = "upload"
+    format: str | None = None
+    inactivity_timeout: int | None = None
+    timeout_policy: str | None = None
+    shallow: bool = False
+    host_id: str | None = None
+    policy: TransitionPolicy | None = None
+
+
+def start(state: State, request: TransferRequest, user: str) -> ImageTransfer:
+    disk, backup = _validate(state, request)
+    now = state.now()
+    vm = state.vm_of_disk(disk.id)
+    host_id = request.host_id or (backup.host_id if backup else None)
+    host_id = host_id or (vm.host_id if vm and vm.host_id else next(iter(state.hosts)))
+    transfer = ImageTransfer(
+        id=state.ids.new(),
+        disk_id=disk.id,
+        direction=request.direction,
+        format=request.format or ("raw" if backup else disk.format),
+        phase=TransferPhase.INITIALIZING,
+        host_id=host_id,
+        ticket=state.ids.new(),
+        created=now,
+        modified=now,
+        progress=Progress(since=now),
+        user=user,
+        backup_id=backup.id if backup else None,
+        inactivity_timeout=(
+            DEFAULT_INACTIVITY_TIMEOUT
+            if request.inactivity_timeout is None
+            else request.inactivity_timeout
+        ),
+        timeout_policy=request.timeout_policy or "legacy",
+        shallow=request.shallow,
+        policy=request.policy,
+        history=[(TransferPhase.INITIALIZING, now)],
+    )
+    state.transfers[transfer.id] = transfer
+    if backup is None:
+        disk.status = "locked"
+    state.log(
+        "transfer_initiated",
+        msg.EVENT_TRANSFER_INITIATED.format(
+            direction=transfer.direction.capitalize(), disk=disk.alias, user=user
+        ),
+        user=user,
+        vm=vm,
+        subjects=(transfer.id, disk.id) + ((backup.id,) if backup else ()),
+    )
+    advance(state, transfer)
+    transfer.progress.reads += 1
+    return transfer
+
+
+def _validate(state: State, request: TransferRequest) -> tuple[Disk, Backup | None]:
+    if request.direction not in DIRECTIONS:
+        raise BadRequest(msg.TRANSFER_BAD_DIRECTION.format(value=request.direction))
+    if request.format is not None and request.format not in FORMATS:
+        raise BadRequest(msg.TRANSFER_BAD_FORMAT.format(value=request.format))
+    if request.timeout_policy is not None and request.timeout_policy not in TIMEOUT_POLICIES:
+        raise BadRequest(msg.TRANSFER_BAD_TIMEOUT_POLICY.format(value=request.timeout_policy))
+    if request.disk_id is None:
+        raise BadRequest(msg.TRANSFER_NO_DISK)
+    disk = state.disks.get(request.disk_id)
+    if disk is None:
+        raise BadRequest(msg.TRANSFER_DISK_NOT_EXIST.format(id=request.disk_id))
+    if request.host_id is not None:
+        state.host(request.host_id)
+    if request.backup_id is None:
+        if disk.status == "locked":
+            raise Conflict(msg.TRANSFER_DISK_LOCKED.format(aliases=disk.alias))
+        return disk, None
+    backup = state.backups.get(request.backup_id)
+    if backup is None:
+        raise BadRequest(msg.TRANSFER_BACKUP_NOT_EXIST)
+    if backup.phase is not BackupPhase.READY:
+        raise Conflict(msg.TRANSFER_BACKUP_NOT_READY.format(phase=backup.phase.name))
+    if request.format == "cow":
+        raise BadRequest(msg.TRANSFER_FORMAT_NOT_FOR_BACKUP)
+    if request.direction != "download":
+        raise BadRequest(msg.TRANSFER_UPLOAD_WITH_BACKUP)
+    if disk.id not in backup.disk_ids:
+        raise BadRequest(msg.TRANSFER_DISK_NOT_IN_BACKUP.format(disk=disk.id, backup=backup.id))
+    return disk, backup
+
+
+def policy_of(state: State, transfer: ImageTransfer) -> TransitionPolicy:
+    return transfer.policy or state.policy
+
+
+def observe(state: State, transfer: ImageTransfer) -> None:
+    advance(state, transfer)
+    transfer.progress.reads += 1
+
+
+def advance(state: State, transfer: ImageTransfer) -> None:
+    """Apply the automatic steps that are due (initializing -> transferring, and endings)."""
+    policy = policy_of(state, transfer)
+    while not transfer.phase.finished:
+        now = state.now()
+        step = "fail" if policy.fail_at == transfer.phase.value else "advance"
+        if (transfer.phase, step) not in _AUTOMATIC:
+            return
+        if not transfer.progress.due(policy, transfer.phase.value, now):
+            return
+        _move(state, transfer, step, since=transfer.progress.next_since(policy, now))
+
+
+_AUTOMATIC = {key for key in TRANSFER_TRANSITIONS if key[1] in ("advance", "fail")}
+
+
+def act(state: State, transfer_id: str, action: str, user: str) -> ImageTransfer:
+    """A user's action: finalize, cancel, pause, resume or extend."""
+    transfer = state.transfer(transfer_id)
+    advance(state, transfer)
+    if action == "extend":
+        if transfer.phase.finished:
+            raise BadRequest(_finished(transfer, action))
+        transfer.progress.restart(transfer.progress.since)
+        return transfer
+    if action == "pause" and transfer.direction == "download":
+        raise BadRequest(msg.TRANSFER_CANNOT_PAUSE_DOWNLOAD)
+    if action == "resume" and transfer.phase not in (
+        TransferPhase.PAUSED_USER,
+        TransferPhase.PAUSED_SYSTEM,
+    ):
+        raise Conflict(msg.TRANSFER_CANNOT_RESUME)
+    try:
+        next_transfer_phase(transfer.phase, action)
+    except InvalidTransition:
+        raise BadRequest(_finished(transfer, action)) from None
+    _move(state, transfer, action, since=state.now())
+    advance(state, transfer)
+    return transfer
+
+
+def system_event(state: State, transfer_id: str, step: str) -> ImageTransfer:
+    """The engine pauses or cancels a transfer by itself (fault injection)."""
+    transfer = state.transfer(transfer_id)
+    _move(state, transfer, step, since=state.now())
+    return transfer
+
+
+def _finished(transfer: ImageTransfer, action: str) -> str:
+    return msg.TRANSFER_FINISHED.format(action=action, id=transfer.id, phase=transfer.phase.value)
+
+
+def _move(state: State, transfer: ImageTransfer, step: str, *, since: datetime) -> None:
+    transfer.phase = next_transfer_phase(transfer.phase, step)
+    transfer.progress.restart(since)
+    transfer.modified = since
+    transfer.history.append((transfer.phase, since))
+    if transfer.phase.finished:
+        _end(state, transfer)
+
+
+def _end(state: State, transfer: ImageTransfer) -> None:
+    disk = state.disks.get(transfer.disk_id)
+    if disk is None:
+        return
+    if transfer.backup_id is None:
+        disk.status = "ok"
+    ok = transfer.phase is TransferPhase.FINISHED_SUCCESS
+    cancelled = any(p is TransferPhase.CANCELLED_USER for p, _ in transfer.history)
+    if ok:
+        kind, text = "transfer_succeeded", msg.EVENT_TRANSFER_SUCCEEDED
+    elif cancelled:
+        kind, text = "transfer_cancelled", msg.EVENT_TRANSFER_CANCELLED
+    else:
+        kind, text = "transfer_failed", msg.EVENT_TRANSFER_FAILED
+    state.log(
+        kind,
+        text.format(direction=transfer.direction.capitalize(), disk=disk.alias),
+        user=transfer.user,
+        vm=state.vm_of_disk(disk.id),
+        subjects=(transfer.id, disk.id),
+    )
+
+
+def ticket(state: State, ticket_id: str) -> TransferTicket:
+    """The imageio side of a transfer, valid only while it is transferring."""
+    for transfer in state.transfers.values():
+        if transfer.ticket == ticket_id:
+            advance(state, transfer)
+            if transfer.phase is TransferPhase.TRANSFERRING:
+                return TransferTicket(state, transfer)
+            break
+    raise Forbidden(msg.TICKET_NOT_FOUND.format(id=ticket_id))
+
+
+class TransferTicket:
+    """An `ImageTicket` over a transfer: a backup's view, or the disk's live content."""
+
+    def __init__(self, state: State, transfer: ImageTransfer) -> None:
+        self._transfer = transfer
+        disk = state.disks[transfer.disk_id]
+        backup = state.backups.get(transfer.backup_id or "")
+        self._source: DiskContent | ContentView = disk.content
+        self._dirty_since: int | None = None
+        if backup is not None:
+            self._source = backup.views.get(disk.id, disk.content)
+            checkpoint = state.checkpoints.get(backup.from_checkpoint_id or "")
+            if backup.backup_modes.get(disk.id) == "incremental" and checkpoint is not None:
+                self._dirty_since = checkpoint.marks.get(disk.id)
+        self._content = disk.content
+
+    @property
+    def size(self) -> int:
+        return self._source.size
+
+    @property
+    def readable(self) -> bool:
+        return self._transfer.direction == "download"
+
+    @property
+    def writable(self) -> bool:
+        return self._transfer.direction == "upload"
+
+    def read(self, offset: int, length: int) -> bytes:
+        data = self._source.read(offset, length)
+        self._transfer.transferred += len(data)
+        return data
+
+    def write(self, offset: int, data: bytes) -> None:
+        self._content.write(offset, data)
+        self._transfer.transferred += len(data)
+
+    def zero(self, offset: int, length: int) -> None:
+        self._content.zero(offset, length)
+
+    def flush(self) -> None:
+        """Content is in memory; nothing to flush."""
+
+    def zero_extents(self) -> list[ZeroExtent]:
+        return self._source.zero_extents()
+
+    def dirty_extents(self) -> list[DirtyExtent]:
+        if self._dirty_since is None:
+            raise UnsupportedExtents("Ticket does not support dirty extents")
+        return self._source.dirty_extents(self._dirty_since)

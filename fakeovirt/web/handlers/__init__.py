@@ -1,0 +1,17 @@
+"""Endpoint name -> handler function, for every rule in `routes.API_MAP`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from werkzeug.wrappers import Response
+
+from . import backups, inventory, transfers
+
+__all__ = ["HANDLERS"]
+
+HANDLERS: dict[str, Callable[..., Response]] = {
+    **inventory.HANDLERS,
+    **backups.HANDLERS,
+    **transfers.HANDLERS,
+}

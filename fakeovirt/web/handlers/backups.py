@@ -1,0 +1,106 @@
+"""Handlers for VM backups, their disks, and checkpoints."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from fakeovirt.core.errors import NotFound
+
+from .. import render as r
+from ..context import Context
+from ..parse import parse_backup, parse_body
+
+__all__ = ["HANDLERS"]
+
+
+def backups_collection(ctx: Context, vm: str) -> Response:
+    if ctx.request.method == "POST":
+        return backups_add(ctx, vm)
+    follow = ctx.follow("backup")
+    found = ctx.engine.backups(vm, observe=True)
+    return ctx.listing("backups", found, lambda b: r.render_backup(ctx.state, b, follow))
+
+
+def backups_add(ctx: Context, vm: str) -> Response:
+    ctx.state.vm(vm)  # an unknown VM is a 404 before anything else
+    request = parse_backup(ctx.request.get_data(), ctx.request.args)
+    backup = ctx.engine.start_backup(vm, request, user=ctx.user)
+    element = r.render_backup(ctx.state, backup, ctx.follow("backup"))
+    location = ctx.base_url + element.get("href", "")
+    return ctx.respond(element, 201, Location=location)
+
+
+def backups_get(ctx: Context, vm: str, id: str) -> Response:
+    backup = ctx.engine.backup(vm, id, observe=True)
+    return ctx.respond(r.render_backup(ctx.state, backup, ctx.follow("backup")))
+
+
+def backups_finalize(ctx: Context, vm: str, id: str) -> Response:
+    ctx.state.backup(vm, id)
+    parse_body(ctx.request.get_data(), "action", optional=True)
+    ctx.engine.finalize_backup(vm, id, user=ctx.user)
+    return ctx.action_done()
+
+
+def backup_disks_collection(ctx: Context, vm: str, id: str) -> Response:
+    backup = ctx.engine.backup(vm, id)
+    follow = ctx.follow("disk")
+    return ctx.listing(
+        "disks",
+        [d for d in backup.disk_ids if d in ctx.state.disks],
+        lambda d: r.render_backup_disk(ctx.state, backup, d, follow),
+    )
+
+
+def backup_disks_get(ctx: Context, vm: str, id: str, disk: str) -> Response:
+    backup = ctx.engine.backup(vm, id)
+    if disk not in backup.disk_ids or disk not in ctx.state.disks:
+        raise NotFound(f"Entity not found: disk {disk} in backup {id}")
+    return ctx.respond(r.render_backup_disk(ctx.state, backup, disk, ctx.follow("disk")))
+
+
+def checkpoints_collection(ctx: Context, vm: str) -> Response:
+    follow = ctx.follow("checkpoint")
+    return ctx.listing(
+        "checkpoints",
+        ctx.engine.checkpoints(vm),
+        lambda c: r.render_checkpoint(ctx.state, c, follow),
+    )
+
+
+def checkpoints_get(ctx: Context, vm: str, id: str) -> Response:
+    if ctx.request.method == "DELETE":
+        ctx.engine.remove_checkpoint(vm, id, user=ctx.user)
+        return Response(b"", status=200, content_type="application/xml")
+    checkpoint = ctx.engine.checkpoint(vm, id)
+    return ctx.respond(r.render_checkpoint(ctx.state, checkpoint, ctx.follow("checkpoint")))
+
+
+def checkpoint_disks_collection(ctx: Context, vm: str, id: str) -> Response:
+    checkpoint = ctx.engine.checkpoint(vm, id)
+    follow = ctx.follow("disk")
+    return ctx.listing(
+        "disks",
+        [ctx.state.disks[d] for d in checkpoint.disk_ids if d in ctx.state.disks],
+        lambda d: r.render_disk(ctx.state, d, follow),
+    )
+
+
+def checkpoint_disks_get(ctx: Context, vm: str, id: str, disk: str) -> Response:
+    checkpoint = ctx.engine.checkpoint(vm, id)
+    if disk not in checkpoint.disk_ids or disk not in ctx.state.disks:
+        raise NotFound(f"Entity not found: disk {disk} in checkpoint {id}")
+    return ctx.respond(r.render_disk(ctx.state, ctx.state.disks[disk], ctx.follow("disk")))
+
+
+HANDLERS = {
+    "backups.collection": backups_collection,
+    "backups.get": backups_get,
+    "backups.finalize": backups_finalize,
+    "backup_disks.collection": backup_disks_collection,
+    "backup_disks.get": backup_disks_get,
+    "checkpoints.collection": checkpoints_collection,
+    "checkpoints.get": checkpoints_get,
+    "checkpoint_disks.collection": checkpoint_disks_collection,
+    "checkpoint_disks.get": checkpoint_disks_get,
+}

@@ -1,0 +1,216 @@
+"""Handlers for what a backup client reads: the API root, VMs, disks, hosts and friends."""
+
+from __future__ import annotations
+
+import uuid
+
+from werkzeug.wrappers import Response
+
+from fakeovirt.core.errors import NotFound
+from fakeovirt.core.model import Disk, Vm
+
+from .. import render as r
+from ..context import Context
+from ..parse import parse_from
+
+__all__ = ["HANDLERS"]
+
+INSTANCE_ID = "5f1e0d6a-0000-4000-8000-0000fa4e0f7e"
+
+
+def api_root(ctx: Context) -> Response:
+    user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"fakeovirt-user:{ctx.user}"))
+    return ctx.respond(
+        r.render_api(
+            ctx.state, user=ctx.user, user_id=user_id, now=ctx.state.now(), instance_id=INSTANCE_ID
+        )
+    )
+
+
+def vms_collection(ctx: Context) -> Response:
+    follow = ctx.follow("vm")
+    return ctx.listing(
+        "vms",
+        ctx.state.vms.values(),
+        lambda vm: r.render_vm(ctx.state, vm, follow),
+        search=(
+            {
+                "name": lambda vm: vm.name,
+                "status": lambda vm: vm.status,
+                "id": lambda vm: vm.id,
+            },
+            lambda vm: (vm.name,),
+        ),
+    )
+
+
+def vms_get(ctx: Context, vm: str) -> Response:
+    return ctx.respond(r.render_vm(ctx.state, ctx.state.vm(vm), ctx.follow("vm")))
+
+
+def attachments_collection(ctx: Context, vm: str) -> Response:
+    found: Vm = ctx.state.vm(vm)
+    follow = ctx.follow("disk_attachment")
+    return ctx.listing(
+        "disk_attachments",
+        found.attachments,
+        lambda a: r.render_attachment(ctx.state, a, follow),
+    )
+
+
+def attachments_get(ctx: Context, vm: str, id: str) -> Response:
+    attachment = ctx.state.vm(vm).attachment(id)
+    if attachment is None:
+        raise NotFound(f"Entity not found: disk attachment {id}")
+    return ctx.respond(r.render_attachment(ctx.state, attachment, ctx.follow("disk_attachment")))
+
+
+def snapshots_collection(ctx: Context, vm: str) -> Response:
+    follow = ctx.follow("snapshot")
+    return ctx.listing(
+        "snapshots",
+        ctx.engine.snapshots(vm),
+        lambda s: r.render_snapshot(ctx.state, s, follow),
+    )
+
+
+def snapshots_get(ctx: Context, vm: str, id: str) -> Response:
+    ctx.state.vm(vm)
+    snapshot = ctx.state.snapshots.get(id)
+    if snapshot is None or snapshot.vm_id != vm:
+        raise NotFound(f"Entity not found: snapshot {id}")
+    return ctx.respond(r.render_snapshot(ctx.state, snapshot, ctx.follow("snapshot")))
+
+
+def disks_collection(ctx: Context) -> Response:
+    follow = ctx.follow("disk")
+
+    def text(disk: Disk) -> tuple[str, ...]:
+        return (disk.alias, disk.id)
+
+    return ctx.listing(
+        "disks",
+        ctx.state.disks.values(),
+        lambda d: r.render_disk(ctx.state, d, follow),
+        search=(
+            {
+                "alias": lambda d: d.alias,
+                "name": lambda d: d.alias,
+                "id": lambda d: d.id,
+                "status": lambda d: d.status,
+                "format": lambda d: d.format,
+            },
+            text,
+        ),
+    )
+
+
+def disks_get(ctx: Context, id: str) -> Response:
+    return ctx.respond(r.render_disk(ctx.state, ctx.state.disk(id), ctx.follow("disk")))
+
+
+def _simple(kind: str, tag: str, store_name: str, renderer: object) -> tuple[object, object]:
+    def collection_handler(ctx: Context) -> Response:
+        follow = ctx.follow(kind)
+        store = getattr(ctx.state, store_name)
+        return ctx.listing(
+            tag,
+            store.values(),
+            lambda item: renderer(ctx.state, item, follow),  # type: ignore[operator]
+            search=({"name": lambda item: item.name, "id": lambda item: item.id},
+                    lambda item: (item.name,)),
+        )
+
+    def get_handler(ctx: Context, id: str) -> Response:
+        item = getattr(ctx.state, store_name).get(id)
+        if item is None:
+            raise NotFound(f"Entity not found: {kind.replace('_', ' ')} {id}")
+        return ctx.respond(renderer(ctx.state, item, ctx.follow(kind)))  # type: ignore[operator]
+
+    return collection_handler, get_handler
+
+
+hosts_collection, hosts_get = _simple("host", "hosts", "hosts", r.render_host)
+sds_collection, sds_get = _simple(
+    "storage_domain", "storage_domains", "storage_domains", r.render_storage_domain
+)
+dcs_collection, dcs_get = _simple("data_center", "data_centers", "data_centers", r.render_data_center)
+clusters_collection, clusters_get = _simple("cluster", "clusters", "clusters", r.render_cluster)
+
+
+def events_collection(ctx: Context) -> Response:
+    after = parse_from(ctx.request.args)
+    follow = ctx.follow("event")
+    state = ctx.state
+    events = [e for e in state.events.newest_first() if after is None or e.index > after]
+
+    def vm_name(event: object) -> str | None:
+        vm = state.vms.get(getattr(event, "vm_id", None) or "")
+        return vm.name if vm else None
+
+    return ctx.listing(
+        "events",
+        events,
+        lambda e: r.render_event(state, e, follow),
+        search=(
+            {
+                "type": lambda e: e.code,
+                "code": lambda e: e.code,
+                "severity": lambda e: e.severity,
+                "vm.name": vm_name,
+                "vm.id": lambda e: e.vm_id,
+                "index": lambda e: e.index,
+            },
+            lambda e: (e.description, *e.subjects),
+        ),
+    )
+
+
+def events_get(ctx: Context, id: str) -> Response:
+    event = ctx.state.events.get(int(id)) if id.isdigit() else None
+    if event is None:
+        raise NotFound(f"Entity not found: event {id}")
+    return ctx.respond(r.render_event(ctx.state, event, ctx.follow("event")))
+
+
+def jobs_collection(ctx: Context) -> Response:
+    follow = ctx.follow("job")
+    jobs = sorted(ctx.state.jobs.values(), key=lambda j: j.start_time)
+    return ctx.listing(
+        "jobs",
+        jobs,
+        lambda j: r.render_job(ctx.state, j, follow),
+        search=({"status": lambda j: j.status, "id": lambda j: j.id}, lambda j: (j.description,)),
+    )
+
+
+def jobs_get(ctx: Context, id: str) -> Response:
+    job = ctx.state.jobs.get(id)
+    if job is None:
+        raise NotFound(f"Entity not found: job {id}")
+    return ctx.respond(r.render_job(ctx.state, job, ctx.follow("job")))
+
+
+HANDLERS = {
+    "api.root": api_root,
+    "vms.collection": vms_collection,
+    "vms.get": vms_get,
+    "attachments.collection": attachments_collection,
+    "attachments.get": attachments_get,
+    "snapshots.collection": snapshots_collection,
+    "snapshots.get": snapshots_get,
+    "disks.collection": disks_collection,
+    "disks.get": disks_get,
+    "hosts.collection": hosts_collection,
+    "hosts.get": hosts_get,
+    "storagedomains.collection": sds_collection,
+    "storagedomains.get": sds_get,
+    "datacenters.collection": dcs_collection,
+    "datacenters.get": dcs_get,
+    "clusters.collection": clusters_collection,
+    "clusters.get": clusters_get,
+    "events.collection": events_collection,
+    "events.get": events_get,
+    "jobs.collection": jobs_collection,
+    "jobs.get": jobs_get,
+}

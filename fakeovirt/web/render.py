@@ -1,0 +1,565 @@
+"""Rendering the engine's entities as oVirt v4 XML elements.
+
+Each `render_*` takes the engine state and an entity, plus the `follow` tree for the
+links the client asked to inline. Nothing here changes the engine.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+from fakeovirt.core.model import (
+    Backup,
+    Checkpoint,
+    Cluster,
+    DataCenter,
+    Disk,
+    DiskAttachment,
+    Event,
+    Host,
+    ImageTransfer,
+    Job,
+    Snapshot,
+    StorageDomain,
+    Vm,
+)
+from fakeovirt.core.phases import TransferPhase
+from fakeovirt.core.state import State
+
+from .follow import Follow
+from .xmlout import API, collection, entity, nested, reference
+
+__all__ = [
+    "FOLLOWABLE",
+    "render_api",
+    "render_attachment",
+    "render_backup",
+    "render_checkpoint",
+    "render_cluster",
+    "render_data_center",
+    "render_disk",
+    "render_event",
+    "render_host",
+    "render_job",
+    "render_snapshot",
+    "render_storage_domain",
+    "render_transfer",
+    "render_vm",
+]
+
+FOLLOWABLE = {
+    "vm": ("disk_attachments", "snapshots", "host", "cluster"),
+    "disk_attachment": ("disk", "vm"),
+    "disk": ("storage_domains",),
+    "backup": ("disks", "vm", "host", "snapshot"),
+    "checkpoint": ("disks", "vm"),
+    "image_transfer": ("disk", "host", "backup", "image"),
+    "snapshot": ("disks", "vm"),
+    "event": ("vm", "host"),
+    "host": ("cluster",),
+    "cluster": ("data_center",),
+    "storage_domain": ("data_centers",),
+    "data_center": (),
+    "job": (),
+}
+
+
+def href(*parts: str) -> str:
+    return "/".join((API, *parts))
+
+
+def version(
+    major: int, minor: int, *, build: int | None = None, full: str | None = None
+) -> ET.Element:
+    return entity(
+        "version",
+        attributes={
+            "build": build,
+            "full_version": full,
+            "major": major,
+            "minor": minor,
+            "revision": 0 if build is not None else None,
+        },
+    )
+
+
+def render_api(
+    state: State, *, user: str, user_id: str, now: datetime, instance_id: str
+) -> ET.Element:
+    rels = [
+        (rel, href(rel))
+        for rel in (
+            "clusters",
+            "datacenters",
+            "disks",
+            "events",
+            "hosts",
+            "imagetransfers",
+            "jobs",
+            "storagedomains",
+            "vms",
+        )
+    ]
+    product = nested(
+        "product_info",
+        {
+            "instance_id": instance_id,
+            "name": "oVirt Engine",
+            "vendor": "ovirt.org",
+            "version": version(4, 5, build=6, full="4.5.6-fakeovirt"),
+        },
+    )
+    summary = ET.Element("summary")
+    for name, total, active in (
+        ("hosts", len(state.hosts), sum(h.status == "up" for h in state.hosts.values())),
+        ("storage_domains", len(state.storage_domains), len(state.storage_domains)),
+        ("users", 1, 1),
+        ("vms", len(state.vms), sum(v.status.value == "up" for v in state.vms.values())),
+    ):
+        summary.append(nested(name, {"active": active, "total": total}))
+    api = ET.Element("api")
+    for rel, link in rels:
+        ET.SubElement(api, "link", {"href": link, "rel": rel})
+    api.append(product)
+    api.append(summary)
+    ET.SubElement(api, "time").text = _date(now)
+    api.append(reference("authenticated_user", user_id, href("users", user_id)))
+    api.append(reference("effective_user", user_id, href("users", user_id)))
+    del user
+    return api
+
+
+def _date(when: datetime) -> str:
+    from .xmlout import format_date
+
+    return format_date(when)
+
+
+def _vm_ref(state: State, vm_id: str, follow: Follow | None) -> ET.Element:
+    if follow is not None and vm_id in state.vms:
+        return render_vm(state, state.vms[vm_id], follow, tag="vm")
+    return reference("vm", vm_id, href("vms", vm_id))
+
+
+def _host_ref(state: State, host_id: str | None, follow: Follow | None) -> ET.Element | None:
+    if host_id is None:
+        return None
+    if follow is not None and host_id in state.hosts:
+        return render_host(state, state.hosts[host_id], follow)
+    return reference("host", host_id, href("hosts", host_id))
+
+
+def render_vm(state: State, vm: Vm, follow: Follow, *, tag: str = "vm") -> ET.Element:
+    base = href("vms", vm.id)
+    links: dict[str, ET.Element | None] = {
+        "cluster": (
+            render_cluster(state, state.clusters[vm.cluster_id], follow["cluster"])
+            if "cluster" in follow
+            else reference("cluster", vm.cluster_id, href("clusters", vm.cluster_id))
+        ),
+        "host": _host_ref(state, vm.host_id, follow.get("host")),
+    }
+    rels = []
+    if "disk_attachments" in follow:
+        links["disk_attachments"] = collection(
+            "disk_attachments",
+            (render_attachment(state, a, follow["disk_attachments"]) for a in vm.attachments),
+        )
+    else:
+        rels.append(("diskattachments", f"{base}/diskattachments"))
+    if "snapshots" in follow:
+        links["snapshots"] = collection(
+            "snapshots",
+            (render_snapshot(state, s, follow["snapshots"]) for s in state.vm_snapshots(vm.id)),
+        )
+    else:
+        rels.append(("snapshots", f"{base}/snapshots"))
+    rels += [("backups", f"{base}/backups"), ("checkpoints", f"{base}/checkpoints")]
+    return entity(
+        tag,
+        vm.id,
+        base,
+        attributes={
+            "creation_time": vm.created,
+            "memory": vm.memory,
+            "name": vm.name,
+            "status": vm.status,
+            "type": "server",
+            "start_time": vm.created if vm.status.value == "up" else None,
+        },
+        links=links,
+        rels=rels,
+    )
+
+
+def render_attachment(state: State, attachment: DiskAttachment, follow: Follow) -> ET.Element:
+    disk = state.disks.get(attachment.disk_id)
+    return entity(
+        "disk_attachment",
+        attachment.disk_id,
+        href("vms", attachment.vm_id, "diskattachments", attachment.disk_id),
+        attributes={
+            "active": attachment.active,
+            "bootable": attachment.bootable,
+            "interface": attachment.interface,
+            "pass_discard": False,
+            "read_only": False,
+            "uses_scsi_reservation": False,
+        },
+        links={
+            "disk": (
+                render_disk(state, disk, follow["disk"])
+                if disk is not None and "disk" in follow
+                else reference("disk", attachment.disk_id, href("disks", attachment.disk_id))
+            ),
+            "vm": _vm_ref(state, attachment.vm_id, follow.get("vm")),
+        },
+    )
+
+
+def render_disk(
+    state: State,
+    disk: Disk,
+    follow: Follow,
+    *,
+    backup_mode: str | None = None,
+    tag: str = "disk",
+) -> ET.Element:
+    actual = disk.content.stored_blocks * 64 * 1024
+    domain = state.storage_domains.get(disk.storage_domain_id)
+    if "storage_domains" in follow and domain is not None:
+        domains = render_storage_domain(state, domain, follow["storage_domains"])
+    else:
+        domains = reference(
+            "storage_domain", disk.storage_domain_id, href("storagedomains", disk.storage_domain_id)
+        )
+    vm = state.vm_of_disk(disk.id)
+    vms = collection("vms", [reference("vm", vm.id, href("vms", vm.id))]) if vm else None
+    return entity(
+        tag,
+        disk.id,
+        href("disks", disk.id),
+        attributes={
+            "actual_size": actual,
+            "alias": disk.alias,
+            "backup": disk.backup,
+            "backup_mode": backup_mode,
+            "content_type": "data",
+            "description": disk.description or None,
+            "format": disk.format,
+            "image_id": disk.image_id,
+            "name": disk.alias,
+            "propagate_errors": False,
+            "provisioned_size": disk.provisioned_size,
+            "qcow_version": "qcow2_v3" if disk.qcow2 else None,
+            "shareable": disk.shareable,
+            "sparse": disk.sparse,
+            "status": disk.status,
+            "storage_type": "image",
+            "total_size": actual,
+            "wipe_after_delete": False,
+        },
+        links={"storage_domains": collection("storage_domains", [domains]), "vms": vms},
+        rels=[
+            ("disksnapshots", href("disks", disk.id, "disksnapshots")),
+            ("permissions", href("disks", disk.id, "permissions")),
+            ("statistics", href("disks", disk.id, "statistics")),
+        ],
+    )
+
+
+def render_host(state: State, host: Host, follow: Follow) -> ET.Element:
+    cluster = state.clusters.get(host.cluster_id)
+    return entity(
+        "host",
+        host.id,
+        href("hosts", host.id),
+        attributes={"address": host.address, "name": host.name, "status": host.status},
+        links={
+            "cluster": (
+                render_cluster(state, cluster, follow["cluster"])
+                if cluster is not None and "cluster" in follow
+                else reference("cluster", host.cluster_id, href("clusters", host.cluster_id))
+            )
+        },
+    )
+
+
+def render_cluster(state: State, cluster: Cluster, follow: Follow) -> ET.Element:
+    dc = state.data_centers.get(cluster.data_center_id)
+    return entity(
+        "cluster",
+        cluster.id,
+        href("clusters", cluster.id),
+        attributes={"name": cluster.name, "version": version(*cluster.version)},
+        links={
+            "data_center": (
+                render_data_center(state, dc, {})
+                if dc is not None and "data_center" in follow
+                else reference(
+                    "data_center",
+                    cluster.data_center_id,
+                    href("datacenters", cluster.data_center_id),
+                )
+            )
+        },
+    )
+
+
+def render_data_center(state: State, dc: DataCenter, follow: Follow) -> ET.Element:
+    del state, follow
+    return entity(
+        "data_center",
+        dc.id,
+        href("datacenters", dc.id),
+        attributes={
+            "local": dc.local,
+            "name": dc.name,
+            "status": dc.status,
+            "storage_format": dc.storage_format,
+            "version": version(*dc.version),
+        },
+    )
+
+
+def render_storage_domain(state: State, domain: StorageDomain, follow: Follow) -> ET.Element:
+    dc = state.data_centers.get(domain.data_center_id)
+    if dc is not None and "data_centers" in follow:
+        dc_element = render_data_center(state, dc, {})
+    else:
+        dc_element = reference(
+            "data_center", domain.data_center_id, href("datacenters", domain.data_center_id)
+        )
+    return entity(
+        "storage_domain",
+        domain.id,
+        href("storagedomains", domain.id),
+        attributes={
+            "available": domain.available,
+            "committed": domain.committed,
+            "master": domain.master,
+            "name": domain.name,
+            "status": domain.status,
+            "storage_format": domain.storage_format,
+            "type": domain.type,
+            "used": domain.used,
+        },
+        links={"data_centers": collection("data_centers", [dc_element])},
+    )
+
+
+def render_snapshot(state: State, snapshot: Snapshot, follow: Follow) -> ET.Element:
+    base = href("vms", snapshot.vm_id, "snapshots", snapshot.id)
+    disks = None
+    rels = []
+    if "disks" in follow:
+        disks = collection(
+            "disks",
+            (
+                render_disk(state, state.disks[d], follow["disks"])
+                for d in snapshot.disk_ids
+                if d in state.disks
+            ),
+        )
+    else:
+        rels.append(("disks", f"{base}/disks"))
+    return entity(
+        "snapshot",
+        snapshot.id,
+        base,
+        attributes={
+            "date": snapshot.date,
+            "description": snapshot.description,
+            "persist_memorystate": False,
+            "snapshot_status": snapshot.status,
+            "snapshot_type": snapshot.type,
+        },
+        links={"disks": disks, "vm": _vm_ref(state, snapshot.vm_id, follow.get("vm"))},
+        rels=rels,
+    )
+
+
+def render_backup(state: State, backup: Backup, follow: Follow) -> ET.Element:
+    base = href("vms", backup.vm_id, "backups", backup.id)
+    disks = None
+    rels = []
+    if "disks" in follow:
+        disks = collection(
+            "disks",
+            (
+                render_backup_disk(state, backup, d, follow["disks"])
+                for d in backup.disk_ids
+                if d in state.disks
+            ),
+        )
+    else:
+        rels.append(("disks", f"{base}/disks"))
+    snapshot = None
+    if backup.snapshot_id is not None:
+        snap = state.snapshots.get(backup.snapshot_id)
+        if snap is not None and "snapshot" in follow:
+            snapshot = render_snapshot(state, snap, follow["snapshot"])
+        else:
+            snapshot = reference(
+                "snapshot",
+                backup.snapshot_id,
+                href("vms", backup.vm_id, "snapshots", backup.snapshot_id),
+            )
+    return entity(
+        "backup",
+        backup.id,
+        base,
+        attributes={
+            "creation_date": backup.created,
+            "description": backup.description,
+            "from_checkpoint_id": backup.from_checkpoint_id,
+            "modification_date": backup.modified,
+            "phase": backup.phase.rest,
+            "to_checkpoint_id": backup.to_checkpoint_id,
+        },
+        links={
+            "disks": disks,
+            "host": _host_ref(state, backup.host_id, follow.get("host")),
+            "snapshot": snapshot,
+            "vm": _vm_ref(state, backup.vm_id, follow.get("vm")),
+        },
+        rels=rels,
+        actions=[("finalize", f"{base}/finalize")],
+    )
+
+
+def render_backup_disk(state: State, backup: Backup, disk_id: str, follow: Follow) -> ET.Element:
+    return render_disk(
+        state, state.disks[disk_id], follow, backup_mode=backup.backup_modes.get(disk_id, "full")
+    )
+
+
+def render_checkpoint(state: State, checkpoint: Checkpoint, follow: Follow) -> ET.Element:
+    base = href("vms", checkpoint.vm_id, "checkpoints", checkpoint.id)
+    disks = None
+    rels = []
+    if "disks" in follow:
+        disks = collection(
+            "disks",
+            (
+                render_disk(state, state.disks[d], follow["disks"])
+                for d in checkpoint.disk_ids
+                if d in state.disks
+            ),
+        )
+    else:
+        rels.append(("disks", f"{base}/disks"))
+    return entity(
+        "checkpoint",
+        checkpoint.id,
+        base,
+        attributes={
+            "creation_date": checkpoint.created,
+            "description": checkpoint.description,
+            "parent_id": checkpoint.parent_id,
+            "state": checkpoint.state,
+        },
+        links={"disks": disks, "vm": _vm_ref(state, checkpoint.vm_id, follow.get("vm"))},
+        rels=rels,
+    )
+
+
+def render_transfer(
+    state: State, transfer: ImageTransfer, follow: Follow, *, data_url: str
+) -> ET.Element:
+    base = href("imagetransfers", transfer.id)
+    transferring = transfer.phase is TransferPhase.TRANSFERRING
+    url = f"{data_url}/images/{transfer.ticket}" if transferring else None
+    disk = state.disks.get(transfer.disk_id)
+    image_links: dict[str, ET.Element | None] = {
+        "host": _host_ref(state, transfer.host_id, follow.get("host")),
+        "image": entity(
+            "image",
+            transfer.disk_id,
+            None,
+            attributes={"size": disk.provisioned_size if disk else None},
+        ),
+    }
+    if "disk" in follow and disk is not None:
+        image_links["disk"] = render_disk(state, disk, follow["disk"])
+    return entity(
+        "image_transfer",
+        transfer.id,
+        base,
+        attributes={
+            "active": transferring,
+            "direction": transfer.direction,
+            "format": transfer.format,
+            "inactivity_timeout": transfer.inactivity_timeout,
+            "phase": transfer.phase,
+            "proxy_url": url,
+            "shallow": transfer.shallow,
+            "timeout_policy": transfer.timeout_policy,
+            "transfer_url": url,
+            "transferred": transfer.transferred,
+        },
+        links=image_links,
+        actions=[
+            (action, f"{base}/{action}")
+            for action in ("cancel", "extend", "finalize", "pause", "resume")
+        ],
+    )
+
+
+def render_event(state: State, event: Event, follow: Follow) -> ET.Element:
+    return entity(
+        "event",
+        str(event.index),
+        href("events", str(event.index)),
+        attributes={
+            "code": event.code,
+            "custom_id": -1,
+            "description": event.description,
+            "flood_rate": 30,
+            "index": event.index,
+            "log_on_host": False,
+            "origin": "oVirt",
+            "severity": event.severity,
+            "time": event.time,
+        },
+        links={
+            "host": _host_ref(state, event.host_id, follow.get("host")),
+            "user": (
+                reference("user", _user_id(event.user), href("users", _user_id(event.user)))
+                if event.user
+                else None
+            ),
+            "vm": _vm_ref(state, event.vm_id, follow.get("vm")) if event.vm_id else None,
+        },
+    )
+
+
+def _user_id(name: str | None) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"fakeovirt-user:{name}"))
+
+
+def render_job(state: State, job: Job, follow: Follow) -> ET.Element:
+    del state, follow
+    return entity(
+        "job",
+        job.id,
+        href("jobs", job.id),
+        attributes={
+            "auto_cleared": True,
+            "description": job.description,
+            "end_time": job.end_time,
+            "external": False,
+            "last_updated": job.last_updated,
+            "start_time": job.start_time,
+            "status": job.status,
+        },
+        links={
+            "owner": reference("owner", _user_id(job.owner), href("users", _user_id(job.owner)))
+            if job.owner
+            else None
+        },
+        rels=[("steps", href("jobs", job.id, "steps"))],
+    )
