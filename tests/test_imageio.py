@@ -671,3 +671,24 @@ def test_the_real_client_reports_an_unknown_ticket(url: str, tmp_path: Path) -> 
 
     with pytest.raises(Exception, match="not allowed to access this resource"):
         client.download(f"{url}/nope", str(tmp_path / "x.qcow2"), None, fmt="qcow2")
+
+
+# The qemu guard used above
+
+
+def test_require_qemu_skips_without_qemu_tools(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="qemu-img and qemu-nbd not found"):
+        require_qemu()
+
+
+def test_require_qemu_fails_on_ci_without_qemu_tools(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="qemu-utils must be installed"):
+        require_qemu()

@@ -26,6 +26,8 @@ from fakeovirt.core.errors import NotFound as UnknownPath
 
 from .auth import Authenticator
 from .context import Context
+from .control import mount as mount_control
+from .dashboard import mount as mount_dashboard
 from .faults import fault_response
 from .handlers import HANDLERS
 from .imageio import ImageioApp, TicketNotFound
@@ -73,6 +75,8 @@ class FakeOvirtApp:
         self.errors: list[ServerError] = []
         self.extra_routes: dict[str, Callable[[Request], Response]] = {}
         self.imageio = ImageioApp(self._resolve_ticket, engine.lock)
+        mount_control(self)
+        mount_dashboard(self)
 
     def _resolve_ticket(self, ticket_id: str) -> Any:
         try:

@@ -261,11 +261,6 @@ def render_disk(
             "wipe_after_delete": False,
         },
         links={"storage_domains": collection("storage_domains", [domains]), "vms": vms},
-        rels=[
-            ("disksnapshots", href("disks", disk.id, "disksnapshots")),
-            ("permissions", href("disks", disk.id, "permissions")),
-            ("statistics", href("disks", disk.id, "statistics")),
-        ],
     )
 
 
