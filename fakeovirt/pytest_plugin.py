@@ -1,0 +1,1 @@
+"""fakeovirt's pytest plugin (placeholder until its fixtures are built)."""
