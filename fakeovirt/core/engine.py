@@ -86,7 +86,8 @@ class Engine:
         """Apply every transition due on the clock and clean up finished entities."""
         state = self.state
         for backup in list(state.backups.values()):
-            backups.advance(state, backup)
+            if backups.policy_of(state, backup).reads is None:  # reads move only on reads
+                backups.advance(state, backup)
         for transfer in list(state.transfers.values()):
             transfers.advance(state, transfer)
         now = state.now()

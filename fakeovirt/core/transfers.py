@@ -131,13 +131,18 @@ def policy_of(state: State, transfer: ImageTransfer) -> TransitionPolicy:
 
 
 def observe(state: State, transfer: ImageTransfer) -> None:
-    advance(state, transfer)
+    advance(state, transfer, on_read=True)
     transfer.progress.reads += 1
 
 
-def advance(state: State, transfer: ImageTransfer) -> None:
-    """Apply the automatic steps that are due (initializing -> transferring, and endings)."""
+def advance(state: State, transfer: ImageTransfer, *, on_read: bool = False) -> None:
+    """Apply the automatic steps that are due (initializing -> transferring, and endings).
+
+    Under a per-read policy only a client's read moves the transfer (`on_read`).
+    """
     policy = policy_of(state, transfer)
+    if policy.reads is not None and not on_read:
+        return
     while not transfer.phase.finished:
         now = state.now()
         step = "fail" if policy.fail_at == transfer.phase.value else "advance"
