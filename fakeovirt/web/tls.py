@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,8 @@ __all__ = ["ServerTLS", "make_tls"]
 @dataclass(frozen=True)
 class ServerTLS:
     ca_file: Path
-    context: ssl.SSLContext
+    cert_file: Path
+    key_file: Path
 
 
 def make_tls(host: str, directory: Path | None = None) -> ServerTLS:
@@ -31,8 +31,11 @@ def make_tls(host: str, directory: Path | None = None) -> ServerTLS:
     cert = ca.issue_cert(*sorted(names))
     directory = directory or Path(tempfile.mkdtemp(prefix="fakeovirt-ca-"))
     directory.mkdir(parents=True, exist_ok=True)
-    ca_file = directory / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(context)
-    return ServerTLS(ca_file=ca_file, context=context)
+    made = ServerTLS(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    ca.cert_pem.write_to_path(str(made.ca_file))
+    cert.cert_chain_pems[0].write_to_path(str(made.cert_file))
+    for pem in cert.cert_chain_pems[1:]:
+        pem.write_to_path(str(made.cert_file), append=True)
+    cert.private_key_pem.write_to_path(str(made.key_file))
+    made.key_file.chmod(0o600)
+    return made
