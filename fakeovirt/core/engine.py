@@ -47,6 +47,10 @@ FAILED_RETENTION = timedelta(minutes=30)
 SYSTEM_USER = "admin@internal"
 
 
+def _retention(succeeded: bool) -> timedelta:
+    return SUCCEEDED_RETENTION if succeeded else FAILED_RETENTION
+
+
 class Engine:
     """A fake oVirt engine: inventory, backups, checkpoints, transfers, events."""
 
@@ -91,15 +95,23 @@ class Engine:
         for transfer in list(state.transfers.values()):
             transfers.advance(state, transfer)
         now = state.now()
-        for store in (state.backups, state.transfers):
-            for key, entity in list(store.items()):
-                phase = entity.phase
-                if not phase.finished:
-                    continue
-                ok = phase in (BackupPhase.SUCCEEDED, TransferPhase.FINISHED_SUCCESS)
-                keep = SUCCEEDED_RETENTION if ok else FAILED_RETENTION
-                if now - entity.modified >= keep:
-                    del store[key]
+        expired = [
+            key
+            for key, backup in state.backups.items()
+            if backup.phase.finished
+            and now - backup.modified >= _retention(backup.phase is BackupPhase.SUCCEEDED)
+        ]
+        for key in expired:
+            del state.backups[key]
+        expired = [
+            key
+            for key, transfer in state.transfers.items()
+            if transfer.phase.finished
+            and now - transfer.modified
+            >= _retention(transfer.phase is TransferPhase.FINISHED_SUCCESS)
+        ]
+        for key in expired:
+            del state.transfers[key]
 
     def release(self, entity_id: str) -> None:
         """Let a backup or transfer leave a phase its policy holds."""

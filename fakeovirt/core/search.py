@@ -33,14 +33,21 @@ def compile_search(
         key, sep, value = term.partition("=")
         key, value = key.strip().lower(), value.strip().strip("\"'")
         if not sep:
-            word = key.lower()
-            tests.append(lambda e, w=word: any(w in s.lower() for s in text(e)))
+            tests.append(_word_test(key, text))
             continue
         if key not in fields:
             known = ", ".join(sorted(fields))
             raise BadRequest(f"Cannot search by '{key}': use one of {known}, or a bare word")
-        tests.append(lambda e, g=fields[key], v=value: _matches(g(e), v))
+        tests.append(_field_test(fields[key], value))
     return lambda e: all(test(e) for test in tests)
+
+
+def _word_test(word: str, text: Callable[[T], Iterable[str]]) -> Callable[[T], bool]:
+    return lambda entity: any(word in s.lower() for s in text(entity))
+
+
+def _field_test(getter: Callable[[T], object], value: str) -> Callable[[T], bool]:
+    return lambda entity: _matches(getter(entity), value)
 
 
 def _matches(actual: object, wanted: str) -> bool:

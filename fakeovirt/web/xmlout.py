@@ -13,7 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 
 __all__ = ["API", "collection", "entity", "format_date", "nested", "reference", "text", "to_bytes"]
@@ -22,7 +22,7 @@ API = "/ovirt-engine/api"
 
 
 def format_date(when: datetime) -> str:
-    when = when.astimezone(timezone.utc)
+    when = when.astimezone(UTC)
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}+00:00"
 
 
@@ -127,4 +127,5 @@ def collection(tag: str, items: Iterable[ET.Element]) -> ET.Element:
 
 def to_bytes(element: ET.Element) -> bytes:
     ET.indent(element, space="  ")
-    return ET.tostring(element, encoding="utf-8", xml_declaration=True) + b"\n"
+    data: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"

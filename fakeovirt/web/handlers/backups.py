@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from werkzeug.wrappers import Response
 
 from fakeovirt.core.errors import NotFound
-
-from .. import render as r
-from ..context import Context
-from ..parse import parse_backup, parse_body
+from fakeovirt.web import render as r
+from fakeovirt.web.context import Context
+from fakeovirt.web.parse import parse_backup, parse_body
 
 __all__ = ["HANDLERS"]
 
@@ -93,7 +94,7 @@ def checkpoint_disks_get(ctx: Context, vm: str, id: str, disk: str) -> Response:
     return ctx.respond(r.render_disk(ctx.state, ctx.state.disks[disk], ctx.follow("disk")))
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[..., Response]] = {
     "backups.collection": backups_collection,
     "backups.get": backups_get,
     "backups.finalize": backups_finalize,

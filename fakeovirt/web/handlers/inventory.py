@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any
 
 from werkzeug.wrappers import Response
 
 from fakeovirt.core.errors import NotFound
 from fakeovirt.core.model import Disk, Vm
-
-from .. import render as r
-from ..context import Context
-from ..parse import parse_from
+from fakeovirt.core.state import State
+from fakeovirt.web import render as r
+from fakeovirt.web.context import Context
+from fakeovirt.web.follow import Follow
+from fakeovirt.web.parse import parse_from
 
 __all__ = ["HANDLERS"]
 
@@ -109,23 +113,31 @@ def disks_get(ctx: Context, id: str) -> Response:
     return ctx.respond(r.render_disk(ctx.state, ctx.state.disk(id), ctx.follow("disk")))
 
 
-def _simple(kind: str, tag: str, store_name: str, renderer: object) -> tuple[object, object]:
+Renderer = Callable[[State, Any, Follow], ET.Element]
+Handler = Callable[..., Response]
+
+
+def _simple(kind: str, tag: str, store_name: str, renderer: Renderer) -> tuple[Handler, Handler]:
+    """List and get handlers for a plain collection searched by `name=` and `id=`."""
+
     def collection_handler(ctx: Context) -> Response:
         follow = ctx.follow(kind)
         store = getattr(ctx.state, store_name)
         return ctx.listing(
             tag,
             store.values(),
-            lambda item: renderer(ctx.state, item, follow),  # type: ignore[operator]
-            search=({"name": lambda item: item.name, "id": lambda item: item.id},
-                    lambda item: (item.name,)),
+            lambda item: renderer(ctx.state, item, follow),
+            search=(
+                {"name": lambda item: item.name, "id": lambda item: item.id},
+                lambda item: (item.name,),
+            ),
         )
 
     def get_handler(ctx: Context, id: str) -> Response:
         item = getattr(ctx.state, store_name).get(id)
         if item is None:
             raise NotFound(f"Entity not found: {kind.replace('_', ' ')} {id}")
-        return ctx.respond(renderer(ctx.state, item, ctx.follow(kind)))  # type: ignore[operator]
+        return ctx.respond(renderer(ctx.state, item, ctx.follow(kind)))
 
     return collection_handler, get_handler
 
@@ -134,7 +146,9 @@ hosts_collection, hosts_get = _simple("host", "hosts", "hosts", r.render_host)
 sds_collection, sds_get = _simple(
     "storage_domain", "storage_domains", "storage_domains", r.render_storage_domain
 )
-dcs_collection, dcs_get = _simple("data_center", "data_centers", "data_centers", r.render_data_center)
+dcs_collection, dcs_get = _simple(
+    "data_center", "data_centers", "data_centers", r.render_data_center
+)
 clusters_collection, clusters_get = _simple("cluster", "clusters", "clusters", r.render_cluster)
 
 
@@ -191,7 +205,7 @@ def jobs_get(ctx: Context, id: str) -> Response:
     return ctx.respond(r.render_job(ctx.state, job, ctx.follow("job")))
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[..., Response]] = {
     "api.root": api_root,
     "vms.collection": vms_collection,
     "vms.get": vms_get,

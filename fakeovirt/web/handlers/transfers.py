@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from werkzeug.wrappers import Response
 
-from .. import render as r
-from ..context import Context
-from ..parse import parse_body, parse_transfer
+from fakeovirt.web import render as r
+from fakeovirt.web.context import Context
+from fakeovirt.web.parse import parse_body, parse_transfer
 
 __all__ = ["HANDLERS"]
 
@@ -41,7 +43,7 @@ def transfers_action(ctx: Context, id: str, action: str) -> Response:
     return ctx.action_done()
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[..., Response]] = {
     "imagetransfers.collection": transfers_collection,
     "imagetransfers.get": transfers_get,
     "imagetransfers.action": transfers_action,
