@@ -126,7 +126,7 @@ class FakeOvirtApp:
             query=request.query_string.decode("latin-1"),
             status=response.status_code,
             user=user,
-            request_body=request.get_data(cache=True),
+            request_body=_body_for_journal(request),
             response_body=response.get_data(),
             endpoint=endpoint,
         )
@@ -183,3 +183,11 @@ class FakeOvirtApp:
 
 def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, content_type="application/json")
+
+
+def _body_for_journal(request: Request) -> bytes:
+    """The request body if it was read and not refused as too large."""
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return b""

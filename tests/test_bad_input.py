@@ -1,0 +1,138 @@
+"""Bad input gets a clear XML fault, never a 500 or an HTML page, and changes nothing."""
+
+from __future__ import annotations
+
+import base64
+import xml.etree.ElementTree as ET
+
+import pytest
+from werkzeug.test import Client, TestResponse
+
+from fakeovirt import FakeOvirt
+
+AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin@internal:fakeovirt").decode()}
+API = "/ovirt-engine/api"
+
+
+@pytest.fixture
+def client(fake: FakeOvirt) -> Client:
+    return fake.client()
+
+
+def fault(response: TestResponse, status: int) -> str:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/xml"
+    root = ET.fromstring(response.get_data())
+    assert root.tag == "fault"
+    detail = root.findtext("detail") or ""
+    assert detail.startswith("[") and detail.endswith("]")
+    return detail
+
+
+def backups_url(fake: FakeOvirt) -> str:
+    return f"{API}/vms/{fake.vm('vm-up').id}/backups"
+
+
+def state_counts(fake: FakeOvirt) -> tuple[int, ...]:
+    state = fake.engine.state
+    return (
+        len(state.backups),
+        len(state.checkpoints),
+        len(state.events),
+        len(state.snapshots),
+        len(state.transfers),
+        sum(d.status == "locked" for d in state.disks.values()),
+    )
+
+
+HOSTILE = {
+    "malformed": b"<backup><disks>",
+    "billion laughs": (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b"<backup><description>&lol2;</description></backup>"
+    ),
+    "external entity": (
+        b'<?xml version="1.0"?><!DOCTYPE b [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<backup><description>&x;</description><disks><disk id='x'/></disks></backup>"
+    ),
+    "wrong root": b"<vm><name>x</name></vm>",
+    "unknown element": b"<backup><colour>red</colour><disks><disk id='x'/></disks></backup>",
+    "not xml": b"\x00\xff\xfe garbage",
+    "disk without id": b"<backup><disks><disk/></disks></backup>",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_or_malformed_backup_bodies_are_400_and_change_nothing(
+    fake: FakeOvirt, client: Client, body: bytes
+) -> None:
+    before = state_counts(fake)
+    detail = fault(client.post(backups_url(fake), data=body, headers=AUTH), 400)
+    assert "Invalid request body" in detail
+    assert state_counts(fake) == before
+
+
+def test_wrong_type_in_a_transfer_names_the_element(fake: FakeOvirt, client: Client) -> None:
+    body = b"<image_transfer><inactivity_timeout>soon</inactivity_timeout></image_transfer>"
+    detail = fault(client.post(f"{API}/imagetransfers", data=body, headers=AUTH), 400)
+    assert "inactivity_timeout" in detail
+
+
+def test_oversize_body_is_413(fake: FakeOvirt, client: Client) -> None:
+    body = b"<backup><description>" + b"x" * (9 << 20) + b"</description></backup>"
+    fault(client.post(backups_url(fake), data=body, headers=AUTH), 413)
+
+
+def test_unknown_path_is_an_xml_404(client: Client) -> None:
+    assert "no resource" in fault(client.get(f"{API}/nothing/here", headers=AUTH), 404)
+    assert "no resource" in fault(client.get("/elsewhere", headers=AUTH), 404)
+
+
+def test_wrong_method_is_an_xml_405_with_allow(fake: FakeOvirt, client: Client) -> None:
+    response = client.delete(f"{API}/vms/{fake.vm('vm-up').id}", headers=AUTH)
+    fault(response, 405)
+    assert response.headers["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize("value", ["x", "-1", "1.5"])
+def test_bad_max_is_400(client: Client, value: str) -> None:
+    assert "'max'" in fault(client.get(f"{API}/vms?max={value}", headers=AUTH), 400)
+
+
+def test_unknown_follow_is_400_naming_the_choices(client: Client) -> None:
+    detail = fault(client.get(f"{API}/vms?follow=tags", headers=AUTH), 400)
+    assert "disk_attachments" in detail
+
+
+def test_unknown_search_key_is_400(client: Client) -> None:
+    assert "colour" in fault(client.get(f"{API}/vms?search=colour%3Dred", headers=AUTH), 400)
+
+
+def test_missing_credentials_are_an_xml_401(client: Client) -> None:
+    fault(client.get(f"{API}/vms"), 401)
+    fault(client.get(f"{API}/vms", headers={"Authorization": "Bearer nope"}), 401)
+    fault(client.get(f"{API}/vms", headers={"Authorization": "Basic !!!"}), 401)
+
+
+def test_sso_answers_json_errors(client: Client) -> None:
+    response = client.post(
+        "/ovirt-engine/sso/oauth/token",
+        data={"grant_type": "password", "username": "admin@internal", "password": "no"},
+    )
+    assert response.status_code == 401
+    assert response.mimetype == "application/json"
+    assert response.json is not None and response.json["error"] == "access_denied"
+
+
+def test_bad_ranges_on_the_data_endpoint_are_416_and_unknown_tickets_403(
+    client: Client,
+) -> None:
+    assert client.get("/images/no-such-ticket", headers={"Range": "bytes=0-9"}).status_code == 403
+
+
+def test_server_keeps_serving_after_bad_input(fake: FakeOvirt, client: Client) -> None:
+    for body in HOSTILE.values():
+        client.post(backups_url(fake), data=body, headers=AUTH)
+    assert client.get(f"{API}/vms", headers=AUTH).status_code == 200
+    assert fake.errors == []
