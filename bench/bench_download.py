@@ -9,6 +9,7 @@ written, and the ratio against reading the same bytes from a local file in the s
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import tempfile
@@ -51,7 +52,9 @@ def main() -> None:
     pattern = random.Random(0).randbytes(run)
     for index in range(written // run):
         fake.guest_write("bench-disk", index * 2 * run, pattern[index:] + pattern[:index])
-    print(f"engine built with {args.written_mib} MiB written in {time.perf_counter() - started:.1f} s")
+    print(
+        f"engine built with {args.written_mib} MiB written in {time.perf_counter() - started:.1f} s"
+    )
     with fake, tempfile.TemporaryDirectory() as tmp:
         disk = fake.disk("bench-disk")
         raw = Path(tmp) / "local.raw"
@@ -80,7 +83,10 @@ def main() -> None:
         transfers.image_transfer_service(transfer.id).finalize()
         connection.close()
     mib = written / (1 << 20)
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cpus,"
+        f" python {platform.python_version()}"
+    )
     print(f"local file read: {mib / baseline:8.0f} MiB/s")
     print(f"fakeovirt download (real client, HTTPS, qcow2 output): {mib / fake_seconds:8.0f} MiB/s")
     print(f"ratio fakeovirt/local read: {baseline / fake_seconds:.3f}")

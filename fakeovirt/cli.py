@@ -34,7 +34,8 @@ def parse_policy(text: str) -> TransitionPolicy:
             return TransitionPolicy.after_seconds(float(value or 1))
     except ValueError:
         pass
-    raise argparse.ArgumentTypeError(f"invalid policy {text!r}: use immediate, reads:N or seconds:T")
+    message = f"invalid policy {text!r}: use immediate, reads:N or seconds:T"
+    raise argparse.ArgumentTypeError(message)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,9 +37,7 @@ def start_backup(
 ) -> types.Backup:
     """Start a backup and poll until it is ready."""
     service = backups_service(connection, vm_id)
-    backup = service.add(
-        types.Backup(disks=disks, from_checkpoint_id=from_checkpoint_id), **query
-    )
+    backup = service.add(types.Backup(disks=disks, from_checkpoint_id=from_checkpoint_id), **query)
     backup_service = service.backup_service(backup.id)
     for _ in range(MAX_POLLS):
         if backup.phase == types.BackupPhase.READY:
@@ -92,8 +90,8 @@ def create_transfer(
 
 
 def finalize_transfer(connection: sdk.Connection, transfer: types.ImageTransfer) -> None:
-    service = connection.system_service().image_transfers_service().image_transfer_service(
-        transfer.id
+    service = (
+        connection.system_service().image_transfers_service().image_transfer_service(transfer.id)
     )
     service.finalize()
     for _ in range(MAX_POLLS):

@@ -156,8 +156,13 @@ def test_snapshot_backup_excludes_writes_made_after_it_started(
     )
     inc_path = tmp_path / "inc.qcow2"
     sdkflow.download_backup_disk(
-        connection, incremental, disk.id, inc_path, fake.ca_file or "",
-        incremental=True, backing_file=Path("full.qcow2"),
+        connection,
+        incremental,
+        disk.id,
+        inc_path,
+        fake.ca_file or "",
+        incremental=True,
+        backing_file=Path("full.qcow2"),
     )
     sdkflow.finalize_backup(connection, incremental)
     assert compare(inc_path, after).returncode == 0

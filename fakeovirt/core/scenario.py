@@ -23,12 +23,12 @@ File format (TOML shown; JSON has the same keys):
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
+from .model import VmStatus
 from .policy import TransitionPolicy
 
 __all__ = ["DEMO", "DiskSpec", "Scenario", "VmSpec"]
@@ -61,6 +61,11 @@ class VmSpec:
     status: str = "up"
     freeze_fails: bool = False
     disks: tuple[DiskSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        statuses = [status.value for status in VmStatus]
+        if self.status not in statuses:
+            raise ValueError(f"vm {self.name}: status must be one of {', '.join(statuses)}")
 
 
 @dataclass(frozen=True)
