@@ -133,3 +133,24 @@ def test_events_and_jobs_lists_answer(connection: sdk.Connection) -> None:
     system = connection.system_service()
     assert system.events_service().list(max=5) == []
     assert system.jobs_service().list() == []
+
+
+def test_api_serves_its_schema_like_the_engine(fake: FakeOvirt) -> None:
+    import base64
+
+    auth = {"Authorization": "Basic " + base64.b64encode(b"admin@internal:fakeovirt").decode()}
+    response = fake.client().get("/ovirt-engine/api?schema", headers=auth)
+    assert response.status_code == 200
+    assert b'<xs:element name="backup"' in response.get_data()
+
+
+def test_events_from_returns_only_newer_events(connection: sdk.Connection, fake: FakeOvirt) -> None:
+    disk = fake.disk("vm-up-disk1")
+    backups = connection.system_service().vms_service().vm_service(fake.vm("vm-up").id)
+    backups.backups_service().add(types.Backup(disks=[types.Disk(id=disk.id)]))
+    events = connection.system_service().events_service()
+    everything = events.list()
+    assert [e.index for e in everything] == sorted((e.index for e in everything), reverse=True)
+    newer = events.list(from_=everything[-1].index)
+    assert [e.index for e in newer] == [e.index for e in everything[:-1]]
+    assert [e.code for e in events.list(search="type=10790")] == [10790]

@@ -16,6 +16,7 @@ from fakeovirt.web import render as r
 from fakeovirt.web.context import Context
 from fakeovirt.web.follow import Follow
 from fakeovirt.web.parse import parse_from
+from fakeovirt.web.schema import schema_path
 
 __all__ = ["HANDLERS"]
 
@@ -23,6 +24,12 @@ INSTANCE_ID = "5f1e0d6a-0000-4000-8000-0000fa4e0f7e"
 
 
 def api_root(ctx: Context) -> Response:
+    if "schema" in ctx.request.args:  # the engine serves its XSD at `GET /ovirt-engine/api?schema`
+        return Response(
+            schema_path().read_bytes(),
+            content_type="application/xml",
+            headers={"Content-Disposition": 'attachment; filename="ovirt-engine-api-schema.xsd"'},
+        )
     user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"fakeovirt-user:{ctx.user}"))
     return ctx.respond(
         r.render_api(
