@@ -23,6 +23,7 @@ def wait_for_file(path: Path, process: subprocess.Popen[str]) -> dict[str, str]:
     for line in process.stdout:
         if "Ctrl-C" in line:
             break
+    assert process.poll() is None, f"serve exited early with code {process.wait()}"
     assert path.exists(), "serve printed its details without writing the ready file"
     data: dict[str, str] = json.loads(path.read_text())
     return data
