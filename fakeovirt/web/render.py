@@ -6,7 +6,9 @@ links the client asked to inline. Nothing here changes the engine.
 
 from __future__ import annotations
 
+import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import datetime
 
 from fakeovirt.core.model import (
@@ -28,7 +30,7 @@ from fakeovirt.core.phases import TransferPhase
 from fakeovirt.core.state import State
 
 from .follow import Follow
-from .xmlout import API, collection, entity, nested, reference
+from .xmlout import API, collection, entity, format_date, nested, reference
 
 __all__ = [
     "FOLLOWABLE",
@@ -84,9 +86,7 @@ def version(
     )
 
 
-def render_api(
-    state: State, *, user: str, user_id: str, now: datetime, instance_id: str
-) -> ET.Element:
+def render_api(state: State, *, user_id: str, now: datetime, instance_id: str) -> ET.Element:
     rels = [
         (rel, href(rel))
         for rel in (
@@ -123,17 +123,10 @@ def render_api(
         ET.SubElement(api, "link", {"href": link, "rel": rel})
     api.append(product)
     api.append(summary)
-    ET.SubElement(api, "time").text = _date(now)
+    ET.SubElement(api, "time").text = format_date(now)
     api.append(reference("authenticated_user", user_id, href("users", user_id)))
     api.append(reference("effective_user", user_id, href("users", user_id)))
-    del user
     return api
-
-
-def _date(when: datetime) -> str:
-    from .xmlout import format_date
-
-    return format_date(when)
 
 
 def _vm_ref(state: State, vm_id: str, follow: Follow | None) -> ET.Element:
@@ -344,21 +337,27 @@ def render_storage_domain(state: State, domain: StorageDomain, follow: Follow) -
     )
 
 
+def render_disk_by_id(state: State, disk_id: str, follow: Follow) -> ET.Element:
+    return render_disk(state, state.disks[disk_id], follow)
+
+
+def _disks(
+    state: State,
+    base: str,
+    disk_ids: list[str],
+    follow: Follow,
+    render_one: Callable[[State, str, Follow], ET.Element],
+) -> tuple[ET.Element | None, list[tuple[str, str]]]:
+    """A `disks` sub-collection: inlined when followed, else a `<link rel="disks">`."""
+    if "disks" not in follow:
+        return None, [("disks", f"{base}/disks")]
+    rendered = (render_one(state, d, follow["disks"]) for d in disk_ids if d in state.disks)
+    return collection("disks", rendered), []
+
+
 def render_snapshot(state: State, snapshot: Snapshot, follow: Follow) -> ET.Element:
     base = href("vms", snapshot.vm_id, "snapshots", snapshot.id)
-    disks = None
-    rels = []
-    if "disks" in follow:
-        disks = collection(
-            "disks",
-            (
-                render_disk(state, state.disks[d], follow["disks"])
-                for d in snapshot.disk_ids
-                if d in state.disks
-            ),
-        )
-    else:
-        rels.append(("disks", f"{base}/disks"))
+    disks, rels = _disks(state, base, snapshot.disk_ids, follow, render_disk_by_id)
     return entity(
         "snapshot",
         snapshot.id,
@@ -377,19 +376,13 @@ def render_snapshot(state: State, snapshot: Snapshot, follow: Follow) -> ET.Elem
 
 def render_backup(state: State, backup: Backup, follow: Follow) -> ET.Element:
     base = href("vms", backup.vm_id, "backups", backup.id)
-    disks = None
-    rels = []
-    if "disks" in follow:
-        disks = collection(
-            "disks",
-            (
-                render_backup_disk(state, backup, d, follow["disks"])
-                for d in backup.disk_ids
-                if d in state.disks
-            ),
-        )
-    else:
-        rels.append(("disks", f"{base}/disks"))
+    disks, rels = _disks(
+        state,
+        base,
+        backup.disk_ids,
+        follow,
+        lambda state, disk_id, f: render_backup_disk(state, backup, disk_id, f),
+    )
     snapshot = None
     if backup.snapshot_id is not None:
         snap = state.snapshots.get(backup.snapshot_id)
@@ -432,19 +425,7 @@ def render_backup_disk(state: State, backup: Backup, disk_id: str, follow: Follo
 
 def render_checkpoint(state: State, checkpoint: Checkpoint, follow: Follow) -> ET.Element:
     base = href("vms", checkpoint.vm_id, "checkpoints", checkpoint.id)
-    disks = None
-    rels = []
-    if "disks" in follow:
-        disks = collection(
-            "disks",
-            (
-                render_disk(state, state.disks[d], follow["disks"])
-                for d in checkpoint.disk_ids
-                if d in state.disks
-            ),
-        )
-    else:
-        rels.append(("disks", f"{base}/disks"))
+    disks, rels = _disks(state, base, checkpoint.disk_ids, follow, render_disk_by_id)
     return entity(
         "checkpoint",
         checkpoint.id,
@@ -521,7 +502,7 @@ def render_event(state: State, event: Event, follow: Follow) -> ET.Element:
         links={
             "host": _host_ref(state, event.host_id, follow.get("host")),
             "user": (
-                reference("user", _user_id(event.user), href("users", _user_id(event.user)))
+                reference("user", user_id(event.user), href("users", user_id(event.user)))
                 if event.user
                 else None
             ),
@@ -530,9 +511,8 @@ def render_event(state: State, event: Event, follow: Follow) -> ET.Element:
     )
 
 
-def _user_id(name: str | None) -> str:
-    import uuid
-
+def user_id(name: str | None) -> str:
+    """A stable id for a user name: fakeovirt has user names, not user entities."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"fakeovirt-user:{name}"))
 
 
@@ -552,7 +532,7 @@ def render_job(state: State, job: Job, follow: Follow) -> ET.Element:
             "status": job.status,
         },
         links={
-            "owner": reference("owner", _user_id(job.owner), href("users", _user_id(job.owner)))
+            "owner": reference("owner", user_id(job.owner), href("users", user_id(job.owner)))
             if job.owner
             else None
         },

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
@@ -30,10 +29,12 @@ def api_root(ctx: Context) -> Response:
             content_type="application/xml",
             headers={"Content-Disposition": 'attachment; filename="ovirt-engine-api-schema.xsd"'},
         )
-    user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"fakeovirt-user:{ctx.user}"))
     return ctx.respond(
         r.render_api(
-            ctx.state, user=ctx.user, user_id=user_id, now=ctx.state.now(), instance_id=INSTANCE_ID
+            ctx.state,
+            user_id=r.user_id(ctx.user),
+            now=ctx.state.now(),
+            instance_id=INSTANCE_ID,
         )
     )
 
