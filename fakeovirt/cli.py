@@ -102,14 +102,14 @@ def serve(args: argparse.Namespace) -> int:
         "password": fake.password,
         "ca_file": fake.ca_file,
     }
+    if args.ready_file:  # written atomically, before anything is printed
+        tmp = args.ready_file.with_suffix(args.ready_file.suffix + ".tmp")
+        tmp.write_text(json.dumps(details, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, args.ready_file)
     print(f"fakeovirt is serving scenario {scenario.name!r}", flush=True)
     for key, value in details.items():
         print(f"  {key + ':':10} {value}", flush=True)
     print("  (Ctrl-C stops it)", flush=True)
-    if args.ready_file:
-        tmp = args.ready_file.with_suffix(args.ready_file.suffix + ".tmp")
-        tmp.write_text(json.dumps(details, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, args.ready_file)
     try:
         while not stop.wait(0.5):
             pass
