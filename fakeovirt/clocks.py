@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .core.clock import Clock, ManualClock
 
@@ -13,4 +13,4 @@ class SystemClock:
     """Wall-clock UTC time; phases then move in real seconds."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)

@@ -6,12 +6,12 @@ time with `advance()`; the CLI hands it a system clock (see `fakeovirt.clocks`).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 __all__ = ["EPOCH", "Clock", "ManualClock"]
 
-EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class Clock(Protocol):

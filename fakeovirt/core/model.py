@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from .content import ContentView, DiskContent
 from .phases import BackupPath, BackupPhase, TransferPhase
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-class VmStatus(str, Enum):
+class VmStatus(StrEnum):
     UNASSIGNED = "unassigned"
     DOWN = "down"
     UP = "up"
