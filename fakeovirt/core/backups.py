@@ -18,9 +18,22 @@ from .phases import BackupPath, BackupPhase, Step, next_backup_phase
 from .policy import Progress, TransitionPolicy
 from .state import State
 
-__all__ = ["BackupRequest", "advance", "drop_checkpoint", "finalize", "observe", "start"]
+__all__ = [
+    "BackupRequest",
+    "advance",
+    "drop_checkpoint",
+    "finalize",
+    "observe",
+    "policy_of",
+    "start",
+]
 
 MAX_DESCRIPTION = 1024
+# The engine's free-text StopVmBackup failure for a hybrid backup whose finalize was already
+# accepted (`is_stopped`), lower-cased as the engine's translator does.
+FINALIZE_ALREADY_STOPPED = (
+    "vm '{vm}' backup '{id}' is already stopped, no need to stop the backup again"
+)
 
 
 @dataclass(frozen=True)
@@ -94,12 +107,13 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
         vm=vm,
         subjects=(backup.id,),
     )
-    advance(state, backup)
+    advance(state, backup, on_read=True)  # the add reply is the backup's first read
     backup.progress.reads += 1
     return backup
 
 
 def _validate(state: State, vm: Vm, request: BackupRequest) -> tuple[str, ...]:
+    """behaviour.md section 3, in its order; the first check that fails answers."""
     if not request.disk_ids:
         raise BadRequest(msg.BACKUP_NO_DISKS)
     disk_ids = tuple(dict.fromkeys(request.disk_ids))
@@ -178,18 +192,25 @@ def _freeze(state: State, vm: Vm, backup: Backup) -> None:
 
 
 def policy_of(state: State, backup: Backup) -> TransitionPolicy:
+    """The backup's own policy, else the engine's."""
     return backup.policy or state.policy
 
 
 def observe(state: State, backup: Backup) -> None:
     """A client reads the backup: count the read after applying any due progress."""
-    advance(state, backup)
+    advance(state, backup, on_read=True)
     backup.progress.reads += 1
 
 
-def advance(state: State, backup: Backup) -> None:
-    """Apply every automatic step that is due under the backup's policy."""
+def advance(state: State, backup: Backup, *, on_read: bool = False) -> None:
+    """Apply every automatic step that is due under the backup's policy.
+
+    Under a per-read policy only a client's read moves the backup (`on_read`): a clock
+    tick, a finalize or a release never shows a phase nobody has read.
+    """
     policy = policy_of(state, backup)
+    if policy.reads is not None and not on_read:
+        return
     while not backup.phase.finished:
         now = state.now()
         if backup.phase is BackupPhase.READY or not backup.progress.due(
@@ -197,7 +218,8 @@ def advance(state: State, backup: Backup) -> None:
         ):
             return
         step = _automatic_step(state, backup, policy)
-        _move(state, backup, step, since=backup.progress.next_since(policy, now))
+        since = backup.progress.next_since(policy, now, backup.phase.rest)
+        _move(state, backup, step, since=since)
 
 
 def _automatic_step(state: State, backup: Backup, policy: TransitionPolicy) -> Step:
@@ -219,10 +241,12 @@ def finalize(state: State, vm_id: str, backup_id: str, user: str) -> Backup:
     if any(t.backup_id == backup.id and not t.phase.finished for t in state.transfers.values()):
         raise Conflict(msg.FINALIZE_ACTIVE_TRANSFER)
     finishing = backup.phase in (BackupPhase.FINALIZING, BackupPhase.FINALIZING_FAILURE)
-    if finishing or backup.phase.finished or backup.stop_requested:
+    if finishing or backup.phase.finished:
         raise BadRequest(
             msg.FINALIZE_ALREADY.format(vm=vm.id, id=backup.id, phase=backup.phase.rest)
         )
+    if backup.stop_requested:
+        raise BadRequest(FINALIZE_ALREADY_STOPPED.format(vm=vm.id, id=backup.id))
     if backup.path is BackupPath.SNAPSHOT:
         state.log(
             "backup_stopped",
@@ -281,7 +305,7 @@ def _create_checkpoint(state: State, vm: Vm, backup: Backup) -> None:
         id=state.ids.new(),
         vm_id=vm.id,
         parent_id=leaf.id if leaf else None,
-        created=state.now(),
+        created=backup.modified,  # the moment the backup became ready
         disk_ids=qcow2,
         marks={d: backup.marks[d] for d in qcow2},
         description=backup.description,

@@ -9,7 +9,7 @@ Read top to bottom, each table is the state diagram in `docs/phases.md`.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 __all__ = [
     "BACKUP_TRANSITIONS",
@@ -28,7 +28,7 @@ class InvalidTransition(Exception):
     """A move the tables do not allow."""
 
 
-class Step(str, Enum):
+class Step(StrEnum):
     """What moves an entity: the engine's own progress, a failure, or a user's action."""
 
     ADVANCE = "advance"
@@ -37,7 +37,7 @@ class Step(str, Enum):
     CANCEL = "cancel"
 
 
-class BackupPath(str, Enum):
+class BackupPath(StrEnum):
     """How the engine takes the backup: a temporary snapshot, or the active volume."""
 
     SNAPSHOT = "snapshot"  # use_active=false: the engine's "hybrid" backup
@@ -45,7 +45,9 @@ class BackupPath(str, Enum):
     COLD = "cold"  # use_active=true, VM down
 
 
-class BackupPhase(str, Enum):
+class BackupPhase(StrEnum):
+    """A backup's phase; `FINALIZING_FAILURE` is internal (REST shows `finalizing`)."""
+
     INITIALIZING = "initializing"
     STARTING = "starting"
     READY = "ready"
@@ -61,6 +63,7 @@ class BackupPhase(str, Enum):
 
     @property
     def finished(self) -> bool:
+        """Succeeded or failed: nothing moves it any more."""
         return self in (BackupPhase.SUCCEEDED, BackupPhase.FAILED)
 
 
@@ -111,7 +114,9 @@ def next_backup_phase(path: BackupPath, phase: BackupPhase, step: Step) -> Backu
         raise InvalidTransition(text) from None
 
 
-class TransferPhase(str, Enum):
+class TransferPhase(StrEnum):
+    """An image transfer's phase, as the REST API shows it."""
+
     INITIALIZING = "initializing"
     TRANSFERRING = "transferring"
     RESUMING = "resuming"
@@ -126,6 +131,7 @@ class TransferPhase(str, Enum):
 
     @property
     def finished(self) -> bool:
+        """Finished with success or failure: nothing moves it any more."""
         return self in (TransferPhase.FINISHED_SUCCESS, TransferPhase.FINISHED_FAILURE)
 
 

@@ -2,19 +2,27 @@
 
 A policy is set per engine and may be overridden per backup. One of:
 - `immediate()`: every automatic step happens at once;
-- `after_reads(n)`: a phase is shown to `n` reads of the entity, then moves on the next read;
-- `after_seconds(t)`: a phase lasts `t` seconds of engine time (manual or system clock).
+- `after_reads(n)`: a phase is shown to `n` reads of the entity, then moves on the next read
+  (only a read of that entity moves it: clock ticks and other requests do not);
+- `after_seconds(t)`: a phase lasts `t` seconds of engine time (manual or system clock); a
+  chain of timed phases keeps exact times however late the clock is read.
 Any of them can also hold named phases until `Engine.release()` and fail at a named phase
-(the automatic step out of that phase fails instead of advancing).
+(the automatic step out of that phase fails instead of advancing). Phase names are the ones
+the REST API shows (`starting`, `finalizing`, `transferring`, ...); an unknown name is a
+`ValueError`, so a typo never silently holds nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["Progress", "TransitionPolicy"]
+from .phases import BackupPhase, TransferPhase
+
+__all__ = ["PHASE_NAMES", "Progress", "TransitionPolicy"]
+
+PHASE_NAMES = frozenset(p.rest for p in BackupPhase) | frozenset(p.value for p in TransferPhase)
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,11 @@ class TransitionPolicy:
             raise ValueError("reads must be >= 0")
         if self.seconds is not None and self.seconds < 0:
             raise ValueError("seconds must be >= 0")
+        named = self.hold | ({self.fail_at} if self.fail_at is not None else set())
+        unknown = sorted(named - PHASE_NAMES)
+        if unknown:
+            known = ", ".join(sorted(PHASE_NAMES))
+            raise ValueError(f"unknown phase {', '.join(unknown)}: use one of {known}")
 
     @classmethod
     def immediate(cls) -> TransitionPolicy:
@@ -116,10 +129,15 @@ class Progress:
             return (now - self.since).total_seconds() >= policy.seconds
         return True
 
-    def next_since(self, policy: TransitionPolicy, now: datetime) -> datetime:
-        """When the next phase starts: on time, not late, so timed chains stay exact."""
-        if policy.seconds is not None and not policy.hold:
-            from datetime import timedelta
+    def next_since(
+        self, policy: TransitionPolicy, now: datetime, phase: str | None = None
+    ) -> datetime:
+        """When the phase after `phase` starts: on time, not late, so timed chains stay exact.
 
+        A held phase ends when it is released (`now`). Without `phase`, any hold in the policy
+        counts as holding this one.
+        """
+        held = phase in policy.hold if phase is not None else bool(policy.hold)
+        if policy.seconds is not None and not held:
             return min(now, self.since + timedelta(seconds=policy.seconds))
         return now
