@@ -790,3 +790,33 @@ def test_the_example_in_docs_backups_md_runs(fake: FakeOvirt, connection: sdk.Co
     blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
     assert len(blocks) == 1
     exec(compile(blocks[0], "docs/backups.md", "exec"), {"fake": fake, "connection": connection})
+
+
+def test_premature_finalize_on_the_active_path_logs_failed_to_finalize(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    fake.engine.policy = TransitionPolicy.after_reads(1)
+    backup = start(connection, fake, "vm-up", use_active=True)
+    service = service_of(connection, fake, "vm-up", backup)
+    service.finalize()
+    service.get()
+    service.get()
+    codes = [e.code for e in events_of(connection, backup.id)]
+    assert codes == [10792, 10795, 10790]
+
+
+def test_the_disk_itself_reports_the_backup_mode_of_its_backup(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    """As the engine stores it: `GET /disks/{id}` shows the mode while the backup runs."""
+    full = finished_backup(connection, fake, "vm-mixed")
+    start(connection, fake, "vm-mixed", from_checkpoint_id=full.to_checkpoint_id)
+    disks = connection.system_service().disks_service()
+    modes = {
+        alias: disks.disk_service(fake.disk(alias).id).get().backup_mode
+        for alias in ("vm-mixed-disk1", "vm-mixed-raw")
+    }
+    assert modes == {
+        "vm-mixed-disk1": types.DiskBackupMode.INCREMENTAL,
+        "vm-mixed-raw": types.DiskBackupMode.FULL,
+    }

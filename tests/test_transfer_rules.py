@@ -236,3 +236,18 @@ def test_transfers_list_shows_the_transfer(fake: FakeOvirt, connection: sdk.Conn
     disk_id = fake.disk("vm-down-disk1").id
     transfer = sdkflow.create_transfer(connection, disk_id, types.ImageTransferDirection.DOWNLOAD)
     assert [t.id for t in transfers(connection).list()] == [transfer.id]
+
+
+def test_a_backup_transfer_events_are_found_by_the_backup_id(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    backup = ready_backup(fake, connection)
+    transfer = sdkflow.create_transfer(
+        connection,
+        fake.disk("vm-up-disk1").id,
+        types.ImageTransferDirection.DOWNLOAD,
+        backup_id=backup.id,
+    )
+    sdkflow.finalize_transfer(connection, transfer)
+    codes = [e.code for e in connection.system_service().events_service().list(search=backup.id)]
+    assert codes[:2] == [1032, 1031]

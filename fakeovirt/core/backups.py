@@ -29,11 +29,6 @@ __all__ = [
 ]
 
 MAX_DESCRIPTION = 1024
-# The engine's free-text StopVmBackup failure for a hybrid backup whose finalize was already
-# accepted (`is_stopped`), lower-cased as the engine's translator does.
-FINALIZE_ALREADY_STOPPED = (
-    "vm '{vm}' backup '{id}' is already stopped, no need to stop the backup again"
-)
 
 
 @dataclass(frozen=True)
@@ -82,7 +77,7 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
             and disk.backup == "incremental"
             and disk_id in checkpoint.disk_ids
         )
-        backup.backup_modes[disk_id] = "incremental" if incremental else "full"
+        backup.backup_modes[disk_id] = disk.backup_mode = "incremental" if incremental else "full"
         backup.marks[disk_id] = disk.content.generation
     state.backups[backup.id] = backup
     job = Job(
@@ -246,7 +241,7 @@ def finalize(state: State, vm_id: str, backup_id: str, user: str) -> Backup:
             msg.FINALIZE_ALREADY.format(vm=vm.id, id=backup.id, phase=backup.phase.rest)
         )
     if backup.stop_requested:
-        raise BadRequest(FINALIZE_ALREADY_STOPPED.format(vm=vm.id, id=backup.id))
+        raise BadRequest(msg.FINALIZE_ALREADY_STOPPED.format(vm=vm.id, id=backup.id))
     if backup.path is BackupPath.SNAPSHOT:
         state.log(
             "backup_stopped",
@@ -258,10 +253,16 @@ def finalize(state: State, vm_id: str, backup_id: str, user: str) -> Backup:
         if backup.phase is not BackupPhase.READY:
             backup.stop_requested = True  # the engine's is_stopped: finalized once ready
             return backup
-    elif backup.phase is BackupPhase.READY:
+    else:
+        ready = backup.phase is BackupPhase.READY
+        kind, text = (
+            ("backup_finalized", msg.EVENT_BACKUP_FINALIZED)
+            if ready
+            else ("backup_failed_to_finalize", msg.EVENT_BACKUP_FAILED_TO_FINALIZE)
+        )
         state.log(
-            "backup_finalized",
-            msg.EVENT_BACKUP_FINALIZED.format(backup=backup.id, vm=vm.name, user=user),
+            kind,
+            text.format(backup=backup.id, vm=vm.name, user=user),
             user=user,
             vm=vm,
             subjects=(backup.id,),
@@ -324,10 +325,11 @@ def _end(state: State, vm: Vm, backup: Backup) -> None:
         state.snapshots.pop(backup.snapshot_id, None)
         backup.snapshot_id = None
     backup.views.clear()
-    if backup.path is not BackupPath.SNAPSHOT:
+    if backup.path is not BackupPath.SNAPSHOT:  # the engine's legacy path also clears the mode
         for disk_id in backup.disk_ids:
             if disk_id in state.disks:
                 state.disks[disk_id].status = "ok"
+                state.disks[disk_id].backup_mode = None
     job = state.jobs.get(backup.job_id or "")
     if job is not None:
         job.status = "finished" if succeeded else "failed"

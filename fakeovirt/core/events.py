@@ -21,6 +21,7 @@ KINDS = {
     "backup_failed": EventKind(10792, "error"),
     "backup_succeeded": EventKind(10793, "normal"),
     "backup_finalized": EventKind(10794, "normal"),
+    "backup_failed_to_finalize": EventKind(10795, "error"),
     "backup_stopped": EventKind(10796, "normal"),
     "checkpoint_deleted": EventKind(10797, "normal"),
     "freeze_failed": EventKind(10764, "warning"),

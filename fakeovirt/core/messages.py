@@ -42,6 +42,9 @@ BACKUP_ID_EXISTS = "Cannot backup VM. The specified VM backup ID {id} already ex
 
 # -- finalize -----------------------------------------------------------------
 FINALIZE_ACTIVE_TRANSFER = "Cannot stop VM backup. There is an active image transfer for VM backup"
+FINALIZE_ALREADY_STOPPED = (
+    "vm '{vm}' backup '{id}' is already stopped, no need to stop the backup again"
+)
 FINALIZE_ALREADY = (
     "vm '{vm}' backup '{id}' is already in '{phase}' phase, no need to stop the backup again"
 )
@@ -82,6 +85,7 @@ EVENT_BACKUP_STARTED = "Backup {backup} for VM {vm} started (User: {user})."
 EVENT_BACKUP_FAILED = "Backup {backup} for VM {vm} failed (User: {user})."
 EVENT_BACKUP_SUCCEEDED = "Backup {backup} for VM {vm} completed successfully (User: {user})."
 EVENT_BACKUP_FINALIZED = "Backup {backup} for VM {vm} finalized (User: {user})."
+EVENT_BACKUP_FAILED_TO_FINALIZE = "Backup {backup} for VM {vm} failed to finalize (User: {user})."
 EVENT_BACKUP_STOPPED = "Backup {backup} for VM {vm} stopped (User: {user})."
 EVENT_CHECKPOINT_DELETED = "Checkpoint {checkpoint} for VM {vm} deleted (User: {user})."
 EVENT_SNAPSHOT_STARTED = "Snapshot '{snapshot}' creation for VM '{vm}' was initiated by {user}."

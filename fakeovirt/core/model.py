@@ -102,6 +102,7 @@ class Disk:
     status: str = "ok"  # ok, locked, illegal
     shareable: bool = False
     description: str = ""
+    backup_mode: str | None = None  # set by the last backup, as the engine stores it
 
     @property
     def provisioned_size(self) -> int:

@@ -150,7 +150,8 @@ def advance(state: State, transfer: ImageTransfer, *, on_read: bool = False) -> 
             return
         if not transfer.progress.due(policy, transfer.phase.value, now):
             return
-        _move(state, transfer, step, since=transfer.progress.next_since(policy, now))
+        since = transfer.progress.next_since(policy, now, transfer.phase.value)
+        _move(state, transfer, step, since=since)
 
 
 _AUTOMATIC = {key for key in TRANSFER_TRANSITIONS if key[1] in ("advance", "fail")}
@@ -220,7 +221,7 @@ def _end(state: State, transfer: ImageTransfer) -> None:
         text.format(direction=transfer.direction.capitalize(), disk=disk.alias),
         user=transfer.user,
         vm=state.vm_of_disk(disk.id),
-        subjects=(transfer.id, disk.id),
+        subjects=(transfer.id, disk.id) + ((transfer.backup_id,) if transfer.backup_id else ()),
     )
 
 

@@ -237,7 +237,7 @@ def render_disk(
             "actual_size": actual,
             "alias": disk.alias,
             "backup": disk.backup,
-            "backup_mode": backup_mode,
+            "backup_mode": backup_mode or disk.backup_mode,
             "content_type": "data",
             "description": disk.description or None,
             "format": disk.format,
