@@ -1,0 +1,233 @@
+"""The dashboard: a read-only state endpoint, and a page that headless Chromium renders."""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fakeovirt import BackupRequest, FakeOvirt, TransferRequest, TransitionPolicy
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+STATE = "/fakeovirt/dashboard/state.json"
+
+
+def running_backups(fake: FakeOvirt) -> tuple[str, str, list[str]]:
+    """vm-up: a full backup that succeeded, then an incremental one that is ready, with a
+    transfer of its first disk under way. Returns (vm id, running backup id, chain)."""
+    vm = fake.vm("vm-up")
+    disks = tuple(a.disk_id for a in vm.attachments)
+    with fake.lock:
+        engine = fake.engine
+        full = engine.start_backup(vm.id, BackupRequest(disk_ids=disks))
+        while full.phase.rest != "ready":
+            engine.backup(vm.id, full.id, observe=True)
+        engine.finalize_backup(vm.id, full.id)
+        while not full.phase.finished:
+            engine.backup(vm.id, full.id, observe=True)
+        running = engine.start_backup(
+            vm.id, BackupRequest(disk_ids=disks, from_checkpoint_id=full.to_checkpoint_id)
+        )
+        while running.phase.rest != "ready":
+            engine.backup(vm.id, running.id, observe=True)
+        transfer = engine.start_transfer(
+            TransferRequest(disk_id=disks[0], backup_id=running.id, direction="download")
+        )
+        while transfer.phase.value != "transferring":
+            engine.transfer(transfer.id, observe=True)
+        chain = [c.id for c in engine.checkpoints(vm.id)]
+    return vm.id, running.id, chain
+
+
+@pytest.fixture
+def watched() -> Iterator[FakeOvirt]:
+    """A fake whose phases move only when a client reads them."""
+    fake = FakeOvirt(policy=TransitionPolicy.after_reads(1))
+    yield fake
+    assert not fake.errors, fake.errors[0].traceback
+
+
+# -- the state endpoint ---------------------------------------------------------------------
+def test_state_lists_vms_disks_backups_checkpoints_and_transfers(watched: FakeOvirt) -> None:
+    vm_id, backup_id, chain = running_backups(watched)
+    state = watched.client().get(STATE).get_json()
+    vm = next(v for v in state["vms"] if v["id"] == vm_id)
+    assert vm["name"] == "vm-up" and [d["alias"] for d in vm["disks"]] == [
+        "vm-up-disk1",
+        "vm-up-disk2",
+    ]
+    assert [c["id"] for c in vm["checkpoints"]] == chain and len(chain) == 2
+    assert [c["parent_id"] for c in vm["checkpoints"]] == [None, chain[0]]
+    backup = next(b for b in vm["backups"] if b["id"] == backup_id)
+    assert backup["phase"] == "ready" and backup["from_checkpoint_id"] == chain[0]
+    assert [h["phase"] for h in backup["history"]] == ["initializing", "starting", "ready"]
+    (transfer,) = state["transfers"]
+    assert transfer["backup_id"] == backup_id and transfer["size"] == 1 << 30
+    assert transfer["transferred"] == 0
+
+
+def test_watching_moves_no_phase_and_counts_no_read(watched: FakeOvirt) -> None:
+    running_backups(watched)
+    with watched.lock:
+        backup = watched.engine.start_backup(
+            watched.vm("vm-down").id,
+            BackupRequest(disk_ids=(watched.disk("vm-down-disk1").id,)),
+        )
+        before = (backup.phase, backup.progress.reads, len(backup.history))
+    client = watched.client()
+    for _ in range(5):
+        assert client.get(STATE).status_code == 200
+    assert (backup.phase, backup.progress.reads, len(backup.history)) == before
+
+
+def test_the_journal_shown_leaves_out_the_dashboards_own_requests(watched: FakeOvirt) -> None:
+    client = watched.client()
+    client.get("/ovirt-engine/api/vms", headers={"Authorization": "Basic eDp5"})
+    client.get(STATE)
+    journal = client.get(STATE).get_json()["journal"]
+    assert [(e["method"], e["path"]) for e in journal] == [("GET", "/ovirt-engine/api/vms")]
+    assert journal[0]["status"] == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/fakeovirt/dashboard", "text/html"),
+        ("/fakeovirt/dashboard/", "text/html"),
+        ("/fakeovirt/dashboard/dashboard.js", "javascript"),
+        ("/fakeovirt/dashboard/dashboard.css", "text/css"),
+        (STATE, "application/json"),
+    ],
+)
+def test_the_page_and_its_files_are_served_without_credentials(
+    watched: FakeOvirt, path: str, kind: str
+) -> None:
+    response = watched.client().get(path)
+    assert response.status_code == 200
+    assert kind in response.content_type
+
+
+def test_the_page_loads_nothing_from_the_network() -> None:
+    static = ROOT / "fakeovirt" / "web" / "dashboard_static"
+    for page in static.iterdir():
+        text = page.read_text()
+        assert "http://" not in text and "https://" not in text, page.name
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/fakeovirt/dashboard/../app.py", 404),
+        ("GET", "/fakeovirt/dashboard/secrets.txt", 404),
+        ("POST", STATE, 405),
+        ("DELETE", "/fakeovirt/dashboard", 405),
+    ],
+)
+def test_anything_else_is_refused(watched: FakeOvirt, method: str, path: str, status: int) -> None:
+    response = watched.client().open(path, method=method)
+    assert response.status_code == status
+    assert response.get_json()["error"]
+
+
+# -- the page in headless Chromium ------------------------------------------------------------
+def chromium() -> str:
+    """The chromium binary; skip without it, except on CI where it must be installed."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary:
+        return binary
+    reason = "chromium not found on PATH"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; the Debian package chromium must be installed on CI")
+    pytest.skip(f"{reason} (apt-get install chromium to run the dashboard's browser test)")
+
+
+def run_chromium(binary: str, url: str, profile: Path, *extra: str) -> str:
+    result = subprocess.run(
+        [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=3000",
+            *extra,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_without_chromium_the_browser_test_skips(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        chromium()
+
+
+def test_without_chromium_on_ci_the_browser_test_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="must be installed on CI"):
+        chromium()
+
+
+class Dom(html.parser.HTMLParser):
+    """The attributes of every element of a dumped DOM, in order."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def find(self, **attrs: str) -> list[dict[str, str | None]]:
+        keys = {k.rstrip("_").replace("_", "-"): v for k, v in attrs.items()}
+        return [a for _, a in self.elements if all(a.get(k) == v for k, v in keys.items())]
+
+
+def test_chromium_shows_the_vm_the_running_backup_and_its_checkpoint_chain(
+    tmp_path: Path,
+) -> None:
+    binary = chromium()
+    fake = FakeOvirt(policy=TransitionPolicy.after_reads(1))
+    with fake.start(tls=False):
+        _, backup_id, chain = running_backups(fake)
+        url = fake.origin + "/fakeovirt/dashboard"
+        dom = Dom(run_chromium(binary, url, tmp_path / "profile", "--dump-dom"))
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "dashboard.png"
+        shot.unlink(missing_ok=True)
+        run_chromium(
+            binary, url, tmp_path / "profile", "--window-size=1280,1400", f"--screenshot={shot}"
+        )
+        with fake.lock:
+            phase = fake.engine.state.backups[backup_id].phase.rest
+    print(f"dashboard screenshot: {shot}")
+    assert dom.find(data_vm="vm-up", class_="card vm")
+    assert dom.find(data_backup_id=backup_id, data_phase="ready")
+    (svg,) = dom.find(data_vm="vm-up", class_="chain")
+    assert svg["data-checkpoints"] == " ".join(chain)
+    drawn = [a["data-checkpoint-id"] for _, a in dom.elements if "data-checkpoint-id" in a]
+    assert drawn == chain
+    assert dom.find(data_phase="transferring")
+    assert shot.stat().st_size > 10_000
+    assert phase == "ready", "the page's polling must not move the backup"
+    assert not fake.errors
