@@ -4,28 +4,42 @@
         connection = ovirtsdk4.Connection(
             url=fake.url, username=fake.username, password=fake.password, ca_file=fake.ca_file
         )
+        with fake.inject(faults.http_error(503, method="POST", path="/vms/*/backups")):
+            ...  # the client's backups get a 503 <fault> here
+
+Resets are cheap (a fraction of a millisecond), so tests share one served fake and reset it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from werkzeug.test import Client
 
+from .clocks import SystemClock
 from .core.clock import Clock, ManualClock
 from .core.engine import Engine
-from .core.model import Disk, Vm
+from .core.model import Backup, Disk, Event, ImageTransfer, Vm
+from .core.phases import BackupPhase
 from .core.policy import TransitionPolicy
 from .core.scenario import Scenario
+from .faults import Fault, FaultSet, Injection
 from .web.app import API_PREFIX, FakeOvirtApp, ServerError
 from .web.auth import DEFAULT_USERS, Authenticator
 from .web.journal import Journal
 from .web.server import BackgroundServer
 
-__all__ = ["FakeOvirt"]
+__all__ = ["FakeOvirt", "as_clock", "as_policy"]
+
+ScenarioLike = Scenario | str | Mapping[str, Any]
+PolicyLike = TransitionPolicy | str | Mapping[str, Any]
+ClockLike = Clock | str | datetime
+FaultLike = Fault | Mapping[str, Any]
 
 
 class FakeOvirt:
@@ -33,19 +47,26 @@ class FakeOvirt:
 
     def __init__(
         self,
-        scenario: Scenario | str = "demo",
+        scenario: ScenarioLike = "demo",
         *,
         clock: Clock | None = None,
         policy: TransitionPolicy | None = None,
         users: Mapping[str, str] | None = None,
         strict: bool = False,
     ) -> None:
-        if isinstance(scenario, str):
-            scenario = Scenario.named(scenario)
+        self._scenarios: dict[str, Scenario] = {}
         self.lock = threading.RLock()
-        self.engine = Engine(scenario, clock=clock or ManualClock(), policy=policy, lock=self.lock)
+        self.engine = Engine(
+            self.resolve_scenario(scenario),
+            clock=clock or ManualClock(),
+            policy=policy,
+            lock=self.lock,
+        )
         self.users = dict(DEFAULT_USERS if users is None else users)
-        self.app = FakeOvirtApp(self.engine, authenticator=Authenticator(self.users), strict=strict)
+        self.faults = FaultSet(self.engine)
+        self.app = FakeOvirtApp(
+            self.engine, authenticator=Authenticator(self.users), strict=strict, faults=self.faults
+        )
         self._server: BackgroundServer | None = None
 
     # -- serving ---------------------------------------------------------------------
@@ -123,14 +144,37 @@ class FakeOvirt:
         return Client(self.app)
 
     # -- state ----------------------------------------------------------------------
-    def reset(self, scenario: Scenario | str | None = None) -> None:
-        """Back to the scenario's start: inventory, clock-driven lifecycles, journal, errors."""
-        if isinstance(scenario, str):
-            scenario = Scenario.named(scenario)
+    def reset(
+        self,
+        scenario: ScenarioLike | None = None,
+        *,
+        policy: PolicyLike | None = None,
+        clock: ClockLike | None = None,
+        faults: Iterable[FaultLike] = (),
+        strict: bool | None = None,
+    ) -> None:
+        """Back to the scenario's start: inventory, lifecycles, journal, errors, fault rules.
+
+        Given, `policy` (a policy, its dict form, or `immediate`/`reads:N`/`seconds:T`),
+        `clock` (a clock, `manual`, `system`, or a start time for a manual clock) and
+        `strict` replace the current ones; `faults` are installed after the reset.
+        """
+        chosen = None if scenario is None else self.resolve_scenario(scenario)
+        new_policy = None if policy is None else as_policy(policy)
+        new_clock = None if clock is None else as_clock(clock)
         with self.lock:
-            self.engine.reset(scenario)
-            self.app.journal.clear()
-            self.app.errors.clear()
+            if new_clock is not None:
+                self.engine.clock = new_clock
+            if new_policy is not None:
+                self.engine.policy = new_policy
+            if strict is not None:
+                self.app.strict = strict
+            self.app.reset(chosen)
+            self.faults.add(*faults)
+
+    def inject(self, *faults: FaultLike) -> Injection:
+        """Install fault rules (see `fakeovirt.faults`); as a context manager, for a block."""
+        return self.faults.add(*faults)
 
     @property
     def journal(self) -> Journal:
@@ -141,8 +185,22 @@ class FakeOvirt:
         return self.app.errors
 
     @property
+    def started_at(self) -> datetime:
+        """Engine time of the last reset; `history()` counts seconds from it."""
+        return self.app.started_at
+
+    @property
     def clock(self) -> Clock:
         return self.engine.clock
+
+    @property
+    def policy(self) -> TransitionPolicy:
+        return self.engine.policy
+
+    @policy.setter
+    def policy(self, policy: PolicyLike) -> None:
+        with self.lock:
+            self.engine.policy = as_policy(policy)
 
     def advance(self, seconds: float) -> None:
         """Move a manual clock forward and apply what became due."""
@@ -152,6 +210,53 @@ class FakeOvirt:
         with self.lock:
             clock.advance(seconds)
             self.engine.tick()
+
+    def release(self, entity_id: str) -> None:
+        """Let a backup or image transfer leave the phase its policy holds."""
+        with self.lock:
+            self.engine.release(entity_id)
+
+    def set_freeze_fails(self, vm: str, fails: bool = True) -> None:
+        """Make the guest's filesystem freeze fail (or work again) on a VM, by name or id."""
+        with self.lock:
+            self.engine.set_freeze_fails(self._vm_id(vm), fails)
+
+    def history(self, entity_id: str) -> list[tuple[str, float]]:
+        """A backup's or transfer's phases as the API shows them, with the engine-clock
+        seconds since the last reset at which each began: `[("initializing", 0.0), ...]`."""
+        with self.lock:
+            state = self.engine.state
+            entity: Backup | ImageTransfer | None = state.backups.get(entity_id)
+            entity = entity or state.transfers.get(entity_id)
+            if entity is None:
+                raise KeyError(f"no backup or image transfer {entity_id}")
+            return [
+                (
+                    phase.rest if isinstance(phase, BackupPhase) else phase.value,
+                    (when - self.started_at).total_seconds(),
+                )
+                for phase, when in entity.history
+            ]
+
+    def events(self, *, code: int | None = None) -> list[Event]:
+        """The engine's events, oldest first; only those with `code` when given."""
+        with self.lock:
+            events = self.engine.state.events.newest_first()[::-1]
+        return [e for e in events if code is None or e.code == code]
+
+    def resolve_scenario(self, scenario: ScenarioLike) -> Scenario:
+        """A scenario object from itself, a name or a file path (loaded once per FakeOvirt, so
+        resets reuse its seeded disk content), or the dict form of a scenario file."""
+        if isinstance(scenario, Scenario):
+            return scenario
+        if isinstance(scenario, str):
+            if scenario not in self._scenarios:
+                self._scenarios[scenario] = Scenario.named(scenario)
+            return self._scenarios[scenario]
+        return Scenario.from_dict(dict(scenario))
+
+    def _vm_id(self, vm: str) -> str:
+        return vm if vm in self.engine.state.vms else self.engine.vm_by_name(vm).id
 
     def vm(self, name: str) -> Vm:
         with self.lock:
@@ -166,3 +271,35 @@ class FakeOvirt:
         with self.lock:
             target = self.engine.state.disks.get(disk) or self.engine.disk_by_alias(disk)
             self.engine.guest_write(target.id, offset, data)
+
+
+def as_policy(value: PolicyLike) -> TransitionPolicy:
+    """A policy from itself, its dict form, or `immediate` / `reads:N` / `seconds:T`."""
+    if isinstance(value, TransitionPolicy):
+        return value
+    if isinstance(value, str):
+        mode, _, number = value.partition(":")
+        try:
+            if mode == "immediate" and not number:
+                return TransitionPolicy.immediate()
+            if mode == "reads":
+                return TransitionPolicy.after_reads(int(number or 1))
+            if mode == "seconds":
+                return TransitionPolicy.after_seconds(float(number or 1))
+        except ValueError:
+            pass
+        raise ValueError(f"invalid policy {value!r}: use immediate, reads:N or seconds:T")
+    return TransitionPolicy.from_dict(dict(value))
+
+
+def as_clock(value: ClockLike) -> Clock:
+    """A clock from itself, `manual` (at the usual start), `system`, or a start datetime."""
+    if isinstance(value, datetime):
+        return ManualClock(value)
+    if value == "manual":
+        return ManualClock()
+    if value == "system":
+        return SystemClock()
+    if isinstance(value, str):
+        raise ValueError(f"invalid clock {value!r}: use manual, system, a datetime or a Clock")
+    return value

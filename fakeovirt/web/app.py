@@ -1,20 +1,22 @@
 """The WSGI application: SSO, the REST API, the imageio data endpoint, all on one server.
 
-Data flow of one API request: route -> authenticate -> under the engine lock: tick the
-clock, run the handler (parse -> engine -> render), check the answer against the schema
-in strict mode -> record it in the journal. Every error becomes an XML `<fault>`; an
-exception from fakeovirt itself becomes a 500 fault and is kept in `errors` so that the
-pytest plugin can fail the test that caused it.
+Data flow of one API request: route -> authenticate -> the fault hook (which may delay,
+replace or drop the answer) -> under the engine lock: tick the clock, run the handler
+(parse -> engine -> render), check the answer against the schema in strict mode -> record
+it in the journal. Every error becomes an XML `<fault>`; an exception from fakeovirt itself
+becomes a 500 fault and is kept in `errors` so that the pytest plugin can fail the test that
+caused it. Extra routes (control plane, dashboard) are matched by their longest prefix.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
@@ -23,6 +25,7 @@ from fakeovirt.core import messages as msg
 from fakeovirt.core.engine import Engine
 from fakeovirt.core.errors import EngineError, Forbidden, Unauthorized
 from fakeovirt.core.errors import NotFound as UnknownPath
+from fakeovirt.core.scenario import Scenario
 
 from .auth import Authenticator
 from .context import Context
@@ -31,17 +34,16 @@ from .dashboard import mount as mount_dashboard
 from .faults import fault_response
 from .handlers import HANDLERS
 from .imageio import ImageioApp, TicketNotFound
-from .journal import Journal
+from .journal import API_PREFIX, ENVIRON_ENDPOINT, ENVIRON_FAULTS, ENVIRON_USER, Journal
 from .routes import API_MAP
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["API_PREFIX", "FakeOvirtApp", "ServerError"]
+__all__ = ["API_PREFIX", "DropConnection", "FakeOvirtApp", "FaultHook", "ServerError"]
 
 log = logging.getLogger("fakeovirt")
 
-API_PREFIX = "/ovirt-engine/api"
 SSO_TOKEN = "/ovirt-engine/sso/oauth/token"
 SSO_LOGOUT = "/ovirt-engine/services/sso-logout"
 MAX_BODY = 8 * 1024 * 1024
@@ -57,6 +59,39 @@ class ServerError:
     traceback: str
 
 
+class DropConnection(Exception):
+    """Raised by the fault hook: close the client's connection without an answer."""
+
+
+class FaultHook(Protocol):
+    """Fault injection as the app sees it (`fakeovirt.faults.FaultSet` implements it)."""
+
+    @property
+    def active(self) -> bool:
+        """Whether any rule or pending effect could change an answer."""
+
+    def __call__(self, request: Request, answer: Callable[[], Response]) -> Response:
+        """Answer `request`, calling `answer()` for the real answer when it needs one."""
+
+    def clear(self) -> None:
+        """Remove every rule and forget pending effects."""
+
+    def load(self, specs: list[Any]) -> list[dict[str, Any]]:
+        """Add rules from JSON-like mappings (`ValueError` for a bad one); describe them."""
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every installed rule as JSON-like data, with its counters."""
+
+
+@dataclass
+class _Seen:
+    """What one request turned out to be, for the journal."""
+
+    user: str | None = None
+    endpoint: str | None = None
+    routed: bool = True
+
+
 class FakeOvirtApp:
     """One engine behind HTTP: API, SSO and imageio."""
 
@@ -67,12 +102,15 @@ class FakeOvirtApp:
         authenticator: Authenticator | None = None,
         strict: bool = False,
         journal: Journal | None = None,
+        faults: FaultHook | None = None,
     ) -> None:
         self.engine = engine
         self.auth = authenticator or Authenticator()
         self.strict = strict
         self.journal = journal or Journal()
+        self.faults = faults
         self.errors: list[ServerError] = []
+        self.started_at = engine.clock.now()  # engine time of the last reset
         self.extra_routes: dict[str, Callable[[Request], Response]] = {}
         self.imageio = ImageioApp(self._resolve_ticket, engine.lock)
         mount_control(self)
@@ -84,71 +122,120 @@ class FakeOvirtApp:
         except Forbidden as error:
             raise TicketNotFound(error.detail) from None
 
+    def reset(self, scenario: Scenario | None = None) -> None:
+        """Back to the scenario's start: engine state, journal, errors and fault rules."""
+        with self.engine.lock:
+            if self.faults is not None:
+                self.faults.clear()
+            self.engine.reset(scenario)
+            self.started_at = self.engine.clock.now()
+            self.journal.clear()
+            self.errors.clear()
+
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/images/") or path == "/images":
-            return self.imageio(environ, start_response)
-        request = Request(environ)
-        request.max_content_length = MAX_BODY
-        response = self.handle(request)
+        try:
+            if path.startswith("/images/") or path == "/images":
+                if self.faults is None or not self.faults.active:
+                    return self._imageio(environ, start_response)
+                request = Request(environ)
+                response = self.faults(request, lambda: Response.from_app(self._imageio, environ))
+            else:
+                request = Request(environ)
+                request.max_content_length = MAX_BODY
+                response = self.handle(request)
+        except DropConnection:
+            _drop()
         return response(environ, start_response)
 
+    def _imageio(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """The imageio app; a 500 from it is a bug in fakeovirt, kept in `errors`."""
+
+        def watched(status: str, headers: Any, exc_info: Any = None) -> Any:
+            if status.startswith("500"):
+                error = RuntimeError(f"imageio answered {status}")
+                detail = "the traceback is in the log of 'fakeovirt.web.imageio'"
+                method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+                self.errors.append(ServerError(method, path, error, detail))
+            return start_response(status, headers, exc_info)
+
+        return self.imageio(environ, watched)
+
     def handle(self, request: Request) -> Response:
-        path = request.path
-        user: str | None = None
-        endpoint: str | None = None
+        seen = _Seen()
         try:
-            if path == SSO_TOKEN:
-                response = self._sso_token(request)
-            elif path == SSO_LOGOUT:
-                response = self._sso_logout(request)
-            elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
-                user = self.auth.user_for(request)
-                endpoint, response = self._api(request, user, path[len(API_PREFIX) :] or "/")
-            else:
-                extra = next((h for p, h in self.extra_routes.items() if path.startswith(p)), None)
-                if extra is None:
-                    raise UnknownPath(msg.UNKNOWN_PATH.format(path=path))
-                response = extra(request)
+            response = self._answer(request, seen)
+        except DropConnection:
+            self._record(request, seen, None)
+            raise
         except EngineError as error:
             response = fault_response(error.status, error.detail)
         except RequestEntityTooLarge:
             response = fault_response(413, msg.BODY_TOO_LARGE.format(limit=MAX_BODY))
         except Exception as error:  # a bug in fakeovirt: answer, and remember it
             self.errors.append(
-                ServerError(request.method, path, error, traceback.format_exc())
+                ServerError(request.method, request.path, error, traceback.format_exc())
             )
-            log.exception("fakeovirt failed on %s %s", request.method, path)
+            log.exception("fakeovirt failed on %s %s", request.method, request.path)
             response = fault_response(500, msg.INTERNAL_ERROR.format(error=repr(error)))
-        self.journal.record(
-            method=request.method,
-            path=path,
-            query=request.query_string.decode("latin-1"),
-            status=response.status_code,
-            user=user,
-            request_body=_body_for_journal(request),
-            response_body=response.get_data(),
-            endpoint=endpoint,
-        )
+        self._record(request, seen, response)
         return response
 
-    def _api(self, request: Request, user: str, subpath: str) -> tuple[str, Response]:
+    def _answer(self, request: Request, seen: _Seen) -> Response:
+        path = request.path
+        if path == SSO_TOKEN:
+            return self._hooked(request, lambda: self._sso_token(request))
+        if path == SSO_LOGOUT:
+            return self._hooked(request, lambda: self._sso_logout(request))
+        if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+            user = seen.user = self.auth.user_for(request)
+            subpath = path[len(API_PREFIX) :] or "/"
+            return self._hooked(request, lambda: self._api(request, user, subpath, seen))
+        prefix = max((p for p in self.extra_routes if path.startswith(p)), key=len, default=None)
+        if prefix is None:
+            seen.routed = False
+            raise UnknownPath(msg.UNKNOWN_PATH.format(path=path))
+        return self.extra_routes[prefix](request)
+
+    def _hooked(self, request: Request, answer: Callable[[], Response]) -> Response:
+        if self.faults is None or not self.faults.active:
+            return answer()
+        return self.faults(request, answer)
+
+    def _record(self, request: Request, seen: _Seen, response: Response | None) -> None:
+        self.journal.record(
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode("latin-1"),
+            status=response.status_code if response is not None else 0,
+            user=seen.user or request.environ.get(ENVIRON_USER),
+            request_body=_body_for_journal(request),
+            response_body=response.get_data() if response is not None else b"",
+            endpoint=seen.endpoint or request.environ.get(ENVIRON_ENDPOINT),
+            faults=tuple(request.environ.get(ENVIRON_FAULTS, ())),
+            routed=seen.routed,
+        )
+
+    def _api(self, request: Request, user: str, subpath: str, seen: _Seen) -> Response:
         adapter = API_MAP.bind("fakeovirt", path_info=subpath, url_scheme="https")
         try:
             endpoint, args = adapter.match(subpath, method=request.method)
         except MethodNotAllowed as error:
+            seen.routed = False
             allowed = ", ".join(sorted(error.valid_methods or []))
             detail = msg.METHOD_NOT_ALLOWED.format(
                 method=request.method, path=request.path, allowed=allowed
             )
-            return "", fault_response(405, detail, headers={"Allow": allowed})
+            return fault_response(405, detail, headers={"Allow": allowed})
         except (NotFound, HTTPException):
-            return "", fault_response(404, msg.UNKNOWN_PATH.format(path=request.path))
+            seen.routed = False
+            return fault_response(404, msg.UNKNOWN_PATH.format(path=request.path))
+        seen.endpoint = str(endpoint)
         handler = HANDLERS[str(endpoint)]
         with self.engine.lock:
             self.engine.tick()
             ctx = Context(self.engine, request, user, self.strict)
-            return str(endpoint), handler(ctx, **args)
+            return handler(ctx, **args)
 
     def _sso_token(self, request: Request) -> Response:
         if request.method != "POST":
@@ -179,6 +266,12 @@ class FakeOvirtApp:
         token = request.form.get("token") or ""
         self.auth.logout(token)
         return _json({})
+
+
+def _drop() -> NoReturn:
+    """Hang up without an answer: WSGI servers (cheroot, werkzeug's) take a reset connection
+    for the client's hang-up and close it without writing a byte."""
+    raise ConnectionResetError(errno.ECONNRESET, "fakeovirt dropped the connection (a fault)")
 
 
 def _json(data: object, status: int = 200) -> Response:

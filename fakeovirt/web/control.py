@@ -1,11 +1,374 @@
-"""The control plane under `/fakeovirt/` (placeholder until it is built)."""
+"""The control plane under `/fakeovirt/`: drive the fake with JSON over HTTP, from any language.
+
+Rules of this file:
+- the API's credentials (an SSO bearer token or HTTP Basic) are required on every route;
+- JSON in, JSON out; a refusal is `{"error": ..., "detail": ...}` with a 4xx, never a 500;
+- every route runs under the engine lock after a clock tick, as the API does;
+- VMs and disks may be named by id or by name/alias, so shell scripts need no lookups.
+The routes, with curl examples that the tests replay, are in `docs/control-plane.md`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["mount"]
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from fakeovirt.core.clock import ManualClock
+from fakeovirt.core.errors import EngineError, Unauthorized
+from fakeovirt.core.model import Backup, Disk, Event, ImageTransfer, Vm
+from fakeovirt.core.phases import BackupPhase
+from fakeovirt.core.policy import TransitionPolicy
+from fakeovirt.core.scenario import Scenario
+
+from .journal import ENVIRON_ENDPOINT, ENVIRON_USER
+
+if TYPE_CHECKING:
+    from .app import FakeOvirtApp
+
+__all__ = ["PREFIX", "ROUTES", "mount"]
+
+PREFIX = "/fakeovirt/"
+MAX_WRITE = 64 * 1024 * 1024
+_GET, _POST, _PUT, _DELETE = ["GET"], ["POST"], ["PUT"], ["DELETE"]
+
+ROUTES = Map(
+    [
+        Rule("/fakeovirt/", methods=_GET, endpoint="index"),
+        Rule("/fakeovirt/reset", methods=_POST, endpoint="reset"),
+        Rule("/fakeovirt/scenario", methods=_POST, endpoint="scenario"),
+        Rule("/fakeovirt/inventory", methods=_GET, endpoint="inventory"),
+        Rule("/fakeovirt/clock", methods=_GET + _POST, endpoint="clock"),
+        Rule("/fakeovirt/policy", methods=_GET + _PUT, endpoint="policy"),
+        Rule("/fakeovirt/release", methods=_POST, endpoint="release"),
+        Rule("/fakeovirt/faults", methods=_GET + _POST + _DELETE, endpoint="faults"),
+        Rule("/fakeovirt/disks/<disk>/writes", methods=_POST, endpoint="write"),
+        Rule("/fakeovirt/vms/<vm>/freeze", methods=_GET + _PUT, endpoint="freeze"),
+        Rule("/fakeovirt/history/<id>", methods=_GET, endpoint="history"),
+        Rule("/fakeovirt/journal", methods=_GET, endpoint="journal"),
+        Rule("/fakeovirt/events", methods=_GET, endpoint="events"),
+    ],
+    strict_slashes=False,
+    merge_slashes=False,
+)
 
 
-def mount(app: Any) -> None:
+class Refused(Exception):
+    """A request the control plane turns down: answered as JSON with a 4xx status."""
+
+    def __init__(self, status: int, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.error, self.detail = status, error, detail
+
+
+def mount(app: FakeOvirtApp) -> None:
     """Register the control plane's routes on `app.extra_routes`."""
+    app.extra_routes[PREFIX] = ControlPlane(app)
+
+
+class ControlPlane:
+    """The `/fakeovirt/` routes of one app."""
+
+    def __init__(self, app: FakeOvirtApp) -> None:
+        self.app = app
+
+    def __call__(self, request: Request) -> Response:
+        try:
+            request.environ[ENVIRON_USER] = self.app.auth.user_for(request)
+            adapter = ROUTES.bind("fakeovirt", path_info=request.path)
+            endpoint, args = adapter.match(method=request.method)
+            request.environ[ENVIRON_ENDPOINT] = f"control.{endpoint}"
+            handler: Callable[..., Any] = getattr(self, f"_{endpoint}")
+            with self.app.engine.lock:
+                self.app.engine.tick()
+                status, data = handler(request, **args)
+        except Refused as refused:
+            status, data = refused.status, {"error": refused.error, "detail": refused.detail}
+        except Unauthorized as error:
+            status, data = 401, {"error": "unauthorized", "detail": error.detail}
+        except EngineError as error:
+            status, data = (
+                error.status,
+                {"error": _ERRORS.get(error.status, "error"), "detail": error.detail},
+            )
+        except MethodNotAllowed as error:
+            allowed = ", ".join(sorted(error.valid_methods or []))
+            detail = f"{request.method} is not allowed on {request.path}; allowed: {allowed}"
+            status, data = 405, {"error": "method_not_allowed", "detail": detail}
+        except NotFound:
+            detail = f"There is no control-plane route {request.path}; GET {PREFIX} lists them"
+            status, data = 404, {"error": "not_found", "detail": detail}
+        return Response(json.dumps(data), status, content_type="application/json")
+
+    # -- routes: each returns (status, JSON-able data) --------------------------------
+    def _index(self, request: Request) -> tuple[int, Any]:
+        routes = [
+            f"{method} {rule.rule}"
+            for rule in ROUTES.iter_rules()
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        ]
+        return 200, {"routes": routes}
+
+    def _reset(self, request: Request) -> tuple[int, Any]:
+        body = _body(request, default={})
+        scenario = _field(body, "scenario", str, required=False)
+        policy = _field(body, "policy", dict, required=False)
+        chosen = _refuse_value_error(Scenario.named, scenario) if scenario else None
+        if policy is not None:
+            self.app.engine.policy = _refuse_value_error(TransitionPolicy.from_dict, policy)
+        self.app.reset(chosen)
+        return 200, self._summary()
+
+    def _scenario(self, request: Request) -> tuple[int, Any]:
+        body = _body(request)
+        self.app.reset(_refuse_value_error(Scenario.from_dict, body))
+        return 200, self._summary()
+
+    def _summary(self) -> dict[str, Any]:
+        engine = self.app.engine
+        return {
+            "scenario": engine.scenario.name,
+            "policy": engine.policy.to_dict(),
+            "now": _iso(engine.clock.now()),
+        }
+
+    def _inventory(self, request: Request) -> tuple[int, Any]:
+        state = self.app.engine.state
+        return 200, {"vms": [_vm(vm, state.vm_disks(vm)) for vm in state.vms.values()]}
+
+    def _clock(self, request: Request) -> tuple[int, Any]:
+        clock = self.app.engine.clock
+        if request.method == "POST":
+            if not isinstance(clock, ManualClock):
+                detail = "this engine runs on the system clock; only a manual clock can be moved"
+                raise Refused(409, "conflict", detail)
+            body = _body(request)
+            advance = _field(body, "advance", (int, float), required=False)
+            when = _field(body, "set", str, required=False)
+            if (advance is None) == (when is None):
+                raise Refused(400, "bad_request", 'give either "advance" (seconds) or "set"')
+            if advance is not None:
+                _refuse_value_error(clock.advance, advance)
+            else:
+                _refuse_value_error(clock.set, _parse_time(when or ""))
+            self.app.engine.tick()
+        return 200, {"now": _iso(clock.now()), "manual": isinstance(clock, ManualClock)}
+
+    def _policy(self, request: Request) -> tuple[int, Any]:
+        if request.method == "PUT":
+            body = _body(request)
+            self.app.engine.policy = _refuse_value_error(TransitionPolicy.from_dict, body)
+        return 200, self.app.engine.policy.to_dict()
+
+    def _release(self, request: Request) -> tuple[int, Any]:
+        body = _body(request)
+        entity_id = _field(body, "id", str, required=False)
+        vm_name = _field(body, "vm", str, required=False)
+        if (entity_id is None) == (vm_name is None):
+            raise Refused(400, "bad_request", 'give either "id" (backup or transfer) or "vm"')
+        if entity_id is None:
+            state = self.app.engine.state
+            backup = state.unfinished_backup(self._vm(vm_name or "").id)
+            if backup is None:
+                raise Refused(409, "conflict", f"VM {vm_name} has no unfinished backup")
+            entity_id = backup.id
+        self.app.engine.release(entity_id)
+        return 200, self._entity(entity_id)
+
+    def _faults(self, request: Request) -> tuple[int, Any]:
+        faults = self.app.faults
+        if faults is None:
+            raise Refused(409, "conflict", "this app was built without fault injection")
+        if request.method == "POST":
+            body = _body(request)
+            specs = body if isinstance(body, list) else [body]
+            return 201, {"faults": _refuse_value_error(faults.load, specs)}
+        if request.method == "DELETE":
+            faults.clear()
+        return 200, {"faults": faults.describe()}
+
+    def _write(self, request: Request, disk: str) -> tuple[int, Any]:
+        body = _body(request)
+        target = self._disk(disk)
+        offset = _field(body, "offset", int)
+        data = _field(body, "data", str, required=False)
+        pattern = _field(body, "pattern", int, required=False)
+        if data is not None and pattern is None:
+            try:
+                payload = base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError):
+                raise Refused(400, "bad_request", '"data" must be base64') from None
+        elif pattern is not None and data is None:
+            length = _field(body, "length", int)
+            if not 0 <= pattern <= 255 or not 0 < length <= MAX_WRITE:
+                detail = f'"pattern" must be a byte (0-255), "length" 1..{MAX_WRITE}'
+                raise Refused(400, "bad_request", detail)
+            payload = bytes([pattern]) * length
+        else:
+            raise Refused(400, "bad_request", 'give either "data" (base64) or "pattern"')
+        self.app.engine.guest_write(target.id, offset, payload)
+        return 200, {
+            "disk": target.id,
+            "alias": target.alias,
+            "offset": offset,
+            "length": len(payload),
+        }
+
+    def _freeze(self, request: Request, vm: str) -> tuple[int, Any]:
+        target = self._vm(vm)
+        if request.method == "PUT":
+            fails = _field(_body(request), "fails", bool)
+            self.app.engine.set_freeze_fails(target.id, fails)
+        return 200, {"vm": target.id, "name": target.name, "fails": target.guest.freeze_fails}
+
+    def _history(self, request: Request, id: str) -> tuple[int, Any]:
+        return 200, self._entity(id)
+
+    def _journal(self, request: Request) -> tuple[int, Any]:
+        since = _int_arg(request, "since") or 0
+        bodies = request.args.get("bodies", "false").lower() in ("1", "true", "yes")
+        entries = [e.to_dict(bodies=bodies) for e in self.app.journal.entries if e.index > since]
+        return 200, {"entries": entries}
+
+    def _events(self, request: Request) -> tuple[int, Any]:
+        code = _int_arg(request, "code")
+        events = self.app.engine.state.events.newest_first()[::-1]
+        return 200, {"events": [_event(e) for e in events if code is None or e.code == code]}
+
+    # -- lookups by id or name ----------------------------------------------------------
+    def _vm(self, name_or_id: str) -> Vm:
+        state = self.app.engine.state
+        found = state.vms.get(name_or_id)
+        return found or self.app.engine.vm_by_name(name_or_id)
+
+    def _disk(self, alias_or_id: str) -> Disk:
+        found = self.app.engine.state.disks.get(alias_or_id)
+        return found or self.app.engine.disk_by_alias(alias_or_id)
+
+    def _entity(self, entity_id: str) -> dict[str, Any]:
+        state = self.app.engine.state
+        entity: Backup | ImageTransfer | None = state.backups.get(entity_id)
+        kind = "backup"
+        if entity is None:
+            entity, kind = state.transfers.get(entity_id), "image_transfer"
+        if entity is None:
+            raise Refused(404, "not_found", f"No backup or image transfer with id {entity_id}")
+        phases = [{"phase": _phase(p), "time": _iso(when)} for p, when in entity.history]
+        return {"id": entity.id, "kind": kind, "phase": _phase(entity.phase), "history": phases}
+
+
+_ERRORS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+}
+
+
+def _body(request: Request, default: Any = None) -> Any:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if default is None:
+            raise Refused(400, "bad_request", "this route needs a JSON body")
+        return default
+    try:
+        data = json.loads(raw)
+    except ValueError as error:
+        raise Refused(400, "bad_json", f"the body is not JSON: {error}") from None
+    if not isinstance(data, dict | list):
+        raise Refused(400, "bad_request", "the body must be a JSON object")
+    return data
+
+
+def _field(body: Any, name: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
+    """`body[name]`, checked against `kind` (a bool is never taken for a number)."""
+    if not isinstance(body, dict):
+        raise Refused(400, "bad_request", "the body must be a JSON object")
+    if name not in body or body[name] is None:
+        if required:
+            raise Refused(400, "bad_request", f'"{name}" is required')
+        return None
+    value = body[name]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        names = " or ".join(_JSON_TYPES.get(k, k.__name__) for k in kinds)
+        raise Refused(400, "bad_request", f'"{name}" must be {names}, got {json.dumps(value)}')
+    return value
+
+
+_JSON_TYPES = {
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    bool: "true or false",
+    dict: "an object",
+}
+
+
+def _refuse_value_error(function: Callable[..., Any], *args: Any) -> Any:
+    """Call `function`; a `ValueError` (bad input) becomes a 400."""
+    try:
+        return function(*args)
+    except ValueError as error:
+        raise Refused(400, "bad_request", str(error)) from None
+
+
+def _int_arg(request: Request, name: str) -> int | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise Refused(400, "bad_request", f"query parameter {name} must be an integer") from None
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise Refused(400, "bad_request", f"not an ISO 8601 time: {text!r}") from None
+    if when.tzinfo is None:
+        raise Refused(400, "bad_request", "the time needs a UTC offset, e.g. +00:00")
+    return when
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat(timespec="milliseconds")
+
+
+def _phase(phase: Any) -> str:
+    return str(phase.rest if isinstance(phase, BackupPhase) else phase.value)
+
+
+def _vm(vm: Vm, disks: list[Disk]) -> dict[str, Any]:
+    return {
+        "id": vm.id,
+        "name": vm.name,
+        "status": vm.status.value,
+        "freeze_fails": vm.guest.freeze_fails,
+        "disks": [
+            {"id": d.id, "alias": d.alias, "size": d.content.size, "format": d.format}
+            for d in disks
+        ],
+    }
+
+
+def _event(event: Event) -> dict[str, Any]:
+    return {
+        "index": event.index,
+        "code": event.code,
+        "severity": event.severity,
+        "time": _iso(event.time),
+        "description": event.description,
+        "vm": event.vm_id,
+        "subjects": list(event.subjects),
+    }

@@ -1,21 +1,58 @@
-"""The request journal: every exchange the server answered, in order.
+"""The request journal: every exchange the server answered, in order, and assertions on it.
 
-`FakeOvirt.journal` is what tests assert on ("finalize was called once"); the control
-plane serves it as JSON for users outside Python.
+`FakeOvirt.journal` is what tests assert on ("finalize was called once", "these calls came
+in this order"); the control plane serves it as JSON for users outside Python. Imageio data
+requests are not recorded: they are many, large, and the engine does not see them either.
+
+Paths in assertions (and in fault rules) are globs (`*` matches anything, `/` included),
+relative to `/ovirt-engine/api` unless they start with `/ovirt-engine/`, `/images` or
+`/fakeovirt/`: `"POST /vms/*/backups"` means `POST /ovirt-engine/api/vms/<any>/backups`.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import asdict, dataclass
+from fnmatch import fnmatchcase
 from threading import Lock
 from typing import Any
 
-__all__ = ["Exchange", "Journal"]
+__all__ = [
+    "API_PREFIX",
+    "ENVIRON_ENDPOINT",
+    "ENVIRON_FAULTS",
+    "ENVIRON_USER",
+    "Call",
+    "Exchange",
+    "Journal",
+    "full_pattern",
+    "path_matches",
+]
+
+API_PREFIX = "/ovirt-engine/api"
+# What a route or the fault hook tells the journal through the WSGI environ:
+ENVIRON_USER = "fakeovirt.user"  # the authenticated user (extra routes authenticate themselves)
+ENVIRON_ENDPOINT = "fakeovirt.endpoint"  # the endpoint's name, e.g. "control.reset"
+ENVIRON_FAULTS = "fakeovirt.faults"  # the names of the faults applied, in order
+_ABSOLUTE = ("/ovirt-engine/", "/images", "/fakeovirt/")
+_SHOWN = 30  # journal lines shown in a failed assertion
+
+
+def full_pattern(pattern: str) -> str:
+    """A user's path glob as a glob on the full request path (see the module docstring)."""
+    if not pattern.startswith(_ABSOLUTE):
+        pattern = API_PREFIX + ("/" + pattern.lstrip("/") if pattern.strip("/") else "")
+    return pattern.rstrip("/") or "/"
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether a request path matches a user's path glob; a trailing slash never matters."""
+    return fnmatchcase(path.rstrip("/") or "/", full_pattern(pattern))
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """One request and the answer it got."""
+    """One request and the answer it got; `status` 0 means the connection was dropped."""
 
     index: int
     method: str
@@ -26,12 +63,68 @@ class Exchange:
     request_body: bytes
     response_body: bytes
     endpoint: str | None
+    faults: tuple[str, ...] = ()
+    routed: bool = True  # False: no endpoint could answer (a 404 or 405 for the path itself)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, bodies: bool = True) -> dict[str, Any]:
         data = asdict(self)
-        data["request_body"] = self.request_body.decode("utf-8", "replace")
-        data["response_body"] = self.response_body.decode("utf-8", "replace")
+        data["faults"] = list(self.faults)
+        if bodies:
+            data["request_body"] = self.request_body.decode("utf-8", "replace")
+            data["response_body"] = self.response_body.decode("utf-8", "replace")
+        else:
+            del data["request_body"], data["response_body"]
         return data
+
+    def line(self) -> str:
+        """`#3 POST /ovirt-engine/api/vms/x/backups?use_active=true -> 201`, for messages."""
+        query = f"?{self.query}" if self.query else ""
+        answer = str(self.status) if self.status else "dropped"
+        notes = [*self.faults, *([] if self.routed else ["no endpoint"])]
+        extra = f" [{', '.join(notes)}]" if notes else ""
+        return f"#{self.index} {self.method} {self.path}{query} -> {answer}{extra}"
+
+
+@dataclass(frozen=True)
+class Call:
+    """What an assertion looks for: `"POST /vms/*/backups"`, `"/vms"` or `"GET"`."""
+
+    method: str | None
+    path: str | None
+    status: int | None = None
+    query: str | None = None
+
+    @classmethod
+    def parse(cls, spec: str, *, status: int | None = None, query: str | None = None) -> Call:
+        words = spec.split()
+        if len(words) > 2 or not words:
+            raise ValueError(f"expected 'METHOD /path', '/path' or 'METHOD', got {spec!r}")
+        if len(words) == 2:
+            return cls(words[0].upper(), words[1], status, query)
+        if words[0].startswith("/"):
+            return cls(None, words[0], status, query)
+        return cls(words[0].upper(), None, status, query)
+
+    def mismatches(self, exchange: Exchange) -> list[str]:
+        """What keeps `exchange` from matching, in words; empty when it matches."""
+        out = []
+        if self.method is not None and exchange.method != self.method:
+            out.append(f"method {exchange.method} != {self.method}")
+        if self.path is not None and not path_matches(self.path, exchange.path):
+            out.append(f"path does not match {full_pattern(self.path)}")
+        if self.status is not None and exchange.status != self.status:
+            out.append(f"status {exchange.status} != {self.status}")
+        if self.query is not None and not fnmatchcase(exchange.query, self.query):
+            out.append(f"query {exchange.query!r} does not match {self.query!r}")
+        return out
+
+    def __str__(self) -> str:
+        words = [self.method or "*", full_pattern(self.path) if self.path else "*"]
+        if self.query is not None:
+            words.append(f"query={self.query!r}")
+        if self.status is not None:
+            words.append(f"status={self.status}")
+        return " ".join(words)
 
 
 class Journal:
@@ -53,6 +146,8 @@ class Journal:
         request_body: bytes,
         response_body: bytes,
         endpoint: str | None,
+        faults: tuple[str, ...] = (),
+        routed: bool = True,
     ) -> Exchange:
         with self._lock:
             exchange = Exchange(
@@ -65,6 +160,8 @@ class Journal:
                 request_body=request_body[: self._limit],
                 response_body=response_body[: self._limit],
                 endpoint=endpoint,
+                faults=faults,
+                routed=routed,
             )
             self._entries.append(exchange)
             return exchange
@@ -81,3 +178,98 @@ class Journal:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+    # -- queries and assertions --------------------------------------------------------
+    def requests(
+        self, spec: str = "*", *, status: int | None = None, query: str | None = None
+    ) -> list[Exchange]:
+        """The exchanges matching `spec` ("METHOD /path", "/path" or "METHOD"; "*": all)."""
+        if spec.strip() == "*":
+            call = Call(None, None, status, query)
+        else:
+            call = Call.parse(spec, status=status, query=query)
+        return [e for e in self.entries if not call.mismatches(e)]
+
+    def unrouted(self) -> list[Exchange]:
+        """Requests that no endpoint could answer: a path or method fakeovirt does not serve."""
+        return [e for e in self.entries if not e.routed]
+
+    def assert_request_made(
+        self,
+        spec: str,
+        *,
+        count: int | None = 1,
+        status: int | None = None,
+        query: str | None = None,
+    ) -> list[Exchange]:
+        """Assert `spec` was requested `count` times (None: at least once); return them.
+
+        On failure the message lists the most similar requests and what differs in each.
+        """
+        call = Call.parse(spec, status=status, query=query)
+        entries = self.entries
+        found = [e for e in entries if not call.mismatches(e)]
+        if (count is None and found) or len(found) == count:
+            return found
+        wanted = "at least 1" if count is None else str(count)
+        raise AssertionError(
+            f"expected {wanted} request(s) matching {call}, found {len(found)}\n"
+            + _similar(call, entries, found)
+            + _listing(entries)
+        )
+
+    def assert_no_request(self, spec: str, *, status: int | None = None) -> None:
+        """Assert nothing matching `spec` was requested."""
+        self.assert_request_made(spec, count=0, status=status)
+
+    def assert_in_order(self, *specs: str) -> list[Exchange]:
+        """Assert requests matching `specs` came in this order (others may come between)."""
+        calls = [Call.parse(spec) for spec in specs]
+        entries = self.entries
+        matched: list[Exchange] = []
+        position = 0
+        for call in calls:
+            hit = next((e for e in entries[position:] if not call.mismatches(e)), None)
+            if hit is None:
+                pairs = zip(calls, matched, strict=False)
+                done = "".join(f"  ok   {c}  ({e.line()})\n" for c, e in pairs)
+                after = f" after #{matched[-1].index}" if matched else ""
+                raise AssertionError(
+                    f"requests not in the expected order: no {call}{after}\n"
+                    + done
+                    + f"  MISS {call}\n"
+                    + _similar(call, entries[position:], [])
+                    + _listing(entries)
+                )
+            matched.append(hit)
+            position = entries.index(hit) + 1
+        return matched
+
+    def format(self) -> str:
+        """The journal as lines, one per exchange."""
+        return "\n".join(e.line() for e in self.entries)
+
+
+def _similar(call: Call, entries: list[Exchange], found: list[Exchange]) -> str:
+    """The requests closest to `call`, with what differs, closest first."""
+    others = [e for e in entries if e not in found]
+    if not others:
+        return ""
+    target = f"{call.method or ''} {full_pattern(call.path) if call.path else ''}"
+
+    def score(e: Exchange) -> float:
+        near = difflib.SequenceMatcher(None, target, f"{e.method} {e.path}").ratio()
+        return len(call.mismatches(e)) - near
+
+    lines = [
+        f"  {e.line()}: {'; '.join(call.mismatches(e))}" for e in sorted(others, key=score)[:5]
+    ]
+    return "similar requests:\n" + "\n".join(lines) + "\n"
+
+
+def _listing(entries: list[Exchange]) -> str:
+    shown = entries[-_SHOWN:]
+    head = f"journal ({len(entries)} requests" + (
+        f", last {_SHOWN} shown):\n" if len(entries) > _SHOWN else "):\n"
+    )
+    return head + "\n".join(f"  {e.line()}" for e in shown)
