@@ -24,18 +24,10 @@ DEFAULT_SERVE_POLICY = "seconds:1"
 
 def parse_policy(text: str) -> TransitionPolicy:
     """`immediate`, `reads:N` or `seconds:T`, e.g. `seconds:1`."""
-    mode, _, value = text.partition(":")
     try:
-        if mode == "immediate":
-            return TransitionPolicy.immediate()
-        if mode == "reads":
-            return TransitionPolicy.after_reads(int(value or 1))
-        if mode == "seconds":
-            return TransitionPolicy.after_seconds(float(value or 1))
-    except ValueError:
-        pass
-    message = f"invalid policy {text!r}: use immediate, reads:N or seconds:T"
-    raise argparse.ArgumentTypeError(message)
+        return TransitionPolicy.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -278,17 +278,7 @@ def as_policy(value: PolicyLike) -> TransitionPolicy:
     if isinstance(value, TransitionPolicy):
         return value
     if isinstance(value, str):
-        mode, _, number = value.partition(":")
-        try:
-            if mode == "immediate" and not number:
-                return TransitionPolicy.immediate()
-            if mode == "reads":
-                return TransitionPolicy.after_reads(int(number or 1))
-            if mode == "seconds":
-                return TransitionPolicy.after_seconds(float(number or 1))
-        except ValueError:
-            pass
-        raise ValueError(f"invalid policy {value!r}: use immediate, reads:N or seconds:T")
+        return TransitionPolicy.parse(value)
     return TransitionPolicy.from_dict(dict(value))
 
 

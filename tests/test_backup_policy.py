@@ -283,3 +283,27 @@ def test_a_failed_backup_releases_everything(path: BackupPath, phase: Ph) -> Non
     assert [s.type for s in state.vm_snapshots(backup.vm_id)] == ["active"]
     assert state.jobs[backup.job_id or ""].status == "failed"
     assert state.events.newest_first()[0].code == 10792
+
+
+def test_switching_scenarios_back_reuses_the_seeded_content() -> None:
+    from fakeovirt.core.scenario import EMPTY
+
+    engine = Engine(DEMO)
+    first = engine.disk_by_alias("vm-up-disk1").content.read(0, 1 << 20)
+    cached = len(engine._templates)
+    engine.reset(EMPTY)
+    engine.reset(DEMO)
+    assert len(engine._templates) == cached
+    assert engine.disk_by_alias("vm-up-disk1").content.read(0, 1 << 20) == first
+
+
+@pytest.mark.parametrize("text", ["immediate", "reads:2", "seconds:1.5"])
+def test_policy_strings_parse(text: str) -> None:
+    policy = TransitionPolicy.parse(text)
+    assert policy.to_dict()["mode"] == text.split(":")[0]
+
+
+@pytest.mark.parametrize("text", ["sometimes", "reads:x", "immediate:3"])
+def test_bad_policy_strings_say_what_is_allowed(text: str) -> None:
+    with pytest.raises(ValueError, match="immediate, reads:N or seconds:T"):
+        TransitionPolicy.parse(text)

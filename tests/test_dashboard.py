@@ -231,3 +231,10 @@ def test_chromium_shows_the_vm_the_running_backup_and_its_checkpoint_chain(
     assert shot.stat().st_size > 10_000
     assert phase == "ready", "the page's polling must not move the backup"
     assert not fake.errors
+
+
+def test_dashboard_polls_stay_out_of_the_users_journal(fake: FakeOvirt) -> None:
+    client = fake.client()
+    for _ in range(3):
+        assert client.get(STATE).status_code == 200
+    assert fake.journal.entries == []

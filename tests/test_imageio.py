@@ -692,3 +692,20 @@ def test_require_qemu_fails_on_ci_without_qemu_tools(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="qemu-utils must be installed"):
         require_qemu()
+
+
+def test_a_bug_behind_the_data_endpoint_reaches_the_error_list() -> None:
+    """A 500 from imageio is fakeovirt's bug: the app keeps it, traceback included."""
+    from fakeovirt import FakeOvirt
+
+    fake = FakeOvirt()
+
+    def broken(ticket_id: str) -> Any:
+        raise ZeroDivisionError("a bug")
+
+    fake.app.imageio._resolve = broken
+    response = fake.client().get("/images/whatever", headers={"Range": "bytes=0-1"})
+    assert response.status_code == 500
+    (error,) = fake.errors
+    assert isinstance(error.error, ZeroDivisionError)
+    assert "ZeroDivisionError" in error.traceback

@@ -65,15 +65,14 @@ class Engine:
         self.clock: Clock = clock or ManualClock()
         self.lock: AbstractContextManager[object] = lock or nullcontext()
         self._policy_override = policy
-        self._templates: dict[tuple[int, str], ContentView] = {}
+        self._templates: dict[tuple[int, str, int, int], ContentView] = {}
         self.scenario = scenario
         self.state = self._build(scenario)
 
     # -- lifecycle of the engine itself -------------------------------------------
     def reset(self, scenario: Scenario | None = None) -> None:
         """Forget everything and rebuild from `scenario` (default: the current one)."""
-        if scenario is not None and scenario is not self.scenario:
-            self._templates.clear()
+        if scenario is not None:
             self.scenario = scenario
         self.state = self._build(self.scenario)
 
@@ -304,10 +303,14 @@ class Engine:
         return state
 
     def _content(self, seed: int, alias: str, spec: DiskSpec) -> DiskContent:
-        """Seeded content, computed once per scenario and shared copy-on-write after that."""
-        key = (seed, alias)
+        """Seeded content, computed once per disk description and shared copy-on-write after.
+
+        The key holds everything the bytes depend on, so switching scenarios back and forth
+        reuses what was computed.
+        """
+        key = (seed, alias, spec.size, spec.seeded_blocks)
         template = self._templates.get(key)
-        if template is None or template.size != spec.size:
+        if template is None:
             content = DiskContent(spec.size)
             if spec.seeded_blocks:
                 disk_seed = zlib.crc32(f"{seed}:{alias}".encode())

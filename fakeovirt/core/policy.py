@@ -68,6 +68,21 @@ class TransitionPolicy:
         return replace(self, fail_at=phase)
 
     @classmethod
+    def parse(cls, text: str) -> TransitionPolicy:
+        """`immediate`, `reads:N` or `seconds:T` (the CLI's and the plugin's spelling)."""
+        mode, _, number = text.partition(":")
+        try:
+            if mode == "immediate" and not number:
+                return cls.immediate()
+            if mode == "reads":
+                return cls.after_reads(int(number or 1))
+            if mode == "seconds":
+                return cls.after_seconds(float(number or 1))
+        except ValueError:
+            pass
+        raise ValueError(f"invalid policy {text!r}: use immediate, reads:N or seconds:T")
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TransitionPolicy:
         """Build from a scenario or control-plane mapping.
 

@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict
@@ -71,7 +72,10 @@ class ImageioApp:
         max_readers: int = 4,
         max_writers: int = 1,
         max_request_bytes: int = 64 * 1024 * 1024,
+        on_error: Callable[[str, str, BaseException, str], None] | None = None,
     ) -> None:
+        """`on_error(method, path, error, traceback)` hears of every bug answered with a 500."""
+        self._on_error = on_error
         if min(max_readers, max_writers, max_request_bytes) < 1:
             raise ValueError("max_readers, max_writers and max_request_bytes must be positive")
         self._resolve = resolve
@@ -107,8 +111,10 @@ class ImageioApp:
             response = _Error(404, f"No resource {request.path}").response()
         except HTTPException as e:
             response = _Error(e.code or 500, e.description or e.name).response()
-        except Exception:
+        except Exception as error:
             log.exception("imageio %s %s failed", request.method, request.path)
+            if self._on_error is not None:
+                self._on_error(request.method, request.path, error, traceback.format_exc())
             response = _Error(500, "Internal server error").response()
         return response(environ, start_response)
 
