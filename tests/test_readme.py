@@ -31,9 +31,17 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert setup_commands()[1] in lines
 
 
-@pytest.mark.parametrize(
-    "block", re.findall(r"```python\n(.*?)```", README, re.S), ids=lambda b: b.splitlines()[0]
-)
-def test_readme_python_examples_run(block: str, capsys: pytest.CaptureFixture[str]) -> None:
-    exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def test_readme_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    tour = python_blocks()[0]
+    exec(compile(tour, "README.md", "exec"), {"__name__": "readme"})
     assert "checkpoint" in capsys.readouterr().out
+
+
+def test_readme_plugin_example_passes_as_a_downstream_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_readme_example=python_blocks()[1])
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
