@@ -35,12 +35,13 @@ class BackgroundServer:
     ) -> None:
         self.ca_file: Path | None = None
         self._server = wsgi.Server((host, port), app, numthreads=threads, server_name="fakeovirt")
+        # The serve loop notices stop() at this interval (cheroot's default is 0.5 s, which
+        # every test that starts its own server would pay at teardown).
+        self._server.expiration_interval = 0.05
         if tls:
             made = make_tls(host, ca_dir)
             self.ca_file = made.ca_file
-            self._server.ssl_adapter = BuiltinSSLAdapter(
-                str(made.cert_file), str(made.key_file)
-            )
+            self._server.ssl_adapter = BuiltinSSLAdapter(str(made.cert_file), str(made.key_file))
         self._server.prepare()  # binds now, so the port is known and errors surface here
         self.host = host
         self.port = self._server.bind_addr[1]
