@@ -1,7 +1,8 @@
 """Rendering the engine's entities as oVirt v4 XML elements.
 
 Each `render_*` takes the engine state and an entity, plus the `follow` tree for the
-links the client asked to inline. Nothing here changes the engine.
+links the client asked to inline. Nothing here changes the engine. Backups, checkpoints
+and transfers are in `render_backups.py`.
 """
 
 from __future__ import annotations
@@ -12,21 +13,17 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fakeovirt.core.model import (
-    Backup,
-    Checkpoint,
     Cluster,
     DataCenter,
     Disk,
     DiskAttachment,
     Event,
     Host,
-    ImageTransfer,
     Job,
     Snapshot,
     StorageDomain,
     Vm,
 )
-from fakeovirt.core.phases import TransferPhase
 from fakeovirt.core.state import State
 
 from .follow import Follow
@@ -34,10 +31,11 @@ from .xmlout import API, collection, entity, format_date, nested, reference
 
 __all__ = [
     "FOLLOWABLE",
+    "disks_member",
+    "host_ref",
+    "href",
     "render_api",
     "render_attachment",
-    "render_backup",
-    "render_checkpoint",
     "render_cluster",
     "render_data_center",
     "render_disk",
@@ -46,8 +44,9 @@ __all__ = [
     "render_job",
     "render_snapshot",
     "render_storage_domain",
-    "render_transfer",
     "render_vm",
+    "user_id",
+    "vm_ref",
 ]
 
 FOLLOWABLE = {
@@ -129,13 +128,13 @@ def render_api(state: State, *, user_id: str, now: datetime, instance_id: str) -
     return api
 
 
-def _vm_ref(state: State, vm_id: str, follow: Follow | None) -> ET.Element:
+def vm_ref(state: State, vm_id: str, follow: Follow | None) -> ET.Element:
     if follow is not None and vm_id in state.vms:
         return render_vm(state, state.vms[vm_id], follow, tag="vm")
     return reference("vm", vm_id, href("vms", vm_id))
 
 
-def _host_ref(state: State, host_id: str | None, follow: Follow | None) -> ET.Element | None:
+def host_ref(state: State, host_id: str | None, follow: Follow | None) -> ET.Element | None:
     if host_id is None:
         return None
     if follow is not None and host_id in state.hosts:
@@ -151,7 +150,7 @@ def render_vm(state: State, vm: Vm, follow: Follow, *, tag: str = "vm") -> ET.El
             if "cluster" in follow
             else reference("cluster", vm.cluster_id, href("clusters", vm.cluster_id))
         ),
-        "host": _host_ref(state, vm.host_id, follow.get("host")),
+        "host": host_ref(state, vm.host_id, follow.get("host")),
     }
     rels = []
     if "disk_attachments" in follow:
@@ -206,7 +205,7 @@ def render_attachment(state: State, attachment: DiskAttachment, follow: Follow) 
                 if disk is not None and "disk" in follow
                 else reference("disk", attachment.disk_id, href("disks", attachment.disk_id))
             ),
-            "vm": _vm_ref(state, attachment.vm_id, follow.get("vm")),
+            "vm": vm_ref(state, attachment.vm_id, follow.get("vm")),
         },
     )
 
@@ -341,7 +340,7 @@ def render_disk_by_id(state: State, disk_id: str, follow: Follow) -> ET.Element:
     return render_disk(state, state.disks[disk_id], follow)
 
 
-def _disks(
+def disks_member(
     state: State,
     base: str,
     disk_ids: list[str],
@@ -357,7 +356,7 @@ def _disks(
 
 def render_snapshot(state: State, snapshot: Snapshot, follow: Follow) -> ET.Element:
     base = href("vms", snapshot.vm_id, "snapshots", snapshot.id)
-    disks, rels = _disks(state, base, snapshot.disk_ids, follow, render_disk_by_id)
+    disks, rels = disks_member(state, base, snapshot.disk_ids, follow, render_disk_by_id)
     return entity(
         "snapshot",
         snapshot.id,
@@ -369,117 +368,8 @@ def render_snapshot(state: State, snapshot: Snapshot, follow: Follow) -> ET.Elem
             "snapshot_status": snapshot.status,
             "snapshot_type": snapshot.type,
         },
-        links={"disks": disks, "vm": _vm_ref(state, snapshot.vm_id, follow.get("vm"))},
+        links={"disks": disks, "vm": vm_ref(state, snapshot.vm_id, follow.get("vm"))},
         rels=rels,
-    )
-
-
-def render_backup(state: State, backup: Backup, follow: Follow) -> ET.Element:
-    base = href("vms", backup.vm_id, "backups", backup.id)
-    disks, rels = _disks(
-        state,
-        base,
-        backup.disk_ids,
-        follow,
-        lambda state, disk_id, f: render_backup_disk(state, backup, disk_id, f),
-    )
-    snapshot = None
-    if backup.snapshot_id is not None:
-        snap = state.snapshots.get(backup.snapshot_id)
-        if snap is not None and "snapshot" in follow:
-            snapshot = render_snapshot(state, snap, follow["snapshot"])
-        else:
-            snapshot = reference(
-                "snapshot",
-                backup.snapshot_id,
-                href("vms", backup.vm_id, "snapshots", backup.snapshot_id),
-            )
-    return entity(
-        "backup",
-        backup.id,
-        base,
-        attributes={
-            "creation_date": backup.created,
-            "description": backup.description,
-            "from_checkpoint_id": backup.from_checkpoint_id,
-            "modification_date": backup.modified,
-            "phase": backup.phase.rest,
-            "to_checkpoint_id": backup.to_checkpoint_id,
-        },
-        links={
-            "disks": disks,
-            "host": _host_ref(state, backup.host_id, follow.get("host")),
-            "snapshot": snapshot,
-            "vm": _vm_ref(state, backup.vm_id, follow.get("vm")),
-        },
-        rels=rels,
-        actions=[("finalize", f"{base}/finalize")],
-    )
-
-
-def render_backup_disk(state: State, backup: Backup, disk_id: str, follow: Follow) -> ET.Element:
-    return render_disk(
-        state, state.disks[disk_id], follow, backup_mode=backup.backup_modes.get(disk_id, "full")
-    )
-
-
-def render_checkpoint(state: State, checkpoint: Checkpoint, follow: Follow) -> ET.Element:
-    base = href("vms", checkpoint.vm_id, "checkpoints", checkpoint.id)
-    disks, rels = _disks(state, base, checkpoint.disk_ids, follow, render_disk_by_id)
-    return entity(
-        "checkpoint",
-        checkpoint.id,
-        base,
-        attributes={
-            "creation_date": checkpoint.created,
-            "description": checkpoint.description,
-            "parent_id": checkpoint.parent_id,
-            "state": checkpoint.state,
-        },
-        links={"disks": disks, "vm": _vm_ref(state, checkpoint.vm_id, follow.get("vm"))},
-        rels=rels,
-    )
-
-
-def render_transfer(
-    state: State, transfer: ImageTransfer, follow: Follow, *, data_url: str
-) -> ET.Element:
-    base = href("imagetransfers", transfer.id)
-    transferring = transfer.phase is TransferPhase.TRANSFERRING
-    url = f"{data_url}/images/{transfer.ticket}" if transferring else None
-    disk = state.disks.get(transfer.disk_id)
-    image_links: dict[str, ET.Element | None] = {
-        "host": _host_ref(state, transfer.host_id, follow.get("host")),
-        "image": entity(
-            "image",
-            transfer.disk_id,
-            None,
-            attributes={"size": disk.provisioned_size if disk else None},
-        ),
-    }
-    if "disk" in follow and disk is not None:
-        image_links["disk"] = render_disk(state, disk, follow["disk"])
-    return entity(
-        "image_transfer",
-        transfer.id,
-        base,
-        attributes={
-            "active": transferring,
-            "direction": transfer.direction,
-            "format": transfer.format,
-            "inactivity_timeout": transfer.inactivity_timeout,
-            "phase": transfer.phase,
-            "proxy_url": url,
-            "shallow": transfer.shallow,
-            "timeout_policy": transfer.timeout_policy,
-            "transfer_url": url,
-            "transferred": transfer.transferred,
-        },
-        links=image_links,
-        actions=[
-            (action, f"{base}/{action}")
-            for action in ("cancel", "extend", "finalize", "pause", "resume")
-        ],
     )
 
 
@@ -500,13 +390,13 @@ def render_event(state: State, event: Event, follow: Follow) -> ET.Element:
             "time": event.time,
         },
         links={
-            "host": _host_ref(state, event.host_id, follow.get("host")),
+            "host": host_ref(state, event.host_id, follow.get("host")),
             "user": (
                 reference("user", user_id(event.user), href("users", user_id(event.user)))
                 if event.user
                 else None
             ),
-            "vm": _vm_ref(state, event.vm_id, follow.get("vm")) if event.vm_id else None,
+            "vm": vm_ref(state, event.vm_id, follow.get("vm")) if event.vm_id else None,
         },
     )
 
