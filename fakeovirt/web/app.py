@@ -66,7 +66,7 @@ class DropConnection(Exception):
 
 
 class FaultHook(Protocol):
-    """Fault injection as the app sees it (`fakeovirt.faults.FaultSet` implements it)."""
+    """Fault injection as the app sees it (`fakeovirt.fault_rules.FaultSet` implements it)."""
 
     @property
     def active(self) -> bool:
