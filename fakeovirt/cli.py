@@ -101,6 +101,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"fakeovirt is serving scenario {scenario.name!r}", flush=True)
     for key, value in details.items():
         print(f"  {key + ':':10} {value}", flush=True)
+    print(f"  {'dashboard:':10} {fake.origin}/fakeovirt/dashboard", flush=True)
     print("  (Ctrl-C stops it)", flush=True)
     try:
         while not stop.wait(0.5):

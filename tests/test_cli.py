@@ -20,9 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def wait_for_file(path: Path, process: subprocess.Popen[str]) -> dict[str, str]:
     """Block on the server's own output until it reports readiness (no sleeping)."""
     assert process.stdout is not None
+    printed = []
     for line in process.stdout:
+        printed.append(line)
         if "Ctrl-C" in line:
             break
+    assert any("/fakeovirt/dashboard" in line for line in printed)
     assert process.poll() is None, f"serve exited early with code {process.wait()}"
     assert path.exists(), "serve printed its details without writing the ready file"
     data: dict[str, str] = json.loads(path.read_text())
