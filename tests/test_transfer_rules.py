@@ -251,3 +251,17 @@ def test_a_backup_transfer_events_are_found_by_the_backup_id(
     sdkflow.finalize_transfer(connection, transfer)
     codes = [e.code for e in connection.system_service().events_service().list(search=backup.id)]
     assert codes[:2] == [1032, 1031]
+
+
+def test_extend_keeps_a_transfer_alive_and_is_refused_once_finished(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    disk_id = fake.disk("vm-down-disk1").id
+    transfer = sdkflow.create_transfer(connection, disk_id, types.ImageTransferDirection.DOWNLOAD)
+    service = transfers(connection).image_transfer_service(transfer.id)
+    service.extend()
+    assert service.get().phase == types.ImageTransferPhase.TRANSFERRING
+    sdkflow.finalize_transfer(connection, transfer)
+    error = fault_of(service.extend)
+    assert error.code == 400
+    assert "finished_success" in error.fault.detail
