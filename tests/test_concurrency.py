@@ -79,3 +79,17 @@ def test_parallel_backup_flows_and_readers_leave_a_consistent_engine(fake: FakeO
     assert all(d.status == "ok" for d in state.disks.values())
     indexes = [e.index for e in state.events.newest_first()]
     assert indexes == sorted(indexes, reverse=True) and len(set(indexes)) == len(indexes)
+
+
+def test_an_app_over_a_bare_engine_gets_a_real_lock() -> None:
+    from contextlib import nullcontext
+
+    from fakeovirt import Engine
+    from fakeovirt.web.app import FakeOvirtApp
+
+    engine = Engine()
+    assert isinstance(engine.lock, nullcontext)
+    app = FakeOvirtApp(engine)
+    assert not isinstance(app.engine.lock, nullcontext)
+    with app.engine.lock, app.engine.lock:  # reentrant: the imageio resolver runs under it
+        pass

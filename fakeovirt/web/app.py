@@ -13,8 +13,10 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import threading
 import traceback
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
@@ -106,6 +108,8 @@ class FakeOvirtApp:
         journal: Journal | None = None,
         faults: FaultHook | None = None,
     ) -> None:
+        if isinstance(engine.lock, nullcontext):  # a bare Engine: the threaded server needs a lock
+            engine.lock = threading.RLock()
         self.engine = engine
         self.auth = authenticator or Authenticator()
         self.strict = strict
