@@ -265,3 +265,71 @@ def test_extend_keeps_a_transfer_alive_and_is_refused_once_finished(
     error = fault_of(service.extend)
     assert error.code == 400
     assert "finished_success" in error.fault.detail
+
+
+@pytest.mark.parametrize(
+    "direction, policy, phase, code",
+    [
+        ("download", "legacy", types.ImageTransferPhase.FINISHED_FAILURE, 1072),
+        ("upload", "legacy", types.ImageTransferPhase.PAUSED_SYSTEM, 1071),
+        ("download", "cancel", types.ImageTransferPhase.FINISHED_FAILURE, 1076),
+        ("download", "pause", types.ImageTransferPhase.PAUSED_SYSTEM, 1077),
+    ],
+)
+def test_an_idle_client_meets_the_inactivity_timeout_policy(
+    fake: FakeOvirt,
+    connection: sdk.Connection,
+    direction: str,
+    policy: str,
+    phase: types.ImageTransferPhase,
+    code: int,
+) -> None:
+    transfer = add(
+        connection,
+        disk=types.Disk(id=fake.disk("vm-down-disk1").id),
+        direction=types.ImageTransferDirection(direction),
+        format=types.DiskFormat.RAW,
+        inactivity_timeout=30,
+        timeout_policy=types.ImageTransferTimeoutPolicy(policy),
+    )
+    service = transfers(connection).image_transfer_service(transfer.id)
+    fake.advance(29)
+    assert service.get().phase == types.ImageTransferPhase.TRANSFERRING
+    fake.advance(1)
+    assert service.get().phase == phase
+    events = connection.system_service().events_service().list(search=transfer.id)
+    assert code in [e.code for e in events]
+
+
+def test_reading_the_ticket_keeps_a_transfer_alive(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    disk_id = fake.disk("vm-down-disk1").id
+    transfer = sdkflow.create_transfer(connection, disk_id, types.ImageTransferDirection.DOWNLOAD)
+    context = ssl.create_default_context(cafile=fake.ca_file)
+    service = transfers(connection).image_transfer_service(transfer.id)
+    for _ in range(3):
+        fake.advance(100)  # inactivity_timeout is 120 in create_transfer
+        request = urllib.request.Request(transfer.transfer_url, headers={"Range": "bytes=0-511"})
+        with urllib.request.urlopen(request, context=context) as response:
+            assert response.status == 206
+    assert service.get().phase == types.ImageTransferPhase.TRANSFERRING
+
+
+def test_a_paused_transfer_resumes_and_the_timer_restarts(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    transfer = add(
+        connection,
+        disk=types.Disk(id=fake.disk("vm-down-disk1").id),
+        direction=types.ImageTransferDirection.UPLOAD,
+        inactivity_timeout=30,
+        timeout_policy=types.ImageTransferTimeoutPolicy.PAUSE,
+    )
+    service = transfers(connection).image_transfer_service(transfer.id)
+    fake.advance(30)
+    assert service.get().phase == types.ImageTransferPhase.PAUSED_SYSTEM
+    service.resume()
+    assert service.get().phase == types.ImageTransferPhase.TRANSFERRING
+    fake.advance(29)
+    assert service.get().phase == types.ImageTransferPhase.TRANSFERRING

@@ -93,6 +93,7 @@ class Engine:
                 backups.advance(state, backup)
         for transfer in list(state.transfers.values()):
             transfers.advance(state, transfer)
+            transfers.expire_if_inactive(state, transfer)
         now = state.now()
         expired = [
             key

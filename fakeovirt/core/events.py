@@ -31,6 +31,10 @@ KINDS = {
     "transfer_succeeded": EventKind(1032, "normal"),
     "transfer_cancelled": EventKind(1033, "normal"),
     "transfer_failed": EventKind(1034, "error"),
+    "upload_paused_timeout": EventKind(1071, "error"),
+    "download_canceled_timeout": EventKind(1072, "error"),
+    "transfer_canceled_on_timeout": EventKind(1076, "error"),
+    "transfer_paused_on_timeout": EventKind(1077, "warning"),
 }
 
 

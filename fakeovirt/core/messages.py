@@ -99,6 +99,21 @@ EVENT_TRANSFER_SUCCEEDED = "Image {direction} with disk {disk} succeeded."
 EVENT_TRANSFER_CANCELLED = "Image {direction} with disk {disk} was cancelled."
 EVENT_TRANSFER_FAILED = "Image {direction} with disk {disk} failed."
 
+EVENT_UPLOAD_PAUSED_TIMEOUT = (
+    "Upload was paused by system. Reason: timeout due to transfer inactivity."
+)
+EVENT_DOWNLOAD_CANCELED_TIMEOUT = (
+    "Download was canceled by system. Reason: timeout due to transfer inactivity."
+)
+EVENT_TRANSFER_CANCELED_ON_TIMEOUT = (
+    "The transfer was canceled by the system according to the timeout policy. "
+    "Reason: client inactivity timeout."
+)
+EVENT_TRANSFER_PAUSED_ON_TIMEOUT = (
+    "The transfer was paused by the system according to the timeout policy. "
+    "Reason: client inactivity timeout."
+)
+
 SNAPSHOT_FOR_BACKUP = "Auto-generated for Backup VM"
 ACTIVE_SNAPSHOT = "Active VM"
 

@@ -217,6 +217,7 @@ class ImageTransfer:
     timeout_policy: str = "legacy"
     shallow: bool = False
     transferred: int = 0
+    last_activity: datetime | None = None  # a client's last use of the ticket (or extend)
     policy: TransitionPolicy | None = None
     history: list[tuple[TransferPhase, datetime]] = field(default_factory=list)
 

@@ -25,7 +25,16 @@ from .phases import (
 from .policy import Progress, TransitionPolicy
 from .state import State
 
-__all__ = ["TransferRequest", "TransferTicket", "act", "advance", "observe", "start", "ticket"]
+__all__ = [
+    "TransferRequest",
+    "TransferTicket",
+    "act",
+    "advance",
+    "expire_if_inactive",
+    "observe",
+    "start",
+    "ticket",
+]
 
 DIRECTIONS = ("upload", "download")
 FORMATS = ("raw", "cow")
@@ -157,6 +166,63 @@ def advance(state: State, transfer: ImageTransfer, *, on_read: bool = False) -> 
 _AUTOMATIC = {key for key in TRANSFER_TRANSITIONS if key[1] in ("advance", "fail")}
 
 
+# (timeout policy, direction) -> (event kind, its text, the system's step), as the engine does
+_ON_INACTIVITY = {
+    ("legacy", "download"): (
+        "download_canceled_timeout",
+        msg.EVENT_DOWNLOAD_CANCELED_TIMEOUT,
+        "system_cancel",
+    ),
+    ("legacy", "upload"): (
+        "upload_paused_timeout",
+        msg.EVENT_UPLOAD_PAUSED_TIMEOUT,
+        "system_pause",
+    ),
+    ("cancel", "download"): (
+        "transfer_canceled_on_timeout",
+        msg.EVENT_TRANSFER_CANCELED_ON_TIMEOUT,
+        "system_cancel",
+    ),
+    ("cancel", "upload"): (
+        "transfer_canceled_on_timeout",
+        msg.EVENT_TRANSFER_CANCELED_ON_TIMEOUT,
+        "system_cancel",
+    ),
+    ("pause", "download"): (
+        "transfer_paused_on_timeout",
+        msg.EVENT_TRANSFER_PAUSED_ON_TIMEOUT,
+        "system_pause",
+    ),
+    ("pause", "upload"): (
+        "transfer_paused_on_timeout",
+        msg.EVENT_TRANSFER_PAUSED_ON_TIMEOUT,
+        "system_pause",
+    ),
+}
+
+
+def expire_if_inactive(state: State, transfer: ImageTransfer) -> None:
+    """The engine's inactivity timeout: no client activity for `inactivity_timeout` seconds.
+
+    What follows depends on the timeout policy (`_ON_INACTIVITY`); 0 disables the check.
+    """
+    if transfer.phase is not TransferPhase.TRANSFERRING or transfer.inactivity_timeout <= 0:
+        return
+    since = transfer.last_activity or transfer.progress.since
+    if (state.now() - since).total_seconds() < transfer.inactivity_timeout:
+        return
+    kind, text, step = _ON_INACTIVITY[transfer.timeout_policy, transfer.direction]
+    vm = state.vm_of_disk(transfer.disk_id)
+    state.log(kind, text, vm=vm, subjects=_subjects(transfer))
+    _move(state, transfer, step, since=state.now())
+    advance(state, transfer)
+
+
+def _subjects(transfer: ImageTransfer) -> tuple[str, ...]:
+    backup = (transfer.backup_id,) if transfer.backup_id else ()
+    return (transfer.id, transfer.disk_id, *backup)
+
+
 def act(state: State, transfer_id: str, action: str, user: str) -> ImageTransfer:
     """A user's action: finalize, cancel, pause, resume or extend."""
     transfer = state.transfer(transfer_id)
@@ -165,6 +231,7 @@ def act(state: State, transfer_id: str, action: str, user: str) -> ImageTransfer
         if transfer.phase.finished:
             raise BadRequest(_finished(transfer, action))
         transfer.progress.restart(transfer.progress.since)
+        transfer.last_activity = state.now()
         return transfer
     if action == "pause" and transfer.direction == "download":
         raise BadRequest(msg.TRANSFER_CANNOT_PAUSE_DOWNLOAD)
@@ -178,6 +245,7 @@ def act(state: State, transfer_id: str, action: str, user: str) -> ImageTransfer
     except InvalidTransition:
         raise BadRequest(_finished(transfer, action)) from None
     _move(state, transfer, action, since=state.now())
+    transfer.last_activity = state.now()  # any action of the client counts as activity
     advance(state, transfer)
     return transfer
 
@@ -221,7 +289,7 @@ def _end(state: State, transfer: ImageTransfer) -> None:
         text.format(direction=transfer.direction.capitalize(), disk=disk.alias),
         user=transfer.user,
         vm=state.vm_of_disk(disk.id),
-        subjects=(transfer.id, disk.id) + ((transfer.backup_id,) if transfer.backup_id else ()),
+        subjects=_subjects(transfer),
     )
 
 
@@ -241,6 +309,8 @@ class TransferTicket:
 
     def __init__(self, state: State, transfer: ImageTransfer) -> None:
         self._transfer = transfer
+        self._now = state.now()
+        transfer.last_activity = self._now
         disk = state.disks[transfer.disk_id]
         backup = state.backups.get(transfer.backup_id or "")
         self._source: DiskContent | ContentView = disk.content
@@ -267,11 +337,13 @@ class TransferTicket:
     def read(self, offset: int, length: int) -> bytes:
         data = self._source.read(offset, length)
         self._transfer.transferred += len(data)
+        self._transfer.last_activity = self._now
         return data
 
     def write(self, offset: int, data: bytes) -> None:
         self._content.write(offset, data)
         self._transfer.transferred += len(data)
+        self._transfer.last_activity = self._now
 
     def zero(self, offset: int, length: int) -> None:
         self._content.zero(offset, length)
