@@ -82,6 +82,15 @@ def events_of(connection: sdk.Connection, backup_id: str) -> list[types.Event]:
     return connection.system_service().events_service().list(search=backup_id)
 
 
+def phases_through_finalize(
+    backup: types.Backup, service: sdk.services.VmBackupService
+) -> list[types.BackupPhase]:
+    """Under `after_reads(1)`: the add reply, two reads, finalize, two more reads."""
+    seen = [backup.phase, service.get().phase, service.get().phase]
+    service.finalize()
+    return [*seen, service.get().phase, service.get().phase]
+
+
 def fault(call: Callable[[], object]) -> sdk.Error:
     with pytest.raises(sdk.Error) as caught:
         call()
@@ -95,9 +104,7 @@ def test_snapshot_path_shows_every_phase_to_one_read_each(
     fake.engine.policy = TransitionPolicy.after_reads(1)
     backup = start(connection, fake, "vm-up")
     service = service_of(connection, fake, "vm-up", backup)
-    seen = [backup.phase, service.get().phase, service.get().phase]
-    service.finalize()
-    seen += [service.get().phase, service.get().phase]
+    seen = phases_through_finalize(backup, service)
     assert seen == [P.INITIALIZING, P.STARTING, P.READY, P.FINALIZING, P.SUCCEEDED]
 
 
@@ -259,9 +266,7 @@ def test_live_backup_shows_initializing_starting_ready(
     fake.engine.policy = TransitionPolicy.after_reads(1)
     backup = start(connection, fake, "vm-up", use_active=True)
     service = service_of(connection, fake, "vm-up", backup)
-    seen = [backup.phase, service.get().phase, service.get().phase]
-    service.finalize()
-    seen += [service.get().phase, service.get().phase]
+    seen = phases_through_finalize(backup, service)
     assert seen == [P.INITIALIZING, P.STARTING, P.READY, P.FINALIZING, P.SUCCEEDED]
 
 
@@ -765,9 +770,7 @@ def test_failing_at_finalizing_ends_the_backup_failed(
     fake.engine.policy = TransitionPolicy.after_reads(1).failing_at("finalizing")
     backup = start(connection, fake, "vm-up")
     service = service_of(connection, fake, "vm-up", backup)
-    seen = [backup.phase, service.get().phase, service.get().phase]
-    service.finalize()
-    seen += [service.get().phase, service.get().phase]
+    seen = phases_through_finalize(backup, service)
     assert seen == [P.INITIALIZING, P.STARTING, P.READY, P.FINALIZING, P.FAILED]
 
 
