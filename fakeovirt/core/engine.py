@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 
 from . import backups, checkpoints, transfers
+from . import messages as msg
 from .backups import BackupRequest
 from .clock import Clock, ManualClock
 from .content import ContentView, DiskContent, seed_content
@@ -135,7 +136,7 @@ class Engine:
         for vm in self.state.vms.values():
             if vm.name == name:
                 return vm
-        raise NotFound(f"Entity not found: VM named {name}")
+        raise NotFound(msg.NOT_FOUND.format(kind="VM named", id=name))
 
     def disk(self, disk_id: str) -> Disk:
         return self.state.disk(disk_id)
@@ -144,7 +145,7 @@ class Engine:
         for disk in self.state.disks.values():
             if disk.alias == alias:
                 return disk
-        raise NotFound(f"Entity not found: disk with alias {alias}")
+        raise NotFound(msg.NOT_FOUND.format(kind="disk with alias", id=alias))
 
     def set_vm_status(self, vm_id: str, status: str) -> None:
         self.state.vm(vm_id).status = VmStatus(status)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
+from fakeovirt.core import messages as msg
 from fakeovirt.core.errors import NotFound
 from fakeovirt.web import render as r
 from fakeovirt.web import render_backups as rb
@@ -57,7 +58,7 @@ def backup_disks_collection(ctx: Context, vm: str, id: str) -> Response:
 def backup_disks_get(ctx: Context, vm: str, id: str, disk: str) -> Response:
     backup = ctx.engine.backup(vm, id)
     if disk not in backup.disk_ids or disk not in ctx.state.disks:
-        raise NotFound(f"Entity not found: disk {disk} in backup {id}")
+        raise NotFound(msg.NOT_FOUND.format(kind="disk", id=f"{disk} in backup {id}"))
     return ctx.respond(rb.render_backup_disk(ctx.state, backup, disk, ctx.follow("disk")))
 
 
@@ -91,7 +92,7 @@ def checkpoint_disks_collection(ctx: Context, vm: str, id: str) -> Response:
 def checkpoint_disks_get(ctx: Context, vm: str, id: str, disk: str) -> Response:
     checkpoint = ctx.engine.checkpoint(vm, id)
     if disk not in checkpoint.disk_ids or disk not in ctx.state.disks:
-        raise NotFound(f"Entity not found: disk {disk} in checkpoint {id}")
+        raise NotFound(msg.NOT_FOUND.format(kind="disk", id=f"{disk} in checkpoint {id}"))
     return ctx.respond(r.render_disk(ctx.state, ctx.state.disks[disk], ctx.follow("disk")))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from fakeovirt.core import messages as msg
 from fakeovirt.core.errors import NotFound
 from fakeovirt.core.model import Disk, Vm
 from fakeovirt.core.state import State
@@ -73,7 +74,7 @@ def attachments_collection(ctx: Context, vm: str) -> Response:
 def attachments_get(ctx: Context, vm: str, id: str) -> Response:
     attachment = ctx.state.vm(vm).attachment(id)
     if attachment is None:
-        raise NotFound(f"Entity not found: disk attachment {id}")
+        raise NotFound(msg.NOT_FOUND.format(kind="disk attachment", id=id))
     return ctx.respond(r.render_attachment(ctx.state, attachment, ctx.follow("disk_attachment")))
 
 
@@ -90,7 +91,7 @@ def snapshots_get(ctx: Context, vm: str, id: str) -> Response:
     ctx.state.vm(vm)
     snapshot = ctx.state.snapshots.get(id)
     if snapshot is None or snapshot.vm_id != vm:
-        raise NotFound(f"Entity not found: snapshot {id}")
+        raise NotFound(msg.NOT_FOUND.format(kind="snapshot", id=id))
     return ctx.respond(r.render_snapshot(ctx.state, snapshot, ctx.follow("snapshot")))
 
 
@@ -144,7 +145,7 @@ def _simple(kind: str, tag: str, store_name: str, renderer: Renderer) -> tuple[H
     def get_handler(ctx: Context, id: str) -> Response:
         item = getattr(ctx.state, store_name).get(id)
         if item is None:
-            raise NotFound(f"Entity not found: {kind.replace('_', ' ')} {id}")
+            raise NotFound(msg.NOT_FOUND.format(kind=kind.replace("_", " "), id=id))
         return ctx.respond(renderer(ctx.state, item, ctx.follow(kind)))
 
     return collection_handler, get_handler
@@ -191,7 +192,7 @@ def events_collection(ctx: Context) -> Response:
 def events_get(ctx: Context, id: str) -> Response:
     event = ctx.state.events.get(int(id)) if id.isdigit() else None
     if event is None:
-        raise NotFound(f"Entity not found: event {id}")
+        raise NotFound(msg.NOT_FOUND.format(kind="event", id=id))
     return ctx.respond(r.render_event(ctx.state, event, ctx.follow("event")))
 
 
@@ -209,7 +210,7 @@ def jobs_collection(ctx: Context) -> Response:
 def jobs_get(ctx: Context, id: str) -> Response:
     job = ctx.state.jobs.get(id)
     if job is None:
-        raise NotFound(f"Entity not found: job {id}")
+        raise NotFound(msg.NOT_FOUND.format(kind="job", id=id))
     return ctx.respond(r.render_job(ctx.state, job, ctx.follow("job")))
 
 
