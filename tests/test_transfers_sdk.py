@@ -43,23 +43,32 @@ def full_then_incremental(
     sdkflow.finalize_backup(connection, full)
     for offset, data in writes:
         fake.guest_write(disk.id, offset, data)
-    incremental = sdkflow.start_backup(
-        connection, vm_id, [types.Disk(id=disk.id)], from_checkpoint_id=full.to_checkpoint_id
-    )
     expected = tmp_path / "expected.raw"
     sdkflow.write_raw(fake.disk("vm-up-disk1").content, expected)
-    inc_path = tmp_path / "incremental.qcow2"
+    inc_path = incremental_onto_full(fake, connection, tmp_path, full.to_checkpoint_id)
+    return full_path, inc_path, expected
+
+
+def incremental_onto_full(
+    fake: FakeOvirt, connection: sdk.Connection, tmp_path: Path, checkpoint: str | None
+) -> Path:
+    """An incremental backup of vm-up-disk1 from `checkpoint`, downloaded onto full.qcow2."""
+    disk_id = fake.disk("vm-up-disk1").id
+    incremental = sdkflow.start_backup(
+        connection, fake.vm("vm-up").id, [types.Disk(id=disk_id)], from_checkpoint_id=checkpoint
+    )
+    path = tmp_path / "incremental.qcow2"
     sdkflow.download_backup_disk(
         connection,
         incremental,
-        disk.id,
-        inc_path,
+        disk_id,
+        path,
         fake.ca_file or "",
         incremental=True,
         backing_file=Path("full.qcow2"),
     )
     sdkflow.finalize_backup(connection, incremental)
-    return full_path, inc_path, expected
+    return path
 
 
 WRITES = [(0, b"boot sector rewritten"), (5 * BLOCK_SIZE + 17, b"x" * 70000), (700 << 20, b"tail")]
@@ -151,20 +160,7 @@ def test_snapshot_backup_excludes_writes_made_after_it_started(
     # ... and the next incremental carries the write.
     after = tmp_path / "after.raw"
     sdkflow.write_raw(fake.disk("vm-up-disk1").content, after)
-    incremental = sdkflow.start_backup(
-        connection, vm_id, [types.Disk(id=disk.id)], from_checkpoint_id=backup.to_checkpoint_id
-    )
-    inc_path = tmp_path / "inc.qcow2"
-    sdkflow.download_backup_disk(
-        connection,
-        incremental,
-        disk.id,
-        inc_path,
-        fake.ca_file or "",
-        incremental=True,
-        backing_file=Path("full.qcow2"),
-    )
-    sdkflow.finalize_backup(connection, incremental)
+    inc_path = incremental_onto_full(fake, connection, tmp_path, backup.to_checkpoint_id)
     assert compare(inc_path, after).returncode == 0
 
 
