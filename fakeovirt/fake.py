@@ -28,8 +28,8 @@ from .core.model import Backup, Disk, Event, ImageTransfer, Vm
 from .core.phases import BackupPhase
 from .core.policy import TransitionPolicy
 from .core.scenario import Scenario
-from .fault_rules import FaultSet, Injection
 from .faults import Fault
+from .injection import FaultSet, Injection
 from .web.app import API_PREFIX, FakeOvirtApp, ServerError
 from .web.auth import DEFAULT_USERS, Authenticator
 from .web.journal import Journal

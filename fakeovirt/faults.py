@@ -1,4 +1,4 @@
-"""Declarative fault injection: the faults users name. `fault_rules.py` makes them happen.
+"""Declarative fault injection: the faults users name. `injection.py` makes them happen.
 
     with fake.inject(faults.http_error(503, method="POST", path="/vms/*/backups", times=1)):
         ...  # the next backup request gets a 503 <fault>; the one after works

@@ -176,7 +176,10 @@ class BackupApiMachine(RuleBasedStateMachine):
     @classmethod
     def run(cls, fake: FakeOvirt, *, settings: Settings | None = None) -> None:
         """Run the machine as a test against `fake` (from inside a test function)."""
-        run_state_machine_as_test(lambda: cls(fake), settings=settings)  # type: ignore[no-untyped-call]
+        # hypothesis types the factory as `type[RuleBasedStateMachine]` in newer releases and
+        # leaves it untyped in older ones; any callable returning a machine works in both.
+        factory: Any = lambda: cls(fake)  # noqa: E731
+        run_state_machine_as_test(factory, settings=settings)  # type: ignore[no-untyped-call,unused-ignore]
 
     # -- extension points ------------------------------------------------------------------
     def connect(self) -> None:
@@ -486,12 +489,3 @@ def _names(states: Iterable[State], *, rest: bool = False) -> list[str]:
         (p.rest if rest else p.value) + ("" if rest or not stop else "+stop") for p, stop in states
     }
     return sorted(out)
-
-
-def __getattr__(name: str) -> Any:
-    """`SdkBackupMachine` lives in `stateful_sdk`; importing it here stays supported."""
-    if name == "SdkBackupMachine":
-        from .stateful_sdk import SdkBackupMachine
-
-        return SdkBackupMachine
-    raise AttributeError(f"module 'fakeovirt.stateful' has no attribute {name!r}")

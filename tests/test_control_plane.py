@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from fakeovirt import FakeOvirt
-from fakeovirt.web.control import ROUTES
+from fakeovirt.web.mounted.control import ROUTES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "control-plane.md"
 BASIC = "Basic " + base64.b64encode(b"admin@internal:fakeovirt").decode()

@@ -114,7 +114,7 @@ def test_the_page_and_its_files_are_served_without_credentials(
 
 
 def test_the_page_loads_nothing_from_the_network() -> None:
-    static = ROOT / "fakeovirt" / "web" / "dashboard_static"
+    static = ROOT / "fakeovirt" / "web" / "mounted" / "dashboard_static"
     for page in static.iterdir():
         text = page.read_text()
         assert "http://" not in text and "https://" not in text, page.name

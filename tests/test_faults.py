@@ -18,8 +18,8 @@ from werkzeug.test import Client, EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from fakeovirt import FakeOvirt, faults
-from fakeovirt.fault_rules import FaultSet
 from fakeovirt.faults import Fault
+from fakeovirt.injection import FaultSet
 
 Backup = types.BackupPhase
 Transfer = types.ImageTransferPhase

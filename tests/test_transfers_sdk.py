@@ -12,7 +12,7 @@ from ovirt_imageio import client
 
 from fakeovirt import FakeOvirt
 from fakeovirt.core.content import BLOCK_SIZE, DirtyExtent
-from fakeovirt.core.transfers import TransferTicket
+from fakeovirt.core.tickets import TransferTicket
 from tests import sdkflow
 from tests.qemutools import require_qemu
 

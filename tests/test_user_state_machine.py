@@ -20,8 +20,8 @@ from fakeovirt.stateful import (
     BackupApiMachine,
     BackupInfo,
     CheckpointInfo,
-    SdkBackupMachine,
 )
+from fakeovirt.stateful_sdk import SdkBackupMachine
 from fakeovirt.strategies import backup_requests, guest_workloads
 
 CONTRACT = settings(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 
-from . import backups, checkpoints, transfers
+from . import backups, checkpoints, tickets, transfers
 from . import messages as msg
 from .backups import BackupRequest
 from .clock import Clock, ManualClock
@@ -39,7 +39,8 @@ from .phases import BackupPhase, TransferPhase
 from .policy import TransitionPolicy
 from .scenario import DEMO, DiskSpec, Scenario
 from .state import State
-from .transfers import TransferRequest, TransferTicket
+from .tickets import TransferTicket
+from .transfers import TransferRequest
 
 __all__ = ["Engine"]
 
@@ -240,7 +241,7 @@ class Engine:
 
     def ticket(self, ticket_id: str) -> TransferTicket:
         self.tick()
-        return transfers.ticket(self.state, ticket_id)
+        return tickets.ticket(self.state, ticket_id)
 
     # -- building ----------------------------------------------------------------------
     def _build(self, scenario: Scenario) -> State:

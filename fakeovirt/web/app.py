@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
@@ -31,12 +31,13 @@ from fakeovirt.core.scenario import Scenario
 
 from .auth import Authenticator
 from .context import Context
-from .control import mount as mount_control
-from .dashboard import mount as mount_dashboard
-from .faults import fault_response
+from .fault_response import fault_response
 from .handlers import HANDLERS
+from .host import FaultHook
 from .imageio import ImageioApp, TicketNotFound
 from .journal import API_PREFIX, ENVIRON_ENDPOINT, ENVIRON_FAULTS, ENVIRON_USER, Journal
+from .mounted.control import mount as mount_control
+from .mounted.dashboard import mount as mount_dashboard
 from .routes import API_MAP
 
 if TYPE_CHECKING:
@@ -65,26 +66,6 @@ class ServerError:
 
 class DropConnection(Exception):
     """Raised by the fault hook: close the client's connection without an answer."""
-
-
-class FaultHook(Protocol):
-    """Fault injection as the app sees it (`fakeovirt.fault_rules.FaultSet` implements it)."""
-
-    @property
-    def active(self) -> bool:
-        """Whether any rule or pending effect could change an answer."""
-
-    def __call__(self, request: Request, answer: Callable[[], Response]) -> Response:
-        """Answer `request`, calling `answer()` for the real answer when it needs one."""
-
-    def clear(self) -> None:
-        """Remove every rule and forget pending effects."""
-
-    def load(self, specs: list[Any]) -> list[dict[str, Any]]:
-        """Add rules from JSON-like mappings (`ValueError` for a bad one); describe them."""
-
-    def describe(self) -> list[dict[str, Any]]:
-        """Every installed rule as JSON-like data, with its counters."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ from fakeovirt.core.engine import Engine
 from fakeovirt.core.search import compile_search
 from fakeovirt.core.state import State
 
-from .faults import xml_response
+from .fault_response import xml_response
 from .follow import Follow, parse_follow
 from .parse import parse_max
 from .schema import validate

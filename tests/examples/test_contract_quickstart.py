@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import settings
 
-from fakeovirt.stateful import SdkBackupMachine
+from fakeovirt.stateful_sdk import SdkBackupMachine
 
 
 @pytest.mark.fakeovirt(policy="reads:1")  # phases move one step per read of the backup

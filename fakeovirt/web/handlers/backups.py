@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 from fakeovirt.core import messages as msg
 from fakeovirt.core.errors import NotFound
 from fakeovirt.web import render as r
-from fakeovirt.web import render_backups as rb
 from fakeovirt.web.context import Context
 from fakeovirt.web.parse import parse_backup, parse_body
 
@@ -21,21 +20,21 @@ def backups_collection(ctx: Context, vm: str) -> Response:
         return backups_add(ctx, vm)
     follow = ctx.follow("backup")
     found = ctx.engine.backups(vm, observe=True)
-    return ctx.listing("backups", found, lambda b: rb.render_backup(ctx.state, b, follow))
+    return ctx.listing("backups", found, lambda b: r.render_backup(ctx.state, b, follow))
 
 
 def backups_add(ctx: Context, vm: str) -> Response:
     ctx.state.vm(vm)  # an unknown VM is a 404 before anything else
     request = parse_backup(ctx.request.get_data(), ctx.request.args)
     backup = ctx.engine.start_backup(vm, request, user=ctx.user)
-    element = rb.render_backup(ctx.state, backup, ctx.follow("backup"))
+    element = r.render_backup(ctx.state, backup, ctx.follow("backup"))
     location = ctx.base_url + element.get("href", "")
     return ctx.respond(element, 201, Location=location)
 
 
 def backups_get(ctx: Context, vm: str, id: str) -> Response:
     backup = ctx.engine.backup(vm, id, observe=True)
-    return ctx.respond(rb.render_backup(ctx.state, backup, ctx.follow("backup")))
+    return ctx.respond(r.render_backup(ctx.state, backup, ctx.follow("backup")))
 
 
 def backups_finalize(ctx: Context, vm: str, id: str) -> Response:
@@ -51,7 +50,7 @@ def backup_disks_collection(ctx: Context, vm: str, id: str) -> Response:
     return ctx.listing(
         "disks",
         [d for d in backup.disk_ids if d in ctx.state.disks],
-        lambda d: rb.render_backup_disk(ctx.state, backup, d, follow),
+        lambda d: r.render_backup_disk(ctx.state, backup, d, follow),
     )
 
 
@@ -59,7 +58,7 @@ def backup_disks_get(ctx: Context, vm: str, id: str, disk: str) -> Response:
     backup = ctx.engine.backup(vm, id)
     if disk not in backup.disk_ids or disk not in ctx.state.disks:
         raise NotFound(msg.NOT_FOUND.format(kind="disk", id=f"{disk} in backup {id}"))
-    return ctx.respond(rb.render_backup_disk(ctx.state, backup, disk, ctx.follow("disk")))
+    return ctx.respond(r.render_backup_disk(ctx.state, backup, disk, ctx.follow("disk")))
 
 
 def checkpoints_collection(ctx: Context, vm: str) -> Response:
@@ -67,7 +66,7 @@ def checkpoints_collection(ctx: Context, vm: str) -> Response:
     return ctx.listing(
         "checkpoints",
         ctx.engine.checkpoints(vm),
-        lambda c: rb.render_checkpoint(ctx.state, c, follow),
+        lambda c: r.render_checkpoint(ctx.state, c, follow),
     )
 
 
@@ -76,7 +75,7 @@ def checkpoints_get(ctx: Context, vm: str, id: str) -> Response:
         ctx.engine.remove_checkpoint(vm, id, user=ctx.user)
         return Response(b"", status=200, content_type="application/xml")
     checkpoint = ctx.engine.checkpoint(vm, id)
-    return ctx.respond(rb.render_checkpoint(ctx.state, checkpoint, ctx.follow("checkpoint")))
+    return ctx.respond(r.render_checkpoint(ctx.state, checkpoint, ctx.follow("checkpoint")))
 
 
 def checkpoint_disks_collection(ctx: Context, vm: str, id: str) -> Response:

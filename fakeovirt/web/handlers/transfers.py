@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from fakeovirt.web import render_backups as rb
+from fakeovirt.web import render as r
 from fakeovirt.web.context import Context
 from fakeovirt.web.parse import parse_body, parse_transfer
 
@@ -17,7 +17,7 @@ def transfers_collection(ctx: Context) -> Response:
     if ctx.request.method == "POST":
         request = parse_transfer(ctx.request.get_data())
         transfer = ctx.engine.start_transfer(request, user=ctx.user)
-        element = rb.render_transfer(
+        element = r.render_transfer(
             ctx.state, transfer, ctx.follow("image_transfer"), data_url=ctx.base_url
         )
         return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
@@ -25,14 +25,14 @@ def transfers_collection(ctx: Context) -> Response:
     return ctx.listing(
         "image_transfers",
         ctx.engine.transfers(observe=True),
-        lambda t: rb.render_transfer(ctx.state, t, follow, data_url=ctx.base_url),
+        lambda t: r.render_transfer(ctx.state, t, follow, data_url=ctx.base_url),
     )
 
 
 def transfers_get(ctx: Context, id: str) -> Response:
     transfer = ctx.engine.transfer(id, observe=True)
     return ctx.respond(
-        rb.render_transfer(ctx.state, transfer, ctx.follow("image_transfer"), data_url=ctx.base_url)
+        r.render_transfer(ctx.state, transfer, ctx.follow("image_transfer"), data_url=ctx.base_url)
     )
 
 

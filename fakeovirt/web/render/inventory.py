@@ -1,9 +1,5 @@
-"""Rendering the engine's entities as oVirt v4 XML elements.
-
-Each `render_*` takes the engine state and an entity, plus the `follow` tree for the
-links the client asked to inline. Nothing here changes the engine. Backups, checkpoints
-and transfers are in `render_backups.py`.
-"""
+"""Rendering the inventory (API root, VMs, disks, attachments, hosts, clusters, data
+centers, storage domains, snapshots, events, jobs) as oVirt v4 elements."""
 
 from __future__ import annotations
 
@@ -25,9 +21,8 @@ from fakeovirt.core.model import (
     Vm,
 )
 from fakeovirt.core.state import State
-
-from .follow import Follow
-from .xmlout import API, collection, entity, format_date, nested, reference
+from fakeovirt.web.follow import Follow
+from fakeovirt.web.xmlout import API, collection, entity, format_date, nested, reference
 
 __all__ = [
     "FOLLOWABLE",

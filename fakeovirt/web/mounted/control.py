@@ -27,11 +27,10 @@ from fakeovirt.core.model import Backup, Disk, Event, ImageTransfer, Vm
 from fakeovirt.core.phases import BackupPhase
 from fakeovirt.core.policy import TransitionPolicy
 from fakeovirt.core.scenario import Scenario
-
-from .journal import ENVIRON_ENDPOINT, ENVIRON_USER
+from fakeovirt.web.journal import ENVIRON_ENDPOINT, ENVIRON_USER
 
 if TYPE_CHECKING:
-    from .app import FakeOvirtApp
+    from fakeovirt.web.host import AppHost
 
 __all__ = ["PREFIX", "ROUTES", "mount"]
 
@@ -68,7 +67,7 @@ class Refused(Exception):
         self.status, self.error, self.detail = status, error, detail
 
 
-def mount(app: FakeOvirtApp) -> None:
+def mount(app: AppHost) -> None:
     """Register the control plane's routes on `app.extra_routes`."""
     app.extra_routes[PREFIX] = ControlPlane(app)
 
@@ -76,7 +75,7 @@ def mount(app: FakeOvirtApp) -> None:
 class ControlPlane:
     """The `/fakeovirt/` routes of one app."""
 
-    def __init__(self, app: FakeOvirtApp) -> None:
+    def __init__(self, app: AppHost) -> None:
         self.app = app
 
     def __call__(self, request: Request) -> Response:

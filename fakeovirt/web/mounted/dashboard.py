@@ -23,7 +23,7 @@ from fakeovirt.core.model import Backup, Checkpoint, ImageTransfer, Vm
 from fakeovirt.core.state import State
 
 if TYPE_CHECKING:
-    from .app import FakeOvirtApp
+    from fakeovirt.web.host import AppHost
 
 __all__ = ["PREFIX", "dashboard_state", "mount"]
 
@@ -33,7 +33,7 @@ STATIC_DIR = Path(__file__).with_name("dashboard_static")
 _STATIC = ("index.html", "dashboard.js", "dashboard.css")
 
 
-def mount(app: FakeOvirtApp) -> None:
+def mount(app: AppHost) -> None:
     """Register the dashboard's routes on `app.extra_routes`."""
 
     def handler(request: Request) -> Response:
@@ -42,7 +42,7 @@ def mount(app: FakeOvirtApp) -> None:
     app.extra_routes[PREFIX] = handler
 
 
-def _serve(app: FakeOvirtApp, request: Request) -> Response:
+def _serve(app: AppHost, request: Request) -> Response:
     if request.method not in ("GET", "HEAD"):
         return _json({"error": "method_not_allowed", "detail": "the dashboard is read-only"}, 405)
     name = request.path[len(PREFIX) :].strip("/") or "index.html"
@@ -61,7 +61,7 @@ def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, content_type="application/json")
 
 
-def dashboard_state(app: FakeOvirtApp) -> dict[str, Any]:
+def dashboard_state(app: AppHost) -> dict[str, Any]:
     """Everything the page shows, as plain JSON data; changes nothing."""
     with app.engine.lock:
         state = app.engine.state

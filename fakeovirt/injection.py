@@ -27,7 +27,7 @@ from .core.phases import BackupPhase, TransferPhase
 from .core.state import State
 from .faults import INJECTED_ERROR, Fault
 from .web.app import DropConnection
-from .web.faults import fault_response
+from .web.fault_response import fault_response
 from .web.journal import API_PREFIX, ENVIRON_FAULTS, path_matches
 
 __all__ = ["FaultSet", "Injection", "Rule"]

@@ -7,9 +7,10 @@ import xml.etree.ElementTree as ET
 from fakeovirt.core.model import Backup, Checkpoint, ImageTransfer
 from fakeovirt.core.phases import TransferPhase
 from fakeovirt.core.state import State
+from fakeovirt.web.follow import Follow
+from fakeovirt.web.xmlout import entity, reference
 
-from .follow import Follow
-from .render import (
+from .inventory import (
     disks_member,
     host_ref,
     href,
@@ -18,7 +19,6 @@ from .render import (
     render_snapshot,
     vm_ref,
 )
-from .xmlout import entity, reference
 
 __all__ = ["render_backup", "render_backup_disk", "render_checkpoint", "render_transfer"]
 
