@@ -7,7 +7,6 @@ around every call so that threads never interleave inside it.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
@@ -15,30 +14,21 @@ from datetime import timedelta
 from . import backups, checkpoints, tickets, transfers
 from . import messages as msg
 from .backups import BackupRequest
+from .build import SeededContent, build_state
 from .clock import Clock, ManualClock
-from .content import ContentView, DiskContent, seed_content
 from .errors import BadRequest, NotFound
-from .ids import IdSource
-from .messages import ACTIVE_SNAPSHOT
 from .model import (
     Backup,
     Checkpoint,
-    Cluster,
-    DataCenter,
     Disk,
-    DiskAttachment,
-    GuestAgent,
-    Host,
     ImageTransfer,
     Snapshot,
-    StorageDomain,
     Vm,
     VmStatus,
 )
 from .phases import BackupPhase, TransferPhase
 from .policy import TransitionPolicy
-from .scenario import DEMO, DiskSpec, Scenario
-from .state import State
+from .scenario import DEMO, Scenario
 from .tickets import TransferTicket
 from .transfers import TransferRequest
 
@@ -67,16 +57,21 @@ class Engine:
         self.clock: Clock = clock or ManualClock()
         self.lock: AbstractContextManager[object] = lock or nullcontext()
         self._policy_override = policy
-        self._templates: dict[tuple[int, str, int, int], ContentView] = {}
+        self._templates = SeededContent()
         self.scenario = scenario
-        self.state = self._build(scenario)
+        self.state = build_state(scenario, self.clock, self._policy(scenario), self._templates)
 
     # -- lifecycle of the engine itself -------------------------------------------
     def reset(self, scenario: Scenario | None = None) -> None:
         """Forget everything and rebuild from `scenario` (default: the current one)."""
         if scenario is not None:
             self.scenario = scenario
-        self.state = self._build(self.scenario)
+        self.state = build_state(
+            self.scenario, self.clock, self._policy(self.scenario), self._templates
+        )
+
+    def _policy(self, scenario: Scenario) -> TransitionPolicy:
+        return self._policy_override or scenario.policy or TransitionPolicy.immediate()
 
     @property
     def policy(self) -> TransitionPolicy:
@@ -242,85 +237,6 @@ class Engine:
     def ticket(self, ticket_id: str) -> TransferTicket:
         self.tick()
         return tickets.ticket(self.state, ticket_id)
-
-    # -- building ----------------------------------------------------------------------
-    def _build(self, scenario: Scenario) -> State:
-        policy = self._policy_override or scenario.policy or TransitionPolicy.immediate()
-        state = State(clock=self.clock, ids=IdSource(scenario.seed), policy=policy)
-        ids = state.ids
-        now = state.now()
-        dc = DataCenter(id=ids.new(), name="Default")
-        cluster = Cluster(id=ids.new(), name="Default", data_center_id=dc.id)
-        domain = StorageDomain(id=ids.new(), name="data", data_center_id=dc.id)
-        state.data_centers[dc.id] = dc
-        state.clusters[cluster.id] = cluster
-        state.storage_domains[domain.id] = domain
-        for name in scenario.hosts:
-            host = Host(
-                id=ids.new(), name=name, address=f"{name}.fakeovirt.test", cluster_id=cluster.id
-            )
-            state.hosts[host.id] = host
-        first_host = next(iter(state.hosts), None)
-        for spec in scenario.vms:
-            status = VmStatus(spec.status)
-            vm = Vm(
-                id=ids.new(),
-                name=spec.name,
-                status=status,
-                cluster_id=cluster.id,
-                host_id=first_host if status is not VmStatus.DOWN else None,
-                created=now,
-                guest=GuestAgent(freeze_fails=spec.freeze_fails),
-            )
-            state.vms[vm.id] = vm
-            active = Snapshot(
-                id=ids.new(),
-                vm_id=vm.id,
-                description=ACTIVE_SNAPSHOT,
-                date=now,
-                disk_ids=[],
-                type="active",
-            )
-            for number, disk_spec in enumerate(spec.disks):
-                disk = Disk(
-                    id=ids.new(),
-                    alias=disk_spec.alias,
-                    image_id=ids.new(),
-                    storage_domain_id=domain.id,
-                    content=self._content(scenario.seed, disk_spec.alias, disk_spec),
-                    format=disk_spec.format,
-                    backup=disk_spec.backup,
-                    sparse=disk_spec.format == "cow",
-                )
-                state.disks[disk.id] = disk
-                vm.attachments.append(
-                    DiskAttachment(
-                        disk_id=disk.id,
-                        vm_id=vm.id,
-                        active=disk_spec.active,
-                        bootable=disk_spec.bootable or number == 0,
-                    )
-                )
-                active.disk_ids.append(disk.id)
-            state.snapshots[active.id] = active
-        return state
-
-    def _content(self, seed: int, alias: str, spec: DiskSpec) -> DiskContent:
-        """Seeded content, computed once per disk description and shared copy-on-write after.
-
-        The key holds everything the bytes depend on, so switching scenarios back and forth
-        reuses what was computed.
-        """
-        key = (seed, alias, spec.size, spec.seeded_blocks)
-        template = self._templates.get(key)
-        if template is None:
-            content = DiskContent(spec.size)
-            if spec.seeded_blocks:
-                disk_seed = zlib.crc32(f"{seed}:{alias}".encode())
-                seed_content(content, seed=disk_seed, blocks=spec.seeded_blocks)
-            template = content.freeze()
-            self._templates[key] = template
-        return DiskContent.from_view(template)
 
     def __iter__(self) -> Iterator[Vm]:
         return iter(self.state.vms.values())
