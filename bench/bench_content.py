@@ -3,9 +3,9 @@
     python bench/bench_content.py [--rounds N]
 
 Prints the two rows of issue 13 this model owns, each best of several rounds, with the value
-measured before the finer-grained, lazily seeded model (recorded below, same machine class) and
-the goal; then the full-read throughput of a disk with 1 GiB written, against copying the same
-bytes out of one `bytes` object in the same run.
+measured on the model before (recorded below: that code path is gone) and the goal; then the
+full-read throughput of a disk with 1 GiB written, as a ratio to copying the same bytes out of
+one `bytes` object in the same run (not zeros: a copy of zero pages would flatter the baseline).
 
 - memory: a 1 TiB disk, 10 MiB written as 2,560 scattered 4 KiB writes; the bytes the model
   allocates (tracemalloc) and the process RSS growth, each over the bytes written;
@@ -38,13 +38,14 @@ PAGE = 4096
 WRITTEN = 10 * MIB
 READ_CHUNK = MIB
 
-# Measured with the model before this bench existed (64 KiB block per partial write, seeded
-# content generated eagerly per engine), on the 2-core machine, with this same script.
+# Measured with this script on the model before issue 13 (commit 878c058: a 64 KiB block per
+# partial write, seeded content generated eagerly per engine), on the 2-core machine under the
+# same load, side by side with the current model.
 BEFORE = {
     "allocated": "16.05x",
     "rss": "16.05x",
-    "engine": "337-667x (215-227 ms)",
-    "read": "1.14 GiB/s (0.10 of copy)",
+    "engine": "580x (193 ms)",
+    "read": "0.52x (1.77 GiB/s)",
 }
 
 
@@ -123,37 +124,44 @@ def engine_ratio(rounds: int) -> tuple[float, float, float]:
     return first, best_seconds(FakeOvirt, rounds), best_seconds(get_api, rounds * 20)
 
 
-def read_throughput(rounds: int) -> tuple[float, float, float]:
-    """GiB/s of a full read of a disk with 1 GiB written: read(), readinto(), a bytes copy."""
+def read_throughput(rounds: int) -> dict[str, float]:
+    """GiB/s of full reads of a disk with 1 GiB written, and of copying the same bytes."""
     disk = DiskContent(2 * GIB)
     run = 8 * MIB
-    pattern = random.Random(0).randbytes(run)
-    for index in range(GIB // run):  # runs of 8 MiB with gaps, as a filesystem fills a disk
-        disk.write(index * 2 * run, pattern[index:] + pattern[:index])
-    flat = bytes(GIB)
+    runs = [random.Random(0).randbytes(run)]
+    runs += [runs[0][index:] + runs[0][:index] for index in range(1, GIB // run)]
+    for index, data in enumerate(runs):  # runs of 8 MiB with gaps, as a filesystem fills a disk
+        disk.write(index * 2 * run, data)
+    flat = memoryview(b"".join(runs))  # the same bytes in one object: the copy baseline
+    del runs
     offsets = [i * 2 * run + j for i in range(GIB // run) for j in range(0, run, READ_CHUNK)]
+    buffer = bytearray(READ_CHUNK)
+    readinto = getattr(disk, "readinto", None)
+    iter_chunks = getattr(disk, "iter_chunks", None)
 
     def read_all() -> None:
         for offset in offsets:
             disk.read(offset, READ_CHUNK)
-
-    buffer = bytearray(READ_CHUNK)
-    readinto = getattr(disk, "readinto", None)
 
     def readinto_all() -> None:
         assert readinto is not None
         for offset in offsets:
             readinto(offset, buffer)
 
-    def copy_all() -> None:
-        view = memoryview(flat)
-        for pos in range(0, GIB, READ_CHUNK):
-            bytes(view[pos : pos + READ_CHUNK])
+    def iter_all() -> None:
+        assert iter_chunks is not None
+        for offset in offsets:
+            for _ in iter_chunks(offset, READ_CHUNK):
+                pass
 
-    read = best_seconds(read_all, rounds)
-    into = best_seconds(readinto_all, rounds) if readinto is not None else float("nan")
-    copy = best_seconds(copy_all, rounds)
-    return 1 / read, 1 / into, 1 / copy
+    def copy_all() -> None:
+        for pos in range(0, GIB, READ_CHUNK):
+            bytes(flat[pos : pos + READ_CHUNK])
+
+    measures = {"read": read_all, "copy": copy_all}
+    if readinto is not None and iter_chunks is not None:
+        measures |= {"readinto": readinto_all, "iter_chunks": iter_all}
+    return {name: 1 / best_seconds(action, rounds) for name, action in measures.items()}
 
 
 def main() -> None:
@@ -167,7 +175,7 @@ def main() -> None:
     rounds = args.rounds
     allocated, rss = allocated_ratio(rounds), rss_ratio(rounds)
     first, engine, get = engine_ratio(max(rounds, 10))
-    read, into, copy = read_throughput(max(rounds // 2, 2))
+    reads = read_throughput(max(rounds // 2, 2))
     print(f"best of {rounds} rounds; 'before' = the model before issue 13, same script")
     print(f"{'measure':62} {'now':>10} {'before':>22} {'goal':>7}")
     rows = [
@@ -184,12 +192,16 @@ def main() -> None:
         f"  FakeOvirt() {engine * 1e3:.3f} ms (first in this process {first * 1e3:.3f} ms),"
         f" GET {get * 1e3:.3f} ms"
     )
+    copy = reads["copy"]
     print(
-        f"{'full read of 1 GiB written, 1 MiB read() calls':62} {read:>6.2f} GiB/s"
-        f" {BEFORE['read']:>22}"
+        f"{'full read of 1 GiB written, read() of 1 MiB / bytes copy':62}"
+        f" {reads['read'] / copy:>9.2f}x {BEFORE['read']:>22}"
     )
-    print(f"  readinto() into one buffer: {into:.2f} GiB/s; bytes copy baseline {copy:.2f} GiB/s")
-    print(f"  read() / copy baseline: {read / copy:.2f}")
+    print(
+        "  GiB/s: "
+        + ", ".join(f"{name} {speed:.2f}" for name, speed in reads.items())
+        + " (copy: 1 MiB slices of the same bytes held in one object)"
+    )
 
 
 if __name__ == "__main__":
