@@ -530,3 +530,12 @@ def test_a_layer_of_the_live_disk_follows_later_writes() -> None:
     assert layer.zero_extents() == [ZeroExtent(0, 4 * B, zero=True, hole=True)]
     disk.write(2 * B, b"later")
     assert layer.read(2 * B, 5) == b"later" and layer.generation == disk.generation
+
+
+def test_a_layer_of_a_layer_hides_what_either_hides() -> None:
+    disk = DiskContent(4 * B)
+    disk.write(0, b"first")
+    disk.write(B, b"second")
+    disk.write(2 * B, b"third")
+    assert disk.layer(2).layer(1).read(B, 6) == bytes(6)
+    assert disk.layer(1).layer(2).read(2 * B, 5) == b"third"

@@ -203,7 +203,7 @@ class _Content:
         That is what a snapshot layer holds on its own: every block written while it was the
         active layer, whole, as qcow2 copies a cluster on its first write.
         """
-        return LayerView(self, after)
+        return LayerView(self, max(after, self._floor))
 
     def _visible(self) -> Iterator[Run]:
         return (run for run in self._blocks.runs() if run.generation > self._floor)
