@@ -32,7 +32,7 @@ from fakeovirt.core.qcow2 import (
     NotQcow2,
     Qcow2Error,
     Qcow2Image,
-    ReadAt,
+    Qcow2Info,
     UnsupportedQcow2,
     parse,
     sniff,
@@ -220,16 +220,6 @@ def test_any_range_reads_the_same_bytes_as_the_whole_file(
 # -- the writer: what a served volume file looks like --------------------------------------
 
 
-def _counting(model: LayerModel) -> tuple[list[int], ReadAt]:
-    calls: list[int] = []
-
-    def read(offset: int, length: int) -> bytes:
-        calls.append(length)
-        return model.read(offset, length)
-
-    return calls, read
-
-
 class _SparseDisk:
     """A huge virtual disk holding a few written clusters, without a byte array of its size."""
 
@@ -412,7 +402,7 @@ def _qemu_guest(path: Path, tmp: Path) -> bytes:
     return out.read_bytes()
 
 
-def _parse_file(path: Path) -> tuple[object, list[Extent]]:
+def _parse_file(path: Path) -> tuple[Qcow2Info, list[Extent]]:
     parsed = parse(*file_reader(path.read_bytes()))
     return parsed.info, list(parsed.extents(max_data=256 * KiB))
 
@@ -438,14 +428,21 @@ def test_the_parser_reads_what_qemu_io_wrote(
         f"write -P 0x22 {size - 512} 512",
     )
     info, extents = _parse_file(path)
-    assert (info.version, info.cluster_size, info.virtual_size) == (  # type: ignore[attr-defined]
+    assert (info.version, info.cluster_size, info.virtual_size) == (
         2 if compat == "0.10" else 3,
         cluster_size,
         size,
     )
-    assert info.backing is None  # type: ignore[attr-defined]
+    assert info.backing is None
     assert apply_extents(bytes(size), extents) == _qemu_guest(path, tmp_path)
     assert all(e.data is None or len(e.data) == e.length <= 256 * KiB for e in extents)
+
+
+def test_an_empty_disk_has_no_extents(tmp_path: Path) -> None:
+    require_qemu_img()
+    qemu_img("create", "-q", "-f", "qcow2", tmp_path / "empty", "0")
+    info, extents = _parse_file(tmp_path / "empty")
+    assert (info.virtual_size, extents) == (0, [])
 
 
 @pytest.mark.parametrize("compat", ["0.10", "1.1"])
@@ -460,7 +457,7 @@ def test_an_overlay_qemu_wrote_reads_over_its_backing_file(tmp_path: Path, compa
     )
     qemu_io(top, "write -z 64k 192k", "write -P 0x33 1m 100k", "write -z 3m 10k")
     info, extents = _parse_file(top)
-    assert info.backing == Backing(base.name, "raw")  # type: ignore[attr-defined]
+    assert info.backing == Backing(base.name, "raw")
     assert apply_extents(base.read_bytes(), extents) == _qemu_guest(top, tmp_path)
     if compat == "1.1":
         assert Extent(64 * KiB, 192 * KiB, None) in extents
@@ -501,7 +498,7 @@ def test_the_parser_reads_what_qemu_img_convert_wrote(tmp_path: Path, options: s
     _, extents = _parse_file(full)
     assert apply_extents(bytes(len(child)), extents) == child
     info, extents = _parse_file(diff)
-    assert info.backing == Backing("parent.raw", "raw")  # type: ignore[attr-defined]
+    assert info.backing == Backing("parent.raw", "raw")
     assert apply_extents(bytes(parent), extents) == child
 
 

@@ -123,7 +123,7 @@ class Qcow2Info:
     backing: Backing | None
 
 
-Runs = list[tuple[int, int]]  # sorted, disjoint, non-adjacent [first, end) cluster ranges
+_Runs = list[tuple[int, int]]  # sorted, disjoint, non-adjacent [first, end) cluster ranges
 
 
 # -- writer -------------------------------------------------------------------------------
@@ -138,7 +138,11 @@ def synthesize(
     backing: Backing | None = None,
     cluster_size: int = CLUSTER_SIZE,
 ) -> Qcow2Image:
-    """The qcow2 file of one layer; extents are ``(offset, length)`` in guest bytes."""
+    """The qcow2 file of one layer; extents are ``(offset, length)`` in guest bytes.
+
+    ``read(offset, length)`` gives the guest's bytes (this layer over its backing chain); it is
+    called only for data clusters, inside ``[0, virtual_size)``, while the file is read.
+    """
     if virtual_size <= 0 or virtual_size % 512:
         raise ValueError(f"virtual size {virtual_size} is not a positive multiple of 512")
     if cluster_size & (cluster_size - 1) or not 512 <= cluster_size <= 2 * 1024 * 1024:
@@ -159,8 +163,8 @@ class Qcow2Image:
         self,
         virtual_size: int,
         cluster_size: int,
-        data_runs: Runs,
-        zero_runs: Runs,
+        data_runs: _Runs,
+        zero_runs: _Runs,
         read: ReadAt,
         backing: Backing | None,
     ) -> None:
@@ -355,19 +359,19 @@ def _merge_bytes(extents: Iterable[tuple[int, int]], size: int) -> list[tuple[in
     return out
 
 
-def _touched(ranges: list[tuple[int, int]], cs: int) -> Runs:
+def _touched(ranges: list[tuple[int, int]], cs: int) -> _Runs:
     return _normalise([(start // cs, -(-end // cs)) for start, end in ranges])
 
 
-def _covered(ranges: list[tuple[int, int]], cs: int, size: int) -> Runs:
+def _covered(ranges: list[tuple[int, int]], cs: int, size: int) -> _Runs:
     """The clusters wholly inside the ranges (the disk's end counts as a cluster's end)."""
     return _normalise(
         [(-(-start // cs), -(-end // cs) if end == size else end // cs) for start, end in ranges]
     )
 
 
-def _normalise(runs: Iterable[tuple[int, int]]) -> Runs:
-    out: Runs = []
+def _normalise(runs: Iterable[tuple[int, int]]) -> _Runs:
+    out: _Runs = []
     for first, end in sorted(runs):
         if first >= end:
             continue
@@ -378,12 +382,12 @@ def _normalise(runs: Iterable[tuple[int, int]]) -> Runs:
     return out
 
 
-def _union(a: Runs, b: Runs) -> Runs:
+def _union(a: _Runs, b: _Runs) -> _Runs:
     return _normalise(a + b)
 
 
-def _subtract(a: Runs, b: Runs) -> Runs:
-    out: Runs = []
+def _subtract(a: _Runs, b: _Runs) -> _Runs:
+    out: _Runs = []
     j = 0
     for first, end in a:
         pos = first
@@ -400,7 +404,7 @@ def _subtract(a: Runs, b: Runs) -> Runs:
     return out
 
 
-def _ranks(runs: Runs) -> list[int]:
+def _ranks(runs: _Runs) -> list[int]:
     """Prefix counts: ``ranks[k]`` clusters come before run ``k``; the last item is the total."""
     ranks = [0]
     for first, end in runs:
@@ -408,7 +412,7 @@ def _ranks(runs: Runs) -> list[int]:
     return ranks
 
 
-def _overlapping(runs: Runs, first: int, end: int) -> Iterator[tuple[int, tuple[int, int]]]:
+def _overlapping(runs: _Runs, first: int, end: int) -> Iterator[tuple[int, tuple[int, int]]]:
     """``(k, clipped run)`` for the runs overlapping clusters ``[first, end)``."""
     k = max(0, bisect_right(runs, (first, first)) - 1)
     while k < len(runs) and runs[k][0] < end:
@@ -437,7 +441,7 @@ def parse(size: int, read: ReadAt) -> Qcow2Layer:
 class Qcow2Layer:
     """The guest content one qcow2 file holds: ``info`` and its data and zero ``extents``."""
 
-    def __init__(self, info: Qcow2Info, source: _Source, runs: list[tuple[int, int, int]]):
+    def __init__(self, info: Qcow2Info, source: _Source, runs: list[tuple[int, int, int]]) -> None:
         self.info = info
         self._source = source
         self._runs = runs  # (first guest cluster, count, host cluster or -1 for zeros)
@@ -553,7 +557,7 @@ def _read_header(source: _Source) -> tuple[Qcow2Info, int, int]:
         raise CorruptQcow2(
             f"qcow2 L1 table of {l1_size} entries does not fit a {virtual_size}-byte disk"
         )
-    if l1_offset % cs or (needed and l1_offset + 8 * needed > source.size) or not l1_offset:
+    if needed and (l1_offset % cs or not 0 < l1_offset <= source.size - 8 * needed):
         raise CorruptQcow2(f"qcow2 L1 table offset {l1_offset} is not a cluster in the file")
     return Qcow2Info(version, cs, virtual_size, backing), l1_offset, needed
 
