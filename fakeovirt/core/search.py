@@ -9,15 +9,17 @@ and `SearchObjectAutoCompleter`, oVirt/ovirt-engine
   `OBJ REL VALUE` (free text over the related object) or a bare `VALUE` (free text over the
   searched object, at most once per object).
 - string fields take `=` and `!=`, matched as SQL `ILIKE` (`LIKE` when case-sensitive): the
-  whole value, `*` (and `%`) a wildcard anywhere, `_` a plain character; free text matches
-  when any string field contains the value.
+  whole value, `*` a wildcard anywhere, `%` and `_` plain characters (`SqlInjectionChecker.
+  enforceEscapeCharacters`, `SyntaxChecker.escapeUnderScore`); free text matches when any
+  string field contains the value.
 - numbers take `<`, `>`, `<=`, `>=`, `=`, `!=`; enums and ids take `=` and `!=`; an enum value
   is the engine's enum name in any case (`up`, `PoweringUp`), not the REST spelling.
 - an empty member never matches (SQL NULL), with `=` or `!=`.
 - without `sortby` the object's default order applies; it is also the secondary order.
 - `page N` returns rows `(N-1)*max+1 … N*max` (`max` is the page size).
 - whatever the engine refuses (unknown field or object, wrong relation, bad value, `'` or `;`,
-  broken syntax) raises `SearchError`; the REST layer answers it with an empty list.
+  a value ending in `\\`, broken syntax) raises `SearchError`; the REST layer answers it with
+  an empty list.
 """
 
 from __future__ import annotations
@@ -194,6 +196,8 @@ def _parse_condition(
     if pos >= len(text):
         raise SearchError(f"'{subject} {op}' needs a value")
     value, pos, _ = _word(text, pos)
+    if value.endswith("\\"):
+        raise SearchError("a value may not end with the escape character")
     if name is not None:
         _check_value(target.fields.get(name), name, op, value)
     elif op not in ("=", "!="):
@@ -250,7 +254,7 @@ def _parse_page(text: str, pos: int, query: _Query) -> int:
 
 
 def _like(pattern: str, case_sensitive: bool, *, contains: bool = False) -> re.Pattern[str]:
-    body = "".join(".*" if c in "*%" else re.escape(c) for c in pattern)
+    body = "".join(".*" if c == "*" else re.escape(c) for c in pattern)
     if contains:
         body = f".*{body}.*"
     return re.compile(body, re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
