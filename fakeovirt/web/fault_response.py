@@ -3,6 +3,7 @@ the client asks for JSON); werkzeug's HTML error pages never leak."""
 
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
 
 from werkzeug.wrappers import Request, Response
@@ -16,6 +17,7 @@ from .xmlout import nested
 
 __all__ = ["XML", "error_response", "fault_element", "fault_response", "xml_response"]
 
+log = logging.getLogger("fakeovirt")
 REASONS = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 413: "Too Large"}
 
 
@@ -38,6 +40,8 @@ def fault_response(
 def error_response(error: EngineError, request: Request | None) -> Response:
     """The fault the engine answers for `error`, in the encoding `request` asks for."""
     if isinstance(error, SyntaxIncorrect):
+        # The engine's fault names only the documentation; the reason is for the log.
+        log.info("request body refused as syntactically incorrect: %s", error.detail)
         link = usage_link(request) if request is not None else ""
         fault = nested(
             "fault", {"reason": error.reason, "detail": f"For correct usage, see: {link}"}

@@ -100,6 +100,7 @@ def render_api(state: State, *, user_id: str, now: datetime, instance_id: str) -
             "imagetransfers",
             "jobs",
             "storagedomains",
+            "templates",
             "vms",
         )
     ]
