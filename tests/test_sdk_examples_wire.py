@@ -51,6 +51,7 @@ def examples() -> Path:
     if not found.is_dir():
         cache.mkdir(parents=True, exist_ok=True)
         pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+        pip += ["--retries", "1", "--timeout", "20"]  # offline: skip soon
         fetched = subprocess.run(
             [*pip, "-d", str(cache), f"ovirt-engine-sdk-python=={SDK}"],
             capture_output=True,
