@@ -189,7 +189,7 @@ class _Index:
             dc = cluster.data_center or first_dc
             _known(f"cluster {cluster.name}", "data center", dc, dcs)
             self.cluster_dc[cluster.name] = dc
-        _unique("cluster", list(self.cluster_dc))
+        _unique("cluster", [c.name for c in scenario.clusters])
         domains: dict[str, StorageDomainSpec] = {}
         self.first_data: dict[str, str | None] = dict.fromkeys(dcs)
         for domain in _bounded("storage domains", scenario.storage_domains):
