@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["CANARY", "CASES", "FAMILY_TYPES", "Case"]
 
@@ -39,7 +39,7 @@ class Case:
     auth: bool = True
     status: int | None = None
     served: bool = False  # also sent to a served fake over a real socket
-    content_type: str | None = field(default=None)
+    error: str | None = None  # the JSON error code it must get (control plane)
 
     @property
     def journaled(self) -> bool:
@@ -382,6 +382,7 @@ def _control_body_cases() -> list[Case]:
                     path,
                     body,
                     status=413 if error == "too_large" else 400,
+                    error=error,
                     served=route == "scenario" and name in ("nested-100000", "too-large"),
                 )
             )

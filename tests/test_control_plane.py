@@ -296,6 +296,14 @@ def test_a_system_clock_cannot_be_moved(http: Http) -> None:
     assert (answer.status, answer.json()["error"]) == (409, "conflict")
 
 
+@pytest.mark.fakeovirt(clock="system")
+def test_malformed_json_is_bad_json_before_any_other_check(http: Http) -> None:
+    """Before the 409 of a system clock, the 404 of an unknown disk, a missing key."""
+    for path in ("/fakeovirt/clock", "/fakeovirt/disks/no-such-disk/writes", "/fakeovirt/release"):
+        answer = http.call("POST", path, "{not json")
+        assert (answer.status, answer.json()["error"]) == (400, "bad_json"), path
+
+
 def test_reset_clears_faults_and_the_journal(fake: FakeOvirt, http: Http) -> None:
     http.ok("POST", "/fakeovirt/faults", {"fault": "http_error", "status": 503})
     assert http.call("GET", "/ovirt-engine/api/vms").status == 503

@@ -136,6 +136,7 @@ def check_answer(case: Case, status: int, content_type: str, body: bytes) -> Non
     elif case.family in ("control", "dashboard"):
         answer = json.loads(body)
         assert set(answer) == {"error", "detail"} and answer["detail"], answer
+        assert case.error in (None, answer["error"]), (case.id, answer)
 
 
 def test_there_are_enough_cases_on_every_route_family() -> None:

@@ -399,3 +399,24 @@ def test_the_control_plane_resets_to_a_scale_scenario(fake: FakeOvirt) -> None:
 def test_a_bad_scale_name_is_a_clear_error(name: str, complaint: str) -> None:
     with pytest.raises(ValueError, match=complaint):
         Scenario.named(name)
+
+
+def test_a_failed_build_leaves_the_engine_and_its_fault_rules_as_they_were(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine builds the new state before it replaces anything, and the app resets its
+    journal and fault rules only once the engine is rebuilt."""
+    from fakeovirt.core import engine as engine_module
+
+    fake = FakeOvirt()
+    fake.inject({"fault": "http_error", "status": 503, "path": "/nothing"})
+    scenario, state = fake.engine.scenario, fake.engine.state
+
+    def failing_build(*args: Any) -> Any:
+        raise RuntimeError("the build failed")
+
+    monkeypatch.setattr(engine_module, "build_state", failing_build)
+    with pytest.raises(RuntimeError):
+        fake.reset(Scenario(name="other"))
+    assert fake.engine.scenario is scenario and fake.engine.state is state
+    assert len(fake.faults.rules) == 1

@@ -29,14 +29,14 @@ from werkzeug.wrappers import Request, Response
 
 from fakeovirt.core.clock import ManualClock
 from fakeovirt.core.errors import EngineError, Unauthorized
-from fakeovirt.core.model import Backup, Disk, Event, ImageTransfer, Vm
-from fakeovirt.core.phases import BackupPhase
+from fakeovirt.core.model import Backup, Disk, ImageTransfer, Vm
 from fakeovirt.core.policy import TransitionPolicy
 from fakeovirt.core.scale import SCALE_PREFIX
 from fakeovirt.core.scenario import BUILT_IN, Scenario
 from fakeovirt.web.journal import ENVIRON_ENDPOINT, ENVIRON_USER
 
 from .control_input import Refused, bad_request, field, int_arg, keys, parse_body, parse_time
+from .control_output import event_json, inventory_json, iso, phase_name
 
 if TYPE_CHECKING:
     from fakeovirt.web.host import AppHost
@@ -140,12 +140,11 @@ class ControlPlane:
         return {
             "scenario": engine.scenario.name,
             "policy": engine.policy.to_dict(),
-            "now": _iso(engine.clock.now()),
+            "now": iso(engine.clock.now()),
         }
 
     def _inventory(self, request: Request, body: Any) -> tuple[int, Any]:
-        state = self.app.engine.state
-        return 200, {"vms": [_vm(vm, state.vm_disks(vm)) for vm in state.vms.values()]}
+        return 200, inventory_json(self.app.engine.state)
 
     def _clock(self, request: Request, body: Any) -> tuple[int, Any]:
         clock = self.app.engine.clock
@@ -161,15 +160,15 @@ class ControlPlane:
                 raise Refused(409, "conflict", detail)
             now = clock.now()
             if advance is not None and advance > (CLOCK_END - now).total_seconds():
-                raise bad_request(f"the clock cannot pass {_iso(CLOCK_END)}")
+                raise bad_request(f"the clock cannot pass {iso(CLOCK_END)}")
             if target is not None and target > CLOCK_END:
-                raise bad_request(f"the clock cannot pass {_iso(CLOCK_END)}")
+                raise bad_request(f"the clock cannot pass {iso(CLOCK_END)}")
             if advance is not None:
                 _checked(clock.advance, advance)
             else:
                 _checked(clock.set, target)
             self.app.engine.tick()
-        return 200, {"now": _iso(clock.now()), "manual": isinstance(clock, ManualClock)}
+        return 200, {"now": iso(clock.now()), "manual": isinstance(clock, ManualClock)}
 
     def _policy(self, request: Request, body: Any) -> tuple[int, Any]:
         if request.method == "PUT":
@@ -253,7 +252,7 @@ class ControlPlane:
     def _events(self, request: Request, body: Any) -> tuple[int, Any]:
         code = int_arg(request, "code")
         events = self.app.engine.state.events.newest_first()[::-1]
-        return 200, {"events": [_event(e) for e in events if code is None or e.code == code]}
+        return 200, {"events": [event_json(e) for e in events if code is None or e.code == code]}
 
     # -- lookups by id or name ----------------------------------------------------------
     def _vm(self, name_or_id: str) -> Vm:
@@ -273,8 +272,8 @@ class ControlPlane:
             entity, kind = state.transfers.get(entity_id), "image_transfer"
         if entity is None:
             raise Refused(404, "not_found", f"No backup or image transfer with id {entity_id}")
-        phases = [{"phase": _phase(p), "time": _iso(when)} for p, when in entity.history]
-        return {"id": entity.id, "kind": kind, "phase": _phase(entity.phase), "history": phases}
+        phases = [{"phase": phase_name(p), "time": iso(when)} for p, when in entity.history]
+        return {"id": entity.id, "kind": kind, "phase": phase_name(entity.phase), "history": phases}
 
 
 _ERRORS = {
@@ -304,36 +303,3 @@ def _named(name: str) -> Scenario:
         )
     scenario: Scenario = _checked(Scenario.named, name)
     return scenario
-
-
-def _iso(when: datetime) -> str:
-    return when.isoformat(timespec="milliseconds")
-
-
-def _phase(phase: Any) -> str:
-    return str(phase.rest if isinstance(phase, BackupPhase) else phase.value)
-
-
-def _vm(vm: Vm, disks: list[Disk]) -> dict[str, Any]:
-    return {
-        "id": vm.id,
-        "name": vm.name,
-        "status": vm.status.value,
-        "freeze_fails": vm.guest.freeze_fails,
-        "disks": [
-            {"id": d.id, "alias": d.alias, "size": d.content.size, "format": d.format}
-            for d in disks
-        ],
-    }
-
-
-def _event(event: Event) -> dict[str, Any]:
-    return {
-        "index": event.index,
-        "code": event.code,
-        "severity": event.severity,
-        "time": _iso(event.time),
-        "description": event.description,
-        "vm": event.vm_id,
-        "subjects": list(event.subjects),
-    }
