@@ -420,3 +420,15 @@ def test_a_failed_build_leaves_the_engine_and_its_fault_rules_as_they_were(
         fake.reset(Scenario(name="other"))
     assert fake.engine.scenario is scenario and fake.engine.state is state
     assert len(fake.faults.rules) == 1
+
+
+def test_a_path_with_a_nul_byte_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="cannot open it"):
+        Scenario.named("bad\x00.toml")
+
+
+def test_a_reset_with_a_bad_fault_changes_nothing(fake: FakeOvirt) -> None:
+    state = fake.engine.state
+    with pytest.raises(ValueError, match="unknown fault 'meteor'"):
+        fake.reset("empty", faults=[{"fault": "meteor"}])
+    assert fake.engine.state is state and fake.engine.scenario.name == "demo"

@@ -42,8 +42,8 @@ def read_scenario_file(path: str | Path) -> Any:
         raise ValueError(f"{where}: no such file") from None
     except PermissionError:
         raise ValueError(f"{where}: permission denied") from None
-    except (OSError, TypeError) as error:
-        raise ValueError(f"{where}: cannot open it ({error})") from None
+    except (OSError, TypeError, ValueError) as error:  # ValueError: a NUL in the path
+        raise ValueError(f"scenario file {str(path)!r}: cannot open it ({error})") from None
     with os.fdopen(fd, "rb") as file:
         info = os.fstat(file.fileno())
         if not stat.S_ISREG(info.st_mode):  # swapped since the first look
