@@ -163,6 +163,7 @@ class FakeOvirt:
         chosen = None if scenario is None else self.resolve_scenario(scenario)
         new_policy = None if policy is None else as_policy(policy)
         new_clock = None if clock is None else as_clock(clock)
+        rules = [f if isinstance(f, Fault) else Fault.from_dict(f) for f in faults]  # check first
         with self.lock:
             if new_clock is not None:
                 self.engine.clock = new_clock
@@ -171,7 +172,7 @@ class FakeOvirt:
             if strict is not None:
                 self.app.strict = strict
             self.app.reset(chosen)
-            self.faults.add(*faults)
+            self.faults.add(*rules)
 
     def inject(self, *faults: FaultLike) -> Injection:
         """Install fault rules (see `fakeovirt.faults`); as a context manager, for a block."""

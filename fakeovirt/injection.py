@@ -25,12 +25,14 @@ from .core.errors import EngineError
 from .core.model import Backup, ImageTransfer, VmStatus
 from .core.phases import BackupPhase, TransferPhase
 from .core.state import State
-from .faults import INJECTED_ERROR, Fault
+from .faults import INJECTED_ERROR, MAX_LATENCY, Fault
 from .web.app import DropConnection
 from .web.fault_response import fault_response
 from .web.journal import API_PREFIX, ENVIRON_FAULTS, path_matches
 
-__all__ = ["FaultSet", "Injection", "Rule"]
+__all__ = ["MAX_RULES", "FaultSet", "Injection", "Rule"]
+
+MAX_RULES = 1000
 
 
 class Rule:
@@ -146,6 +148,8 @@ class FaultSet:
         """Install rules after the existing ones; use the result as a context manager."""
         built = [Rule(f if isinstance(f, Fault) else Fault.from_dict(f)) for f in faults]
         with self._lock:
+            if len(self._rules) + len(built) > MAX_RULES:
+                raise ValueError(f"at most {MAX_RULES} fault rules at a time")
             self._rules.extend(built)
         return Injection(self, built)
 
@@ -181,7 +185,7 @@ class FaultSet:
             delays = [r for r in self._candidates(target, "latency") if r.try_fire()]
         if delays:
             applied.extend("latency" for _ in delays)
-            self._sleep(sum(r.fault.seconds or 0.0 for r in delays))
+            self._sleep(min(MAX_LATENCY, sum(r.fault.seconds or 0.0 for r in delays)))
         with self._engine.lock, self._lock:
             chosen = next((r for r in self._candidates(target, None) if r.try_fire()), None)
             if chosen is not None:

@@ -1,14 +1,17 @@
-"""Bad input gets a clear XML fault, never a 500 or an HTML page, and changes nothing."""
+"""Bad input gets a clear fault, never a 500 or an HTML page, and changes nothing: XML on the
+API, JSON on SSO and the control plane (whatever the error, 413 and 500 included)."""
 
 from __future__ import annotations
 
 import base64
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 from werkzeug.test import Client, TestResponse
 
 from fakeovirt import FakeOvirt
+from fakeovirt.web.mounted.control import ControlPlane
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin@internal:fakeovirt").decode()}
 API = "/ovirt-engine/api"
@@ -162,3 +165,29 @@ def test_server_keeps_serving_after_bad_input(fake: FakeOvirt, client: Client) -
         client.post(backups_url(fake), data=body, headers=AUTH)
     assert client.get(f"{API}/vms", headers=AUTH).status_code == 200
     assert fake.errors == []
+
+
+def test_an_internal_error_on_the_control_plane_is_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("/etc/passwd: root:x:0:0")
+
+    monkeypatch.setattr(ControlPlane, "_clock", broken)
+    fake = FakeOvirt()
+    answer = fake.client().get("/fakeovirt/clock", headers=AUTH)
+    assert (answer.status_code, answer.mimetype) == (500, "application/json")
+    assert answer.json is not None and answer.json["error"] == "internal_error"
+    assert "root:x" not in answer.get_data(as_text=True), "only the exception's type is told"
+    assert [type(e.error) for e in fake.errors] == [RuntimeError]
+
+
+@pytest.mark.parametrize(
+    ("path", "keys"),
+    [
+        ("/ovirt-engine/sso/oauth/token", {"error", "error_description"}),
+        ("/fakeovirt/scenario", {"error", "detail"}),
+    ],
+)
+def test_a_body_too_large_is_refused_in_json(fake: FakeOvirt, path: str, keys: set[str]) -> None:
+    answer = fake.client().post(path, data=b"x" * (9 << 20), headers=AUTH)
+    assert (answer.status_code, answer.mimetype) == (413, "application/json")
+    assert answer.json is not None and set(answer.json) == keys

@@ -129,8 +129,10 @@ VALID: dict[str, str] = {
     '<status>up</status><cluster id="c1"/></host>',
     "storage_domain": '<storage_domain id="sd1"><available>107374182400</available>'
     "<committed>0</committed><master>true</master><name>data1</name><status>active</status>"
-    "<storage_format>v5</storage_format><type>data</type><used>1073741824</used>"
+    "<storage><address>nfs.example.com</address><path>/exports/data1</path><type>nfs</type>"
+    "</storage><storage_format>v5</storage_format><type>data</type><used>1073741824</used>"
     '<data_centers><data_center id="dc1"/></data_centers></storage_domain>',
+    "host_storage": "<host_storage><path>/exports/iso</path><type>localfs</type></host_storage>",
     "data_center": '<data_center id="dc1"><local>false</local><name>Default</name>'
     "<status>up</status><storage_format>v5</storage_format>"
     "<version><major>4</major><minor>7</minor></version></data_center>",

@@ -63,12 +63,13 @@ class Engine:
 
     # -- lifecycle of the engine itself -------------------------------------------
     def reset(self, scenario: Scenario | None = None) -> None:
-        """Forget everything and rebuild from `scenario` (default: the current one)."""
-        if scenario is not None:
-            self.scenario = scenario
-        self.state = build_state(
-            self.scenario, self.clock, self._policy(self.scenario), self._templates
-        )
+        """Forget everything and rebuild from `scenario` (default: the current one).
+
+        The new state is built before anything is replaced: a failure changes nothing.
+        """
+        chosen = self.scenario if scenario is None else scenario
+        self.state = build_state(chosen, self.clock, self._policy(chosen), self._templates)
+        self.scenario = chosen
 
     def _policy(self, scenario: Scenario) -> TransitionPolicy:
         return self._policy_override or scenario.policy or TransitionPolicy.immediate()

@@ -78,13 +78,14 @@ class StorageDomain:
     id: str
     name: str
     data_center_id: str
-    type: str = "data"
+    type: str = "data"  # data, iso or export
     status: str = "active"
     storage_format: str = "v5"
     master: bool = True
     available: int = 1 << 40
     used: int = 1 << 36
     committed: int = 1 << 38
+    storage_type: str = "nfs"  # nfs, iscsi, fcp, glusterfs, posixfs or localfs
 
 
 @dataclass

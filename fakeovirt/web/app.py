@@ -49,8 +49,10 @@ log = logging.getLogger("fakeovirt")
 
 SSO_TOKEN = "/ovirt-engine/sso/oauth/token"
 SSO_LOGOUT = "/ovirt-engine/services/sso-logout"
-# The dashboard polls every second; its reads would drown what users assert on.
-UNJOURNALED = ("/fakeovirt/dashboard",)
+# The dashboard polls every second; its reads (and a browser's favicon request) would drown
+# what users assert on.
+UNJOURNALED = ("/fakeovirt/dashboard", "/favicon.ico")
+CONTROL = "/fakeovirt"
 MAX_BODY = 8 * 1024 * 1024
 
 
@@ -110,11 +112,14 @@ class FakeOvirtApp:
             raise TicketNotFound(error.detail) from None
 
     def reset(self, scenario: Scenario | None = None) -> None:
-        """Back to the scenario's start: engine state, journal, errors and fault rules."""
+        """Back to the scenario's start: engine state, journal, errors and fault rules.
+
+        The engine is rebuilt first: if that fails, nothing else has changed either.
+        """
         with self.engine.lock:
+            self.engine.reset(scenario)
             if self.faults is not None:
                 self.faults.clear()
-            self.engine.reset(scenario)
             self.started_at = self.engine.clock.now()
             self.journal.clear()
             self.errors.clear()
@@ -150,18 +155,16 @@ class FakeOvirtApp:
             self._record(request, seen, None)
             raise
         except EngineError as error:
-            response = error_response(error, request)
+            response = _error(request, error.status, error.detail, error)
         except RequestEntityTooLarge:
-            response = fault_response(
-                413, msg.BODY_TOO_LARGE.format(limit=MAX_BODY), request=request
-            )
+            response = _error(request, 413, msg.BODY_TOO_LARGE.format(limit=MAX_BODY))
         except Exception as error:  # a bug in fakeovirt: answer, and remember it
             self.errors.append(
                 ServerError(request.method, request.path, error, traceback.format_exc())
             )
             log.exception("fakeovirt failed on %s %s", request.method, request.path)
-            detail = msg.INTERNAL_ERROR.format(error=repr(error))
-            response = fault_response(500, detail, request=request)
+            detail = msg.INTERNAL_ERROR.format(error=type(error).__name__)
+            response = _error(request, 500, detail)
         if not request.path.startswith(UNJOURNALED):
             self._record(request, seen, response)
         return response
@@ -261,6 +264,28 @@ def _drop() -> NoReturn:
 
 def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, content_type="application/json")
+
+
+def _error(
+    request: Request, status: int, detail: str, error: EngineError | None = None
+) -> Response:
+    """An error in the answering route's own format: SSO and the control plane speak JSON
+    (OAuth's `error`/`error_description`, the control plane's `error`/`detail`), the API
+    the engine's fault in the encoding the client asked for."""
+    path = request.path
+    if path in (SSO_TOKEN, SSO_LOGOUT):
+        return _json(
+            {"error": _SSO_ERRORS.get(status, "server_error"), "error_description": detail}, status
+        )
+    if path == CONTROL or path.startswith(CONTROL + "/"):
+        return _json({"error": _CONTROL_ERRORS.get(status, "error"), "detail": detail}, status)
+    if error is not None:
+        return error_response(error, request)
+    return fault_response(status, detail, request=request)
+
+
+_SSO_ERRORS = {401: "access_denied", 413: "invalid_request", 500: "server_error"}
+_CONTROL_ERRORS = {401: "unauthorized", 404: "not_found", 413: "too_large", 500: "internal_error"}
 
 
 def _body_for_journal(request: Request) -> bytes:

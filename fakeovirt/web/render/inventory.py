@@ -41,6 +41,7 @@ __all__ = [
     "render_disk",
     "render_event",
     "render_host",
+    "render_host_storage",
     "render_job",
     "render_snapshot",
     "render_storage_domain",
@@ -345,11 +346,26 @@ def render_storage_domain(state: State, domain: StorageDomain, follow: Follow) -
             "master": domain.master,
             "name": domain.name,
             "status": domain.status,
+            "storage": render_host_storage(domain),
             "storage_format": domain.storage_format,
             "type": domain.type,
             "used": domain.used,
         },
         links={"data_centers": collection("data_centers", [dc_element])},
+    )
+
+
+def render_host_storage(domain: StorageDomain) -> ET.Element:
+    """A domain's `storage`: its type, and for file storage where it is mounted from."""
+    kind = domain.storage_type
+    remote = kind in ("nfs", "glusterfs", "posixfs")
+    return nested(
+        "storage",
+        {
+            "address": "storage.fakeovirt.test" if remote else None,
+            "path": f"/exports/{domain.name}" if remote or kind == "localfs" else None,
+            "type": kind,
+        },
     )
 
 
