@@ -141,6 +141,13 @@ class Crowd:
         thread.start()
         self._threads.append(thread)
 
+    def stalled_download(self, transfer_url: str) -> None:
+        """A GET of a whole image whose reader stops reading after the first bytes."""
+        sock = self.server.connect()
+        sock.sendall(request_bytes(urlsplit(transfer_url).path))
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200 ")
+        self.sockets.append(sock)
+
     def close(self) -> None:
         self._stop.set()
         for thread in self._threads:
