@@ -12,7 +12,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -132,10 +132,8 @@ class Crowd:
         def trickle() -> None:
             while not self._stop.wait(every):
                 for sock in slow:
-                    try:
+                    with suppress(OSError):
                         sock.sendall(b"a")
-                    except OSError:
-                        pass
 
         thread = threading.Thread(target=trickle, daemon=True)
         thread.start()

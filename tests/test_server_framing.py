@@ -104,7 +104,8 @@ def test_a_valid_chunked_body_reaches_the_app_decoded_with_its_length() -> None:
 def test_expect_100_continue_is_answered_when_the_app_reads_the_body() -> None:
     with serving() as (_, server):
         sock = server.connect()
-        sock.sendall(request_bytes("/echo", "POST", "Content-Length: 4\r\nExpect: 100-continue\r\n"))
+        expect = "Content-Length: 4\r\nExpect: 100-continue\r\n"
+        sock.sendall(request_bytes("/echo", "POST", expect))
         assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
         sock.sendall(b"body")
         assert read_answer(sock)[::2] == (200, b"4 b'body'")
