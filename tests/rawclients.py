@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 BASIC = "Basic " + base64.b64encode(b"admin@internal:fakeovirt").decode()
@@ -80,6 +81,17 @@ def read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
         headers[name.strip().lower()] = value.strip()
     body = reader.read(int(headers.get("content-length", "0")))
     return int(status_line.split()[1]), headers, body
+
+
+def accepted(count: int, server: Any, within: float = 10.0) -> bool:
+    """True once `server` (a BackgroundServer) holds at least `count` connections: a client's
+    connect returns before the server's accept loop has taken the connection."""
+    until = time.monotonic() + within
+    while server.connections < count:
+        if time.monotonic() > until:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def closed_by_server(sock: socket.socket) -> bool:

@@ -16,8 +16,9 @@ from fakeovirt.web.serving import Timeouts
 from .rawclients import closed_by_server, read_answer, request_bytes
 from .servertools import MiB, pattern, seconds_until_closed, serving
 
-# An API connection idles 0.2 s; an imageio one 0.8 s unless its app says otherwise.
-SHORT = Timeouts(head=2.0, keep_alive=0.2, body=0.5, send=0.5, imageio=0.8)
+# An API connection idles 0.2 s; an imageio one 1.5 s unless its app says otherwise. (The
+# upper bounds below leave a busy machine a second or two to close.)
+SHORT = Timeouts(head=5.0, keep_alive=0.2, body=0.5, send=0.5, imageio=1.5)
 
 
 @pytest.mark.parametrize("path", ["/short", "/raise", "/raise-chunked"])
@@ -37,7 +38,7 @@ def test_a_reader_stalled_past_the_timeout_is_cut_and_never_sees_a_whole_body() 
         connection.request("GET", "/images/big")
         response = connection.getresponse()
         assert response.read(MiB) == pattern(0, MiB)
-        time.sleep(2.5)  # the server's writes wait 0.8 s at most (the imageio timeout)
+        time.sleep(3.5)  # the server's writes wait 1.5 s at most (the imageio timeout)
         with pytest.raises(http.client.IncompleteRead) as cut:
             response.read()
         assert len(cut.value.partial) < 63 * MiB
@@ -56,40 +57,40 @@ def idle_seconds_before_close(query: str, path: str = "/images/x") -> float:
 
 
 def test_an_imageio_connection_idles_for_the_imageio_timeout() -> None:
-    assert 0.7 < idle_seconds_before_close("") < 0.8 + 1.5
+    assert 1.4 < idle_seconds_before_close("") < 3.5
 
 
 def test_an_api_connection_idles_for_the_keep_alive_timeout() -> None:
-    assert 0.15 < idle_seconds_before_close("", path="/ovirt-engine/api") < 0.2 + 0.5
+    assert 0.15 < idle_seconds_before_close("", path="/ovirt-engine/api") < 1.2
 
 
 def test_the_idle_timeout_the_app_sets_lengthens_the_connection_timeout() -> None:
-    assert 1.4 < idle_seconds_before_close("idle=1.5") < 1.5 + 1.5
+    assert 2.9 < idle_seconds_before_close("idle=3") < 5.5
 
 
 def test_the_idle_timeout_the_app_sets_shortens_the_connection_timeout() -> None:
-    assert 0.25 < idle_seconds_before_close("idle=0.3") < 0.3 + 0.4
+    assert 0.25 < idle_seconds_before_close("idle=0.3") < 1.2
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "nan"])
 def test_an_idle_timeout_of_zero_or_less_means_the_imageio_default(value: str) -> None:
-    assert 0.7 < idle_seconds_before_close(f"idle={value}") < 0.8 + 1.5
+    assert 1.4 < idle_seconds_before_close(f"idle={value}") < 3.5
 
 
 def test_the_idle_timeout_the_app_sets_also_bounds_a_stalled_write() -> None:
     with serving(timeouts=SHORT) as (_, server):
         sock = server.connect()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        sock.sendall(request_bytes("/images/big?idle=3"))
+        sock.sendall(request_bytes("/images/big?idle=6"))
         start = time.monotonic()
-        time.sleep(1.5)  # longer than the imageio default (0.8 s): still served, as asked
+        time.sleep(2.5)  # longer than the imageio default (1.5 s): still served, as asked
         received = 0
         while chunk := sock.recv(MiB):
             received += len(chunk)
             if received > 2 * MiB:
                 break
         assert received > 2 * MiB
-        assert time.monotonic() - start > 1.4
+        assert time.monotonic() - start > 2.4
         sock.close()
 
 

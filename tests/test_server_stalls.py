@@ -14,17 +14,20 @@ import pytest
 from fakeovirt import FakeOvirt
 from fakeovirt.web.serving import BackgroundServer, Limits, Timeouts
 
-from .rawclients import Crowd, Server, crowd, read_answer, request_bytes, timed_get
+from .rawclients import Crowd, Server, accepted, crowd, read_answer, request_bytes, timed_get
 from .servertools import seconds_until_closed
 
 PROMPT = 1.0  # seconds: a GET with the crowd connected answers well within this
+# Long waits, so that every client of a crowd is still connected when the GET is timed.
+PATIENT = Timeouts(head=300, keep_alive=300)
 
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeOvirt]:
     """A served fake of its own: the crowds must not reach the session's server."""
-    with FakeOvirt() as served:
-        yield served
+    served = FakeOvirt().start(timeouts=PATIENT)
+    yield served
+    served.stop()
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ def test_a_get_answers_promptly_while_clients_misbehave(
 ) -> None:
     with crowd(server) as clients:
         CROWDS[kind](clients)
-        assert fake.server.connections >= len(clients.sockets)  # the server holds them all
+        assert accepted(len(clients.sockets), fake.server)  # the server holds them all
         status, seconds = timed_get(server)
     assert status == 200
     assert seconds < PROMPT, f"a GET took {seconds:.2f} s with {kind} connected"
@@ -58,7 +61,7 @@ def test_a_get_answers_promptly_with_every_kind_of_bad_client_at_once(
     with crowd(server) as clients:
         for make in CROWDS.values():
             make(clients)
-        assert fake.server.connections >= 234
+        assert accepted(234, fake.server)
         answers = [timed_get(server) for _ in range(5)]
     assert {status for status, _ in answers} == {200}
     assert max(seconds for _, seconds in answers) < PROMPT, answers
@@ -68,13 +71,10 @@ def test_a_get_answers_promptly_with_every_kind_of_bad_client_at_once(
 @pytest.fixture
 def quick() -> Iterator[Server]:
     """A fake whose timeouts are short, so that waiting for them is quick."""
-    with FakeOvirt() as fake:
-        fake.stop()
-        timeouts = Timeouts(head=0.5, keep_alive=0.3, body=0.3, send=0.5, imageio=0.8)
-        served = BackgroundServer(fake.app, timeouts=timeouts).start()
-        assert served.ca_file is not None
-        yield Server(served.origin, str(served.ca_file))
-        served.stop()
+    timeouts = Timeouts(head=0.5, keep_alive=0.5, body=0.5, send=0.5, imageio=1.0)
+    fake = FakeOvirt().start(timeouts=timeouts)
+    yield Server(fake.origin, fake.ca_file)
+    fake.stop()
 
 
 def test_a_silent_connection_is_closed_at_the_head_timeout(quick: Server) -> None:
@@ -102,7 +102,7 @@ def test_an_api_keep_alive_connection_serves_again_then_closes_when_idle(quick: 
     for _ in range(3):
         sock.sendall(request_bytes())
         assert read_answer(sock)[0] == 200
-    assert 0.25 < seconds_until_closed(sock) < 3
+    assert 0.45 < seconds_until_closed(sock) < 3
     sock.close()
 
 

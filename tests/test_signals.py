@@ -18,9 +18,10 @@ import ovirtsdk4.types as types
 import pytest
 
 from fakeovirt import FakeOvirt, TransitionPolicy
+from fakeovirt.web.serving import Timeouts
 from tests import sdkflow
 
-from .rawclients import Crowd, Server, crowd
+from .rawclients import Crowd, Server, accepted, closed_by_server, crowd
 from .test_cli import Served, start_serve
 
 PROMPT = 1.0
@@ -66,19 +67,36 @@ def test_serve_stops_within_a_second_on_a_signal_whatever_clients_do(
 
 
 def test_fakeovirt_stop_returns_within_a_second_whatever_clients_do() -> None:
-    fake = FakeOvirt(policy=TransitionPolicy.immediate()).start()
+    patient = Timeouts(head=300, keep_alive=300)  # the whole crowd stays connected
+    fake = FakeOvirt(policy=TransitionPolicy.immediate()).start(timeouts=patient)
     try:
         connection = sdk.Connection(**fake.connection_kwargs())
         url = a_download_url(connection)
         with crowd(Server(fake.origin, fake.ca_file)) as clients:
             gather(clients, url)
-            assert fake.server.connections >= 233
+            assert accepted(233, fake.server)
             start = time.monotonic()
             fake.stop()
             took = time.monotonic() - start
     finally:
         fake.stop()
     assert took < PROMPT, f"FakeOvirt.stop() took {took:.2f} s"
+
+
+def test_after_stop_no_connection_is_served_any_more() -> None:
+    fake = FakeOvirt().start()
+    try:
+        with crowd(Server(fake.origin, fake.ca_file)) as clients:
+            clients.idle_keep_alive(20)
+            clients.slow_headers(5)
+            server = fake.server
+            fake.stop()
+            assert server.connections == 0
+            for sock in clients.sockets:
+                sock.settimeout(5)
+                assert closed_by_server(sock)
+    finally:
+        fake.stop()
 
 
 CLIENTS_LEFT_OPEN = """

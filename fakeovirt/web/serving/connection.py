@@ -138,9 +138,9 @@ class Connection:
             return self.idle_timeout
         if self.imageio:
             return self.timeouts.imageio
-        return {"idle": self.timeouts.keep_alive, "body": self.timeouts.body}.get(
-            what, self.timeouts.send
-        )
+        if what == "idle":
+            return self.timeouts.keep_alive
+        return self.timeouts.body if what == "body" else self.timeouts.send
 
     def send(self, data: bytes | bytearray | memoryview) -> None:
         self.set_timeout(self.wait("send"))
