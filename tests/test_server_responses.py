@@ -27,8 +27,10 @@ def test_an_answer_the_app_cannot_complete_is_cut_so_the_client_sees_an_error(pa
         connection = server.http()
         connection.request("GET", path)
         response = connection.getresponse()
+        start = time.monotonic()
         with pytest.raises(http.client.IncompleteRead):
             response.read()
+        assert time.monotonic() - start < 1.0  # cut at once, not when the connection idles out
         connection.close()
 
 
