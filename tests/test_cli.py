@@ -56,7 +56,8 @@ class Served:
         self.process.send_signal(sig)
         code = self.process.wait(timeout=30)
         assert self.process.stdout is not None
-        return code, self.process.stdout.read(), self.stderr.read_text()
+        with self.process.stdout:
+            return code, self.process.stdout.read(), self.stderr.read_text()
 
 
 def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Served:
@@ -93,6 +94,8 @@ def serving(tmp_path: Path) -> Iterator[list[Served]]:
         if served.process.poll() is None:
             served.process.kill()
         served.process.wait(timeout=30)
+        if served.process.stdout is not None:
+            served.process.stdout.close()
 
 
 # -- serving -----------------------------------------------------------------------------------

@@ -61,6 +61,8 @@ def test_serve_stops_within_a_second_on_a_signal_whatever_clients_do(
         if served.process.poll() is None:
             served.process.kill()
             served.process.wait()
+        if served.process.stdout is not None:
+            served.process.stdout.close()
     assert (code, err) == (0, ""), err
     assert out.strip().endswith("fakeovirt stopped")
     assert took < PROMPT, f"serve took {took:.2f} s to stop"
