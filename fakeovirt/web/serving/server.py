@@ -161,7 +161,8 @@ class BackgroundServer:
                 return
             try:
                 self._admit(sock, address)
-            except OSError:
+            except (OSError, RuntimeError) as error:  # RuntimeError: no thread to be had
+                log.warning("fakeovirt cannot serve a connection: %s", error)
                 sock.close()
 
     def _admit(self, sock: socket.socket, address: Any) -> None:
@@ -175,13 +176,22 @@ class BackgroundServer:
                 connection = Connection(self, sock, address)
                 connection.thread.name = f"fakeovirt:{self.port}:{address[1]}"
                 self._connections.add(connection)
-                connection.thread.start()
+                try:
+                    connection.thread.start()
+                except RuntimeError:
+                    self._connections.discard(connection)
+                    raise
                 return
             if self._rejecting >= self.limits.rejecting:
                 sock.close()
                 return
             self._rejecting += 1
-        threading.Thread(target=self._reject, args=(sock,), daemon=True).start()
+        try:
+            threading.Thread(target=self._reject, args=(sock,), daemon=True).start()
+        except RuntimeError:
+            with self._lock:
+                self._rejecting -= 1
+            raise
 
     def _reject(self, sock: socket.socket) -> None:
         """Answer 503 to a connection past the limit, then close it."""
