@@ -142,6 +142,10 @@ class Connection:
             return self.timeouts.keep_alive
         return self.timeouts.body if what == "body" else self.timeouts.send
 
+    @property
+    def stopping(self) -> bool:
+        return self.server.stopping
+
     def send(self, data: bytes | bytearray | memoryview) -> None:
         self.set_timeout(self.wait("send"))
         self.sock.sendall(data)

@@ -12,12 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from email.utils import formatdate
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .http1 import Head
-
-if TYPE_CHECKING:
-    from .connection import Body, Connection
 
 __all__ = ["Aborted", "Response"]
 
@@ -30,10 +27,28 @@ class Aborted(Exception):
     """The answer cannot be completed: the connection is closed under it."""
 
 
+class Wire(Protocol):
+    """The connection, as an answer sees it."""
+
+    broken: bool
+
+    @property
+    def stopping(self) -> bool: ...
+
+    def send(self, data: bytes) -> None: ...
+
+
+class Input(Protocol):
+    """The request body, as an answer sees it."""
+
+    remaining: int
+    torn: bool
+
+
 class Response:
     """Collects `start_response` and writes the app's body for one request."""
 
-    def __init__(self, connection: Connection, head: Head, body: Body) -> None:
+    def __init__(self, connection: Wire, head: Head, body: Input) -> None:
         self._connection = connection
         self._head = head
         self._body = body
@@ -105,7 +120,7 @@ class Response:
     def keep_alive(self) -> bool:
         connection = self._connection
         closing = self.close or self.aborted or self.overrun or connection.broken
-        return self.started and not closing and not connection.server.stopping
+        return self.started and not closing and not connection.stopping
 
     def note(self) -> str:
         """What the access log adds after the time: why the exchange ended badly."""
@@ -126,7 +141,7 @@ class Response:
             head.wants_close()
             or "close" in given.get("connection", "").lower()
             or self._body.remaining > 0  # unread: the next request cannot be found after it
-            or self._connection.server.stopping
+            or self._connection.stopping
         )
         if self.length is None and not self.no_body:
             if head.version == "HTTP/1.1":
