@@ -13,7 +13,7 @@ Resets are cheap (a fraction of a millisecond), so tests share one served fake a
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -33,7 +33,7 @@ from .injection import FaultSet, Injection
 from .web.app import API_PREFIX, FakeOvirtApp, ServerError
 from .web.auth import DEFAULT_USERS, Authenticator
 from .web.journal import Journal
-from .web.server import BackgroundServer
+from .web.serving import BackgroundServer, Timeouts
 
 __all__ = ["FakeOvirt", "as_clock", "as_policy"]
 
@@ -78,14 +78,32 @@ class FakeOvirt:
         *,
         tls: bool = True,
         ca_dir: Path | None = None,
+        access_log: Callable[[str], None] | None = None,
+        timeouts: Timeouts | None = None,
     ) -> FakeOvirt:
-        """Serve on a background thread; `url`, `ca_file` and friends are set once this returns."""
+        """Serve on a background thread; `url`, `ca_file` and friends are set once this returns.
+
+        With `tls`, the CA and server certificate go to `ca_dir`, else to a temporary
+        directory that `stop()` removes. `access_log(line)` hears of every request
+        (`GET /ovirt-engine/api 200 1.2 ms`). `timeouts` replaces the real systems' waits
+        (docs/server.md), e.g. to test a client's own timeout handling quickly. A busy port
+        raises `OSError`.
+        """
         if self._server is not None:
             raise RuntimeError("this FakeOvirt is already serving")
-        self._server = BackgroundServer(self.app, host, port, tls=tls, ca_dir=ca_dir).start()
+        self._server = BackgroundServer(
+            self.app,
+            host,
+            port,
+            tls=tls,
+            ca_dir=ca_dir,
+            access_log=access_log,
+            timeouts=timeouts,
+        ).start()
         return self
 
     def stop(self) -> None:
+        """Stop serving, within a second whatever the clients do; remove a generated CA."""
         if self._server is not None:
             self._server.stop()
             self._server = None

@@ -190,7 +190,9 @@ def _api_cases() -> list[Case]:
                 headers,
                 auth=False,
                 status=401,
-                served=name == "bearer-long",
+                # Not served: there a 10 kB header line is refused before authentication,
+                # as httpd's LimitRequestFieldSize does (tests/test_server_framing.py).
+                served=False,
             )
         )
     return out

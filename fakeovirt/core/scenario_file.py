@@ -35,15 +35,17 @@ def read_scenario_file(path: str | Path) -> Any:
     """The parsed content of a `.json` (JSON) or other (TOML) scenario file, or ValueError."""
     where = f"scenario file {path}"
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise ValueError(f"{where}: not a regular file")
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+        if regular:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise ValueError(f"{where}: no such file") from None
     except PermissionError:
         raise ValueError(f"{where}: permission denied") from None
     except (OSError, TypeError, ValueError) as error:  # ValueError: a NUL in the path
         raise ValueError(f"scenario file {str(path)!r}: cannot open it ({error})") from None
+    if not regular:
+        raise ValueError(f"{where}: not a regular file")
     with os.fdopen(fd, "rb") as file:
         info = os.fstat(file.fileno())
         if not stat.S_ISREG(info.st_mode):  # swapped since the first look
