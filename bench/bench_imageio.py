@@ -1,0 +1,172 @@
+"""Server-side throughput of imageio ranged GETs: fakeovirt's app vs a bare streaming app.
+
+Both apps serve the same bytes over HTTPS from the same server class (`BackgroundServer`),
+in this process; the client runs in a subprocess (its own interpreter, so it does not share
+the server's GIL) and reads each body into one reused buffer. Rounds alternate between the
+two servers; the best of each is kept, and the ratio fakeovirt/bare is printed with its goal
+(issue 13: >= 0.95).
+
+    python bench/bench_imageio.py [--data-mib 256] [--range-mib 64] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import random
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+GOAL = 0.95
+MIB = 1 << 20
+
+
+def client(url: str, ca_file: str, range_size: int, total: int) -> float:
+    """Seconds to GET `total` bytes as ranged GETs of `range_size` on one connection."""
+    parts = urlsplit(url)
+    context = ssl.create_default_context(cafile=ca_file)
+    con = http.client.HTTPSConnection(parts.netloc, context=context)
+    buf = bytearray(1 << 20)
+    view = memoryview(buf)
+    start = time.perf_counter()
+    for offset in range(0, total, range_size):
+        last = offset + range_size - 1
+        con.request("GET", parts.path, headers={"Range": f"bytes={offset}-{last}"})
+        res = con.getresponse()
+        assert res.status == 206, (res.status, res.read())
+        received = 0
+        while n := res.readinto(view):
+            received += n
+        assert received == range_size, (received, range_size)
+    seconds = time.perf_counter() - start
+    con.close()
+    return seconds
+
+
+class BareApp:
+    """A minimal WSGI app streaming ranges of one bytes object, a slice (one copy) per chunk.
+
+    WSGI bodies are bytes (cheroot refuses memoryviews), so one copy per chunk is the least a
+    server streaming stored bytes pays.
+    """
+
+    def __init__(self, data: bytes, chunk: int) -> None:
+        self._data = data
+        self._chunk = chunk
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        first, last = environ["HTTP_RANGE"].removeprefix("bytes=").split("-")
+        start, end = int(first), int(last) + 1
+        start_response(
+            "206 Partial Content",
+            [
+                ("Content-Type", "application/octet-stream"),
+                ("Content-Length", str(end - start)),
+                ("Content-Range", f"bytes {start}-{end - 1}/{len(self._data)}"),
+            ],
+        )
+        return self._stream(start, end)
+
+    def _stream(self, start: int, end: int) -> Iterator[bytes]:
+        for pos in range(start, end, self._chunk):
+            yield self._data[pos : min(pos + self._chunk, end)]
+
+
+def measure(url: str, ca_file: str, range_size: int, total: int) -> float:
+    out = subprocess.run(
+        [sys.executable, __file__, "--client", url, ca_file, str(range_size), str(total)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode:
+        raise RuntimeError(f"the client failed on {url}: {out.stderr}")
+    return float(out.stdout)
+
+
+def served_transfer(data: bytes) -> tuple[Any, str]:
+    """A served fake whose disk holds `data` at offset 0, and a download transfer's URL."""
+    from fakeovirt import DiskSpec, FakeOvirt, Scenario, TransitionPolicy, VmSpec
+    from fakeovirt.core.transfers import TransferRequest
+
+    scenario = Scenario(
+        name="bench",
+        vms=(
+            VmSpec(
+                "vm-bench",
+                status="down",
+                disks=(DiskSpec("bench-disk", size=2 * len(data), seeded_blocks=0),),
+            ),
+        ),
+    )
+    fake = FakeOvirt(scenario, policy=TransitionPolicy.immediate())
+    fake.guest_write("bench-disk", 0, data)
+    fake.start()
+    disk = fake.disk("bench-disk")
+    request = TransferRequest(disk.id, direction="download", format="raw", inactivity_timeout=0)
+    with fake.lock:
+        transfer = fake.engine.start_transfer(request)
+        transfer = fake.engine.transfer(transfer.id, observe=True)
+    return fake, f"{fake.origin}/images/{transfer.ticket}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-mib", type=int, default=256, help="bytes served per round")
+    parser.add_argument("--range-mib", type=int, default=64, help="size of each ranged GET")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--bare-chunk-mib", type=int, help="chunk of the bare app (default: fakeovirt's)"
+    )
+    args = parser.parse_args()
+    from fakeovirt.web.server import BackgroundServer
+
+    total, range_size = args.data_mib * MIB, args.range_mib * MIB
+    pattern = random.Random(0).randbytes(8 * MIB)
+    data = b"".join(pattern[i:] + pattern[:i] for i in range(total // len(pattern)))
+    fake, fake_url = served_transfer(data)
+    chunk = getattr(fake.app.imageio, "chunk_size", MIB)  # 1 MiB before it was settable
+    if args.bare_chunk_mib:
+        chunk = args.bare_chunk_mib * MIB
+    bare = BackgroundServer(BareApp(data, chunk)).start()
+    ca_file = fake.ca_file or ""
+    bare_ca = str(bare.ca_file)
+    bare_url = f"{bare.origin}/images/bare"
+    try:
+        measure(fake_url, ca_file, range_size, range_size)  # warm both paths
+        measure(bare_url, bare_ca, range_size, range_size)
+        fake_best = bare_best = float("inf")
+        for _ in range(args.rounds):
+            fake_best = min(fake_best, measure(fake_url, ca_file, range_size, total))
+            bare_best = min(bare_best, measure(bare_url, bare_ca, range_size, total))
+    finally:
+        bare.stop()
+        fake.stop()
+    mib = total / MIB
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cpus, python {platform.python_version()}"
+    )
+    print(
+        f"ranged GETs of {args.range_mib} MiB, {args.data_mib} MiB per round, best of {args.rounds}"
+    )
+    print(f"bare WSGI app (same server, HTTPS):  {mib / bare_best:8.0f} MiB/s")
+    print(f"fakeovirt imageio app:               {mib / fake_best:8.0f} MiB/s")
+    ratio = bare_best / fake_best
+    print(
+        f"ratio fakeovirt/bare: {ratio:.3f} (goal >= {GOAL}) {'ok' if ratio >= GOAL else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "--client":
+        url, ca, size, count = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+        print(client(url, ca, size, count))
+    else:
+        main()
