@@ -53,6 +53,7 @@ class Ticket:
     transfer_id: str = "transfer-1"
     inactivity_timeout: int = 60
     live: bool = True
+    piece: int = 1 << 30
     flushes: int = 0
     bytes_read: int = 0
     zeroed: list[tuple[int, int]] = field(default_factory=list)
@@ -64,9 +65,14 @@ class Ticket:
         return self.source.size
 
     def read(self, offset: int, length: int) -> bytes:
+        return b"".join(self.read_pieces(offset, length))
+
+    def read_pieces(self, offset: int, length: int) -> list[bytes]:
+        """The bytes in pieces of at most ``piece`` bytes, as a content of stored blocks."""
         assert self.lock.held()
         self.bytes_read += length
-        return self.source.read(offset, length)
+        data = self.source.read(offset, length)
+        return [data[i : i + self.piece] for i in range(0, length, self.piece)]
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         assert self.lock.held()

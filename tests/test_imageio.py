@@ -201,6 +201,30 @@ def test_a_large_range_streams_in_chunks_and_releases_the_lock_between_them(
     assert sum(sizes) == 7340033 == int(headers["Content-Length"])
 
 
+def test_a_get_sends_the_tickets_pieces_as_they_are(lock: OwnedLock) -> None:
+    """No join and no copy on the way out: each piece the ticket gives is a piece sent."""
+    disk = DiskContent(4 * MIB)
+    disk.write(0, bytes(range(256)) * (4 * MIB // 256))
+    given: list[bytes] = []
+
+    class Recording(Ticket):
+        def read_pieces(self, offset: int, length: int) -> list[bytes]:
+            pieces = super().read_pieces(offset, length)
+            given.extend(pieces)
+            return pieces
+
+    tickets = Tickets(lock)
+    tickets["t"] = Recording(disk, lock, piece=B)
+    app = ImageioApp(tickets.resolve, lock, chunk_size=MIB)
+    environ = EnvironBuilder("/images/t", headers=[("Range", f"bytes=0-{3 * MIB - 1}")])
+    sent = list(app(environ.get_environ(), lambda status, headers: lambda data: None))
+    assert len(sent) == 3 * MIB // B
+    assert all(s is g for s, g in zip(sent, given, strict=True))
+    assert b"".join(sent) == disk.read(0, 3 * MIB)
+    (request,) = tickets["t"].requests
+    assert (request.moved, request.torn) == (3 * MIB, False)
+
+
 @pytest.mark.parametrize(
     ("header", "text", "content_range"),
     [
