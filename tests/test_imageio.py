@@ -725,6 +725,46 @@ def test_a_write_ticket_hands_its_timeout_for_put_and_patch(
         assert environ[IDLE_TIMEOUT] == 7
 
 
+latin1 = st.text(st.characters(min_codepoint=0, max_codepoint=255), max_size=20)
+field = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=20)  # a header's
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "PUT", "PATCH", "OPTIONS", "HEAD", "POST", "DELETE", "X"]),
+    suffix=st.sampled_from(["ro", "rw", "*", "", "nope"]) | latin1,
+    tail=st.sampled_from(["", "/extents", "/checksum", "/checksum/algorithms"]) | latin1,
+    query=st.sampled_from(
+        ["block_size=x", "block_size=-1", "algorithm=shake_128", "context=dirty", "flush=q"]
+    )
+    | latin1,
+    headers=st.dictionaries(
+        st.sampled_from(["HTTP_RANGE", "HTTP_CONTENT_RANGE", "CONTENT_LENGTH", "HTTP_ORIGIN"]),
+        field | st.integers(-5, 2 * SIZE).map(str),
+    ),
+    body=st.binary(max_size=64),
+)
+def test_no_request_makes_a_server_error(
+    method: str, suffix: str, tail: str, query: str, headers: dict[str, str], body: bytes
+) -> None:
+    """Whatever the method, path, query, headers and body: an answer, never a 500."""
+    lock = OwnedLock()
+    disk = DiskContent(SIZE)
+    tickets = Tickets(lock)
+    tickets["ro"] = Ticket(disk.freeze(), lock)
+    tickets["rw"] = Ticket(disk, lock, writable=True)
+    environ = EnvironBuilder("/", method=method, data=body).get_environ()
+    environ.update(PATH_INFO=f"/images/{suffix}{tail}", QUERY_STRING=query, **headers)
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> Any:
+        answer.update(status=int(status.split()[0]), headers=dict(headers))
+
+    data = b"".join(ImageioApp(tickets.resolve, lock)(environ, start_response))
+    assert 200 <= answer["status"] < 500, data
+    assert len(data) == int(answer["headers"]["content-length"])
+
+
 class BrokenTicket(Ticket):
     def dirty_extents(self) -> list[Any]:
         raise RuntimeError("a bug in the engine")

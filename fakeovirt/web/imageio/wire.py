@@ -55,7 +55,10 @@ class Exchange:
         self.environ = environ
         self.method: str = environ.get("REQUEST_METHOD", "GET")
         raw = environ.get("PATH_INFO", "")
-        self.path = raw.encode("latin-1").decode("utf-8", "replace")  # urllib.parse.unquote
+        try:  # WSGI gives the unquoted bytes as latin-1; the daemon decodes them as UTF-8
+            self.path = raw.encode("latin-1").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            self.path = raw
         self.headers: dict[str, str] = {}
         self.unread = 0  # body bytes not read yet
         self._length = _content_length(environ.get("CONTENT_LENGTH") or None)
