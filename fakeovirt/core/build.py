@@ -1,15 +1,12 @@
 """Building an engine's state from a scenario: inventory, disks with seeded content.
 
-Seeded content is computed once per disk description and shared copy-on-write after, so
-resets and scenario switches cost an index copy, not the bytes.
+Seeded content comes from `seeding` (lazy, shared copy-on-write), so resets and scenario
+switches cost an index copy, not the bytes.
 """
 
 from __future__ import annotations
 
-import zlib
-
 from .clock import Clock
-from .content import ContentView, DiskContent, seed_content
 from .ids import IdSource
 from .messages import ACTIVE_SNAPSHOT
 from .model import (
@@ -25,33 +22,11 @@ from .model import (
     VmStatus,
 )
 from .policy import TransitionPolicy
-from .scenario import DiskSpec, Scenario
+from .scenario import Scenario
+from .seeding import SeededContent
 from .state import State
 
 __all__ = ["SeededContent", "build_state"]
-
-
-class SeededContent:
-    """Seeded disk content by what the bytes depend on: (seed, alias, size, blocks)."""
-
-    def __init__(self) -> None:
-        self._templates: dict[tuple[int, str, int, int], ContentView] = {}
-
-    def __len__(self) -> int:
-        return len(self._templates)
-
-    def content(self, seed: int, spec: DiskSpec) -> DiskContent:
-        """A live disk starting from the seeded bytes of `spec`."""
-        key = (seed, spec.alias, spec.size, spec.seeded_blocks)
-        template = self._templates.get(key)
-        if template is None:
-            content = DiskContent(spec.size)
-            if spec.seeded_blocks:
-                disk_seed = zlib.crc32(f"{seed}:{spec.alias}".encode())
-                seed_content(content, seed=disk_seed, blocks=spec.seeded_blocks)
-            template = content.freeze()
-            self._templates[key] = template
-        return DiskContent.from_view(template)
 
 
 def build_state(
