@@ -1,16 +1,18 @@
 """Server-side throughput of imageio ranged GETs: fakeovirt's app vs a bare streaming app.
 
 Both apps serve the same bytes over HTTPS from the same server class (`BackgroundServer`),
-in this process, in chunks of the same size; the client runs in a subprocess (its own
-interpreter, so it does not share the servers' GIL) and reads each body into one reused
-buffer. Rounds alternate between the two servers and the best of each is kept.
+in this process. The bare app slices its bytes in its best chunk size (256 KiB, or the best
+of those given); fakeovirt sends the disk's stored 64 KiB blocks as they are. The client
+runs in a subprocess (its own interpreter, so it does not share the servers' GIL) and reads
+each body into one reused buffer. Rounds alternate between the servers and the best of each
+is kept.
 
 Server-side throughput is bytes per second of the server process's CPU time (user + system,
 TLS included): what serving costs, which a busy machine does not distort as it does wall
 time. Both are printed; the ratio fakeovirt/bare of the CPU figures is the one with the goal
 (issue 13: >= 0.95).
 
-    python bench/bench_imageio.py [--data-mib 256] [--range-mib 64] [--rounds 7]
+    python bench/bench_imageio.py [--data-mib 128] [--range-mib 64] [--rounds 9]
 """
 
 from __future__ import annotations
@@ -126,11 +128,14 @@ def served_transfer(data: bytes) -> tuple[Any, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-mib", type=int, default=256, help="bytes served per round")
+    parser.add_argument("--data-mib", type=int, default=128, help="bytes served per round")
     parser.add_argument("--range-mib", type=int, default=64, help="size of each ranged GET")
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument(
-        "--bare-chunk-mib", type=int, help="chunk of the bare app (default: fakeovirt's)"
+        "--bare-chunks-kib",
+        default="256",
+        help="the bare app's chunk sizes (comma-separated); its best is the baseline. 256 KiB"
+        " was the bare app's best of 64 KiB to 4 MiB on both cheroot and fakeovirt's server",
     )
     args = parser.parse_args()
     from fakeovirt.web.server import BackgroundServer
@@ -139,24 +144,24 @@ def main() -> None:
     pattern = random.Random(0).randbytes(8 * MIB)
     data = b"".join(pattern[i:] + pattern[:i] for i in range(total // len(pattern)))
     fake, fake_url = served_transfer(data)
-    chunk = getattr(fake.app.imageio, "chunk_size", MIB)  # 1 MiB before it was settable
-    if args.bare_chunk_mib:
-        chunk = args.bare_chunk_mib * MIB
-    bare = BackgroundServer(BareApp(data, chunk)).start()
-    ca_file = fake.ca_file or ""
-    bare_ca = str(bare.ca_file)
-    bare_url = f"{bare.origin}/images/bare"
-    fake_wall = fake_cpu = bare_wall = bare_cpu = float("inf")
+    bares = {
+        int(kib): BackgroundServer(BareApp(data, int(kib) * 1024)).start()
+        for kib in args.bare_chunks_kib.split(",")
+    }
+    servers = {"fakeovirt": (fake_url, fake.ca_file or "")}
+    for kib, bare in bares.items():
+        servers[f"bare {kib} KiB"] = (f"{bare.origin}/images/bare", str(bare.ca_file))
+    best = {name: (float("inf"), float("inf")) for name in servers}
     try:
-        measure(fake_url, ca_file, range_size, range_size)  # warm both paths
-        measure(bare_url, bare_ca, range_size, range_size)
+        for url, ca_file in servers.values():  # warm every path
+            measure(url, ca_file, range_size, range_size)
         for _ in range(args.rounds):
-            wall, cpu = measure(fake_url, ca_file, range_size, total)
-            fake_wall, fake_cpu = min(fake_wall, wall), min(fake_cpu, cpu)
-            wall, cpu = measure(bare_url, bare_ca, range_size, total)
-            bare_wall, bare_cpu = min(bare_wall, wall), min(bare_cpu, cpu)
+            for name, (url, ca_file) in servers.items():
+                wall, cpu = measure(url, ca_file, range_size, total)
+                best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
     finally:
-        bare.stop()
+        for bare in bares.values():
+            bare.stop()
         fake.stop()
     mib = total / MIB
     print(
@@ -164,18 +169,18 @@ def main() -> None:
     )
     print(
         f"ranged GETs of {args.range_mib} MiB, {args.data_mib} MiB per round,"
-        f" best of {args.rounds}; both apps in chunks of {chunk // MIB} MiB"
+        f" best of {args.rounds}, HTTPS, one server class"
     )
-    print(f"{'':36} {'per CPU second':>16} {'per wall second':>16}")
-    for name, cpu, wall in (
-        ("bare WSGI app (same server, HTTPS)", bare_cpu, bare_wall),
-        ("fakeovirt imageio app", fake_cpu, fake_wall),
-    ):
-        print(f"{name:36} {mib / cpu:10.0f} MiB/s {mib / wall:10.0f} MiB/s")
+    print(f"{'':24} {'per CPU second':>16} {'per wall second':>16}")
+    for name, (wall, cpu) in best.items():
+        print(f"{name:24} {mib / cpu:10.0f} MiB/s {mib / wall:10.0f} MiB/s")
+    fake_wall, fake_cpu = best.pop("fakeovirt")
+    bare_name = min(best, key=lambda name: best[name][1])
+    bare_wall, bare_cpu = best[bare_name]
     ratio = bare_cpu / fake_cpu
     verdict = "ok" if ratio >= GOAL else "MISSED"
-    print(f"ratio fakeovirt/bare (CPU): {ratio:.3f} (goal >= {GOAL}) {verdict}")
-    print(f"ratio fakeovirt/bare (wall): {bare_wall / fake_wall:.3f}")
+    print(f"ratio fakeovirt/best bare ({bare_name}), CPU: {ratio:.3f} (goal >= {GOAL}) {verdict}")
+    print(f"ratio fakeovirt/best bare ({bare_name}), wall: {bare_wall / fake_wall:.3f}")
 
 
 if __name__ == "__main__":

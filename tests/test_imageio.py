@@ -225,6 +225,27 @@ def test_a_get_sends_the_tickets_pieces_as_they_are(lock: OwnedLock) -> None:
     assert (request.moved, request.torn) == (3 * MIB, False)
 
 
+def test_a_transfers_pieces_are_its_stored_blocks_themselves() -> None:
+    """Whole stored blocks go out as the very bytes stored; zeros from one shared buffer."""
+    from fakeovirt import DiskSpec, FakeOvirt, Scenario, VmSpec
+    from fakeovirt.core.transfers import TransferRequest
+
+    disks = (DiskSpec("disk", 64 * MIB, seeded_blocks=0),)
+    fake = FakeOvirt(Scenario(name="one", vms=(VmSpec("vm", "down", disks=disks),)))
+    disk = fake.disk("disk")
+    fake.guest_write("disk", 0, bytes(range(256)) * 1024)  # four whole blocks
+    fake.guest_write("disk", 10 * B + 5, b"part of a block")
+    transfer = fake.engine.start_transfer(TransferRequest(disk.id, direction="download"))
+    with fake.lock:
+        pieces = fake.engine.ticket(transfer.ticket).read_pieces(0, 3 * MIB)
+    stored = [part.obj for part in disk.content.iter_chunks(0, 4 * B)]
+    assert all(piece is block for piece, block in zip(pieces, stored, strict=False))
+    zeros = [piece for piece in pieces[4:] if not any(piece)]
+    assert len({id(piece) for piece in zeros if len(piece) == MIB}) == 1
+    assert b"".join(pieces) == disk.content.read(0, 3 * MIB)
+    assert fake.engine.transfer(transfer.id).transferred == 3 * MIB
+
+
 @pytest.mark.parametrize(
     ("header", "text", "content_range"),
     [

@@ -25,6 +25,8 @@ from .transfers import advance
 
 __all__ = ["TransferTicket", "data_summary", "ticket"]
 
+_ZEROS = bytes(1024 * 1024)  # zeros are sent from here
+
 
 def ticket(state: State, ticket_id: str) -> TransferTicket:
     """The imageio side of a transfer, valid only while it is transferring."""
@@ -40,11 +42,22 @@ def ticket(state: State, ticket_id: str) -> TransferTicket:
 def _pieces(source: DiskContent | ContentView, offset: int, length: int) -> list[bytes]:
     """The bytes at ``[offset, offset + length)`` of a disk or a view, as pieces in order.
 
-    Pieces are sent as they are, never joined: a content API that hands out its stored
-    blocks (whole ones as the very ``bytes`` stored, zeros from one shared buffer) makes a
-    download copy nothing on its way to the socket.
+    Pieces are sent as they are, never joined: a whole stored block is the very ``bytes``
+    stored and zeros come from one shared buffer, so sending them copies nothing; only part
+    of a block (a range's edge, a patched or seeded block) is copied, that part alone.
     """
-    return [source.read(offset, length)]
+    pieces: list[bytes] = []
+    for part in source.iter_chunks(offset, length):
+        if isinstance(part, int):
+            whole, rest = divmod(part, len(_ZEROS))
+            pieces.extend([_ZEROS] * whole)
+            if rest:
+                pieces.append(bytes(rest))
+        elif isinstance(part.obj, bytes) and part.nbytes == len(part.obj):
+            pieces.append(part.obj)
+        else:
+            pieces.append(part.tobytes())
+    return pieces
 
 
 class TransferTicket:
