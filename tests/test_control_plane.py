@@ -57,7 +57,9 @@ class Http:
         url = path if path.startswith("https://") else self.origin + path
         data = json.dumps(body).encode() if isinstance(body, dict | list) else body
         data = data.encode() if isinstance(data, str) else data
-        sent = {"Authorization": self.authorization, **(headers or {})}
+        kind = "application/json" if isinstance(body, dict | list) else "application/xml"
+        typed = {"Content-Type": kind} if data is not None else {}
+        sent = {"Authorization": self.authorization, **typed, **(headers or {})}
         request = urllib.request.Request(url, data=data, method=method, headers=sent)
         self.seen.append((method, urllib.parse.urlsplit(url).path))
         context = ssl.create_default_context(cafile=self.ca_file)

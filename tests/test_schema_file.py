@@ -192,6 +192,17 @@ VALID: dict[str, str] = {
     "image_transfers": '<image_transfers><image_transfer id="it1"/></image_transfers>',
     "users": '<users><user id="u1"/></users>',
     "templates": '<templates><template id="t0"/></templates>',
+    "template_version": "<template_version><version_number>1</version_number>"
+    '<base_template id="t0"/></template_version>',
+    "permission": '<permission id="p1"><role id="r1"/><user id="u1"/><vm id="v1"/></permission>',
+    "role": '<role id="r1"><administrative>true</administrative><name>SuperUser</name></role>',
+    "statistic": '<statistic id="s1"><description>Total memory</description><kind>gauge</kind>'
+    "<name>memory.total</name><type>integer</type><unit>bytes</unit>"
+    '<values><value><datum>1024</datum></value></values><host id="h-01"/></statistic>',
+    "value": "<value><datum>0.12</datum></value>",
+    "permissions": '<permissions><permission id="p1"/></permissions>',
+    "statistics": '<statistics><statistic id="s1"/></statistics>',
+    "values": "<values><value><datum>1</datum></value></values>",
 }
 
 INVALID: dict[str, str] = {
@@ -280,6 +291,9 @@ def test_collections_hold_only_their_items(schema: xmlschema.XMLSchema) -> None:
         "image_transfers": "image_transfer",
         "users": "user",
         "templates": "template",
+        "permissions": "permission",
+        "statistics": "statistic",
+        "values": "value",
     }
     for plural, item in collections.items():
         xsd_type = schema.elements[plural].type

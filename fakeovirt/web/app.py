@@ -31,7 +31,7 @@ from fakeovirt.core.scenario import Scenario
 
 from .auth import Authenticator
 from .context import Context
-from .fault_response import fault_response
+from .fault_response import error_response, fault_response
 from .handlers import HANDLERS
 from .host import FaultHook
 from .imageio import ImageioApp, TicketNotFound
@@ -150,15 +150,18 @@ class FakeOvirtApp:
             self._record(request, seen, None)
             raise
         except EngineError as error:
-            response = fault_response(error.status, error.detail)
+            response = error_response(error, request)
         except RequestEntityTooLarge:
-            response = fault_response(413, msg.BODY_TOO_LARGE.format(limit=MAX_BODY))
+            response = fault_response(
+                413, msg.BODY_TOO_LARGE.format(limit=MAX_BODY), request=request
+            )
         except Exception as error:  # a bug in fakeovirt: answer, and remember it
             self.errors.append(
                 ServerError(request.method, request.path, error, traceback.format_exc())
             )
             log.exception("fakeovirt failed on %s %s", request.method, request.path)
-            response = fault_response(500, msg.INTERNAL_ERROR.format(error=repr(error)))
+            detail = msg.INTERNAL_ERROR.format(error=repr(error))
+            response = fault_response(500, detail, request=request)
         if not request.path.startswith(UNJOURNALED):
             self._record(request, seen, response)
         return response
@@ -208,10 +211,10 @@ class FakeOvirtApp:
             detail = msg.METHOD_NOT_ALLOWED.format(
                 method=request.method, path=request.path, allowed=allowed
             )
-            return fault_response(405, detail, headers={"Allow": allowed})
+            return fault_response(405, detail, headers={"Allow": allowed}, request=request)
         except (NotFound, HTTPException):
             seen.routed = False
-            return fault_response(404, msg.UNKNOWN_PATH.format(path=request.path))
+            return fault_response(404, msg.UNKNOWN_PATH.format(path=request.path), request=request)
         seen.endpoint = str(endpoint)
         handler = HANDLERS[str(endpoint)]
         with self.engine.lock:

@@ -25,7 +25,8 @@ def backups_collection(ctx: Context, vm: str) -> Response:
 
 def backups_add(ctx: Context, vm: str) -> Response:
     ctx.state.vm(vm)  # an unknown VM is a 404 before anything else
-    request = parse_backup(ctx.request.get_data(), ctx.request.args)
+    body, kind = ctx.request.get_data(), ctx.request.mimetype
+    request = parse_backup(body, ctx.request.args, content_type=kind)
     backup = ctx.engine.start_backup(vm, request, user=ctx.user)
     element = r.render_backup(ctx.state, backup, ctx.follow("backup"))
     location = ctx.base_url + element.get("href", "")
@@ -39,7 +40,7 @@ def backups_get(ctx: Context, vm: str, id: str) -> Response:
 
 def backups_finalize(ctx: Context, vm: str, id: str) -> Response:
     ctx.state.backup(vm, id)
-    parse_body(ctx.request.get_data(), "action", optional=True)
+    parse_body(ctx.request.get_data(), "action", optional=True, content_type=ctx.request.mimetype)
     ctx.engine.finalize_backup(vm, id, user=ctx.user)
     return ctx.action_done()
 
