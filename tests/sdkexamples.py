@@ -1,21 +1,21 @@
 """The SDK's own example scripts, run unmodified against a served fake.
 
 The examples ship in the sdist of the installed ovirt-engine-sdk-python (`examples/`), with
-`helpers/common.py` reading the engine's address from `~/.config/ovirt.conf`. They are
-fetched once with pip into ``~/.cache/fakeovirt`` (``FAKEOVIRT_CACHE`` elsewhere), or taken
-from ``FAKEOVIRT_SDK_EXAMPLES``; never copied into this repository. A script runs in a
-temporary HOME holding the config for the fake.
+`helpers/common.py` reading the engine's address from `~/.config/ovirt.conf`. The sdist is
+fetched once with pip into the same cache as `test_sdk_examples_wire.py` uses (or the
+examples are taken from ``FAKEOVIRT_SDK_EXAMPLES``); never copied into this repository.
+Without a package index the tests are skipped. A script runs in a temporary HOME holding the
+config for the fake.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.metadata
 import os
 import subprocess
 import sys
 import tarfile
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -24,41 +24,32 @@ from fakeovirt import FakeOvirt
 
 __all__ = ["examples_dir", "run_example"]
 
-PACKAGE = "ovirt-engine-sdk-python"
+SDK = version("ovirt-engine-sdk-python")
 
 
 def examples_dir() -> Path:
-    """The sdist's `examples/` for the installed SDK version, fetched once per machine."""
+    """The `examples/` folder of the installed SDK's sdist, fetched once per machine."""
     override = os.environ.get("FAKEOVIRT_SDK_EXAMPLES")
     if override:
         return Path(override)
-    version = importlib.metadata.version(PACKAGE)
-    cache = Path(os.environ.get("FAKEOVIRT_CACHE", Path.home() / ".cache" / "fakeovirt"))
-    target = cache / f"sdk-examples-{version}"
-    if not target.is_dir():
+    cache = Path(tempfile.gettempdir()) / f"fakeovirt-sdk-sdist-{SDK}"
+    found = cache / f"ovirt_engine_sdk_python-{SDK}" / "examples"
+    if not found.is_dir():
         cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache) as tmp:
-            _fetch(version, Path(tmp))
-            with contextlib.suppress(OSError):  # another worker got there first
-                (Path(tmp) / "examples").rename(target)
-    return target
-
-
-def _fetch(version: str, into: Path) -> None:
-    """Download the sdist with pip and unpack its `examples/` as ``into/examples``."""
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-    command += ["--quiet", "-d", str(into), f"{PACKAGE}=={version}"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    archives = list(into.glob("*.tar.gz"))
-    if result.returncode or not archives:
-        reason = f"cannot fetch the {PACKAGE} {version} sdist: {result.stderr.strip()[-300:]}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    with tarfile.open(archives[0]) as archive:
-        members = [m for m in archive.getmembers() if "/examples/" in m.name]
-        archive.extractall(into, members=members, filter="data")
-    next(into.glob("*/examples")).rename(into / "examples")
+        pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+        pip += ["--retries", "1", "--timeout", "20"]  # offline: skip soon
+        fetched = subprocess.run(
+            [*pip, "-d", str(cache), f"ovirt-engine-sdk-python=={SDK}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        archives = sorted(cache.glob("*.tar.gz"))
+        if fetched.returncode != 0 or not archives:
+            pytest.skip(f"cannot fetch the ovirt-engine-sdk-python {SDK} sdist: {fetched.stderr}")
+        with tarfile.open(archives[0]) as archive:
+            archive.extractall(cache, filter="data")
+    return found
 
 
 def run_example(
