@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -11,10 +12,13 @@ from .phases import BackupPath, BackupPhase, TransferPhase
 from .policy import Progress, TransitionPolicy
 
 __all__ = [
+    "DATA_REQUESTS_KEPT",
     "Backup",
     "Checkpoint",
     "Cluster",
     "DataCenter",
+    "DataRequest",
+    "DataTotals",
     "Disk",
     "DiskAttachment",
     "Event",
@@ -200,6 +204,41 @@ class Backup:
     job_id: str | None = None
 
 
+DATA_REQUESTS_KEPT = 64  # the last data requests a transfer keeps; its totals count them all
+
+
+@dataclass
+class DataRequest:
+    """One imageio data request on a transfer's ticket, as its bytes moved on the wire.
+
+    ``announced`` is the body length the request promised: the response's Content-Length for
+    a GET, the request's for a PUT or PATCH; ``moved`` the bytes sent or received. A request is
+    torn when its body ended short (``moved < announced``: the client hung up, timed out, or
+    the ticket went away mid-body); ``reason`` says which. ``ended`` is None while in flight.
+    """
+
+    method: str  # GET, PUT or PATCH
+    op: str  # read, write, zero or flush
+    offset: int  # where in the image it starts
+    length: int  # how many image bytes it addresses
+    announced: int
+    started: datetime
+    moved: int = 0
+    torn: bool = False
+    reason: str = ""
+    ended: datetime | None = None
+
+
+@dataclass
+class DataTotals:
+    """A transfer's finished data requests, all of them (the kept list is bounded)."""
+
+    requests: int = 0
+    torn: int = 0
+    announced: int = 0
+    moved: int = 0
+
+
 @dataclass
 class ImageTransfer:
     id: str
@@ -221,6 +260,15 @@ class ImageTransfer:
     last_activity: datetime | None = None  # a client's last use of the ticket (or extend)
     policy: TransitionPolicy | None = None
     history: list[tuple[TransferPhase, datetime]] = field(default_factory=list)
+    data_requests: deque[DataRequest] = field(
+        default_factory=lambda: deque(maxlen=DATA_REQUESTS_KEPT)
+    )
+    data_totals: DataTotals = field(default_factory=DataTotals)
+
+    @property
+    def torn_requests(self) -> list[DataRequest]:
+        """The torn ones among the kept data requests (``data_totals.torn`` counts them all)."""
+        return [r for r in self.data_requests if r.torn]
 
 
 @dataclass
