@@ -282,7 +282,8 @@ def _imageio_cases() -> list[Case]:
             IMAGE,
             headers=(("Range", value),),
             auth=False,
-            status=416,
+            # The daemon reads nothing past the end of an open range and says so (400).
+            status=400 if name == "huge-start" else 416,
             served=name == "several",
         )
         for name, value in RANGES.items()
