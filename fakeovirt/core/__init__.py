@@ -6,6 +6,7 @@ from .engine import Engine
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, Unauthorized
 from .phases import BackupPath, BackupPhase, TransferPhase
 from .policy import TransitionPolicy
+from .retention import Retention
 from .scenario import DEMO, DiskSpec, Scenario, VmSpec
 from .transfers import TransferRequest
 
@@ -23,6 +24,7 @@ __all__ = [
     "Forbidden",
     "ManualClock",
     "NotFound",
+    "Retention",
     "Scenario",
     "TransferPhase",
     "TransferRequest",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import TypeVar
 
 from werkzeug.wrappers import Request, Response
@@ -57,18 +58,31 @@ class Context:
         render: Callable[[T], ET.Element],
         *,
         search: tuple[dict[str, Callable[[T], object]], Callable[[T], Iterable[str]]] | None = None,
+        observe: Callable[[T], object] | None = None,
     ) -> Response:
-        """A collection with `search` (when given fields) and `max` applied."""
+        """A collection with `search` (when given fields) and `max` applied.
+
+        `items` may be lazy: only what `max` lets through is taken, then `observe`d (a
+        client's read, which may move a per-read phase) and rendered, so a listing costs
+        what it shows, not what the engine holds.
+        """
         limit = parse_max(self.request.args)
-        chosen = list(items)
+        chosen: Iterable[T] = items
         query = self.request.args.get("search")
         if search is not None and query:
             fields, text = search
             matches = compile_search(query, fields, text)
-            chosen = [item for item in chosen if matches(item)]
-        if limit is not None:
-            chosen = chosen[:limit]
-        return self.respond(collection(tag, (render(item) for item in chosen)))
+            chosen = (item for item in chosen if matches(item))
+        if limit is None:
+            shown = list(chosen)
+        elif limit >= 0:
+            shown = list(islice(chosen, limit))
+        else:
+            shown = list(chosen)[:limit]
+        if observe is not None:
+            for item in shown:
+                observe(item)
+        return self.respond(collection(tag, (render(item) for item in shown)))
 
     def action_done(self) -> Response:
         action = ET.Element("action")
