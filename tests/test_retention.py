@@ -15,8 +15,7 @@ import ovirtsdk4 as sdk
 import ovirtsdk4.types as types
 import pytest
 
-from fakeovirt import BackupRequest, FakeOvirt, TransferRequest
-from fakeovirt.core.retention import Retention
+from fakeovirt import BackupRequest, FakeOvirt, Retention, TransferRequest
 from fakeovirt.web.journal import Journal
 
 from .sdkflow import (
