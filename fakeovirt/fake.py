@@ -27,11 +27,13 @@ from .core.engine import Engine
 from .core.model import Backup, Disk, Event, ImageTransfer, Vm
 from .core.phases import BackupPhase
 from .core.policy import TransitionPolicy
+from .core.retention import Retention
 from .core.scenario import Scenario
 from .faults import Fault
 from .injection import FaultSet, Injection
 from .web.app import API_PREFIX, FakeOvirtApp, ServerError
 from .web.auth import DEFAULT_USERS, Authenticator
+from .web.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .web.journal import Journal
 from .web.serving import BackgroundServer, Timeouts
 
@@ -54,7 +56,12 @@ class FakeOvirt:
         policy: TransitionPolicy | None = None,
         users: Mapping[str, str] | None = None,
         strict: bool = False,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+        retention: Retention | None = None,
     ) -> None:
+        """`journal_size`: exchanges the journal keeps (older ones are dropped and counted);
+        `retention`: how long finished backups, transfers, jobs and events stay (the
+        engine's defaults, see `fakeovirt.core.retention`)."""
         self._scenarios: dict[str, Scenario] = {}
         self.lock = threading.RLock()
         self.engine = Engine(
@@ -62,11 +69,16 @@ class FakeOvirt:
             clock=clock or ManualClock(),
             policy=policy,
             lock=self.lock,
+            retention=retention,
         )
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.faults = FaultSet(self.engine)
         self.app = FakeOvirtApp(
-            self.engine, authenticator=Authenticator(self.users), strict=strict, faults=self.faults
+            self.engine,
+            authenticator=Authenticator(self.users),
+            strict=strict,
+            journal=Journal(size=journal_size),
+            faults=self.faults,
         )
         self._server: BackgroundServer | None = None
 
@@ -259,7 +271,11 @@ class FakeOvirt:
             ]
 
     def events(self, *, code: int | None = None) -> list[Event]:
-        """The engine's events, oldest first; only those with `code` when given."""
+        """The engine's events still kept, oldest first; only those with `code` when given.
+
+        Events age out as the engine's audit log does (30 days, at the daily cleanup), and
+        at most `Retention.events_kept` stay (`engine.state.events.dropped` counts the rest).
+        """
         with self.lock:
             events = self.engine.state.events.newest_first()[::-1]
         return [e for e in events if code is None or e.code == code]

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 from .core import messages as msg
 from .core.engine import Engine
 from .core.errors import EngineError
-from .core.model import Backup, ImageTransfer, VmStatus
+from .core.model import VmStatus
 from .core.phases import BackupPhase, TransferPhase
 from .core.state import State
 from .faults import INJECTED_ERROR, MAX_LATENCY, Fault
@@ -250,7 +250,8 @@ class FaultSet:
             return match.group(1) if match.group(1) in state.transfers else None
         if match := _TICKET.match(target.path):
             ticket = match.group(1)
-            return next((t.id for t in state.transfers.values() if t.ticket == ticket), None)
+            transfer = state.transfer_by_ticket(ticket)
+            return transfer.id if transfer else None
         return None
 
     def _checkpoints_to_invalidate(self, fault: Fault, target: _Target) -> list[str]:
@@ -317,9 +318,7 @@ class FaultSet:
         state = self._engine.state
         original = state.policy
         failing = original.failing_at(rule.fault.phase)
-        entities: list[Backup | ImageTransfer] = [*state.backups.values()]
-        entities.extend(state.transfers.values())
-        pinned = [e for e in entities if e.policy is None and not e.phase.finished]
+        pinned = [e for e in state.unfinished() if e.policy is None]
         for entity in pinned:  # only the new backup may follow the failing policy
             entity.policy = original
         state.policy = failing

@@ -6,6 +6,7 @@ from .engine import Engine
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, Unauthorized
 from .phases import BackupPath, BackupPhase, TransferPhase
 from .policy import TransitionPolicy
+from .retention import Retention
 from .scenario import (
     DEMO,
     ClusterSpec,
@@ -35,6 +36,7 @@ __all__ = [
     "HostSpec",
     "ManualClock",
     "NotFound",
+    "Retention",
     "Scenario",
     "StorageDomainSpec",
     "TransferPhase",

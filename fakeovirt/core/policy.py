@@ -157,9 +157,17 @@ class Progress:
             return False
         if policy.reads is not None:
             return self.reads >= policy.reads
+        due_at = self.due_at(policy, phase)
+        return due_at is not None and due_at <= now
+
+    def due_at(self, policy: TransitionPolicy, phase: str) -> datetime | None:
+        """When the clock alone makes the step out of `phase` due (the engine's schedule);
+        None when only a read or a release can (a per-read policy, a held phase)."""
+        if policy.reads is not None or (phase in policy.hold and phase not in self.released):
+            return None
         if policy.seconds is not None:
-            return (now - self.since).total_seconds() >= policy.seconds
-        return True
+            return self.since + timedelta(seconds=policy.seconds)
+        return self.since
 
     def next_since(
         self, policy: TransitionPolicy, now: datetime, phase: str | None = None

@@ -30,12 +30,11 @@ _ZEROS = bytes(1024 * 1024)  # zeros are sent from here
 
 def ticket(state: State, ticket_id: str) -> TransferTicket:
     """The imageio side of a transfer, valid only while it is transferring."""
-    for transfer in state.transfers.values():
-        if transfer.ticket == ticket_id:
-            advance(state, transfer)
-            if transfer.phase is TransferPhase.TRANSFERRING:
-                return TransferTicket(state, transfer)
-            break
+    transfer = state.transfer_by_ticket(ticket_id)
+    if transfer is not None:
+        advance(state, transfer)
+        if transfer.phase is TransferPhase.TRANSFERRING:
+            return TransferTicket(state, transfer)
     raise Forbidden(msg.TICKET_NOT_FOUND.format(id=ticket_id))
 
 

@@ -96,7 +96,7 @@ class FakeOvirtApp:
         self.engine = engine
         self.auth = authenticator or Authenticator()
         self.strict = strict
-        self.journal = journal or Journal()
+        self.journal = journal if journal is not None else Journal()
         self.faults = faults
         self.errors: list[ServerError] = []
         self.started_at = engine.clock.now()  # engine time of the last reset

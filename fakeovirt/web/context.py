@@ -59,10 +59,19 @@ class Context:
         *,
         search: SearchObject[T] | None = None,
         always_search: bool = True,
+        observe: Callable[[T], object] | None = None,
     ) -> Response:
-        """A collection with `max` and (for a search object) `search` applied as the engine."""
-        chosen = choose(self.request.args, items, search, always_search=always_search)
-        return self.respond(collection(tag, (render(item) for item in chosen)))
+        """A collection with `max` and (for a search object) `search` applied as the engine.
+
+        `items` may be lazy: a plain list takes only what `max` lets through, then
+        `observe`s (a client's read, which may move a per-read phase) and renders it, so a
+        listing costs what it shows, not what the engine holds.
+        """
+        shown = choose(self.request.args, items, search, always_search=always_search)
+        if observe is not None:
+            for item in shown:
+                observe(item)
+        return self.respond(collection(tag, (render(item) for item in shown)))
 
     def action_done(self) -> Response:
         action = ET.Element("action")

@@ -20,6 +20,7 @@ A search the engine cannot run answers an empty list, never a fault (`SearchQuer
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import islice
 from typing import TypeVar
 
 from fakeovirt.core.search import SearchError, SearchObject, search
@@ -48,11 +49,15 @@ def choose(
 ) -> list[T]:
     """The items a list answers: `obj` makes it search-backed (`always_search`) or, with
     `always_search=False`, searched only when the client sends `search` (as `/disks`)."""
-    found = list(items)
     limit = parse_max(query)
     text = query.get("search")
     if obj is None or (not always_search and text is None):
-        return found if limit is None or limit == -1 else _cut(found, limit)
+        if limit is None or limit == -1:
+            return list(items)
+        if limit < 0:
+            return _cut([], limit)
+        return list(islice(items, limit))  # a plain list costs what it shows
+    found = list(items)
     case_sensitive = parse_flag(query, "case_sensitive")[0]
     if always_search:
         if limit is not None and limit < 0:

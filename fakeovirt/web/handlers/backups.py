@@ -19,8 +19,12 @@ def backups_collection(ctx: Context, vm: str) -> Response:
     if ctx.request.method == "POST":
         return backups_add(ctx, vm)
     follow = ctx.follow("backup")
-    found = ctx.engine.backups(vm, observe=True)
-    return ctx.listing("backups", found, lambda b: r.render_backup(ctx.state, b, follow))
+    return ctx.listing(
+        "backups",
+        ctx.engine.iter_backups(vm),
+        lambda b: r.render_backup(ctx.state, b, follow),
+        observe=ctx.engine.observe_backup,
+    )
 
 
 def backups_add(ctx: Context, vm: str) -> Response:
@@ -66,7 +70,7 @@ def checkpoints_collection(ctx: Context, vm: str) -> Response:
     follow = ctx.follow("checkpoint")
     return ctx.listing(
         "checkpoints",
-        ctx.engine.checkpoints(vm),
+        ctx.engine.iter_checkpoints(vm),
         lambda c: r.render_checkpoint(ctx.state, c, follow),
     )
 

@@ -157,7 +157,7 @@ def events_collection(ctx: Context) -> Response:
     after = parse_from(ctx.request.args)
     follow = ctx.follow("event")
     state = ctx.state
-    events = [e for e in state.events.newest_first() if after is None or e.index > after]
+    events = state.events.iter_newest_first(after=after)
     return ctx.listing(
         "events",
         events,
@@ -175,10 +175,9 @@ def events_get(ctx: Context, id: str) -> Response:
 
 def jobs_collection(ctx: Context) -> Response:
     follow = ctx.follow("job")
-    jobs = sorted(ctx.state.jobs.values(), key=lambda j: j.start_time)
     return ctx.listing(
         "jobs",
-        jobs,
+        ctx.state.jobs.values(),  # in the order they started
         lambda j: r.render_job(ctx.state, j, follow),
         search=searchable.jobs(ctx.state),
     )

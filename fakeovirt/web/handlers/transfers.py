@@ -24,8 +24,9 @@ def transfers_collection(ctx: Context) -> Response:
     follow = ctx.follow("image_transfer")
     return ctx.listing(
         "image_transfers",
-        ctx.engine.transfers(observe=True),
+        ctx.engine.iter_transfers(),
         lambda t: r.render_transfer(ctx.state, t, follow, data_url=ctx.base_url),
+        observe=ctx.engine.observe_transfer,
     )
 
 
