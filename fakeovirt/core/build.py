@@ -26,6 +26,7 @@ from .policy import TransitionPolicy
 from .scenario import HostSpec, Scenario
 from .seeding import SeededContent
 from .state import State
+from .volumes import VolumeChain
 
 __all__ = ["SeededContent", "build_state"]
 
@@ -99,16 +100,17 @@ def build_state(
             type="active",
         )
         for number, disk_spec in enumerate(spec.disks):
+            disk_id, image_id = ids.new(), ids.new()  # in this order: ids stay as they were
+            content = (
+                seeded.content(scenario.seed, disk_spec)
+                if disk_spec.seeded_blocks
+                else DiskContent(disk_spec.size)
+            )
             disk = Disk(
-                id=ids.new(),
+                id=disk_id,
                 alias=disk_spec.alias,
-                image_id=ids.new(),
                 storage_domain_id=by_name["domain"][scenario.domain_of(spec, disk_spec)],
-                content=(
-                    seeded.content(scenario.seed, disk_spec)
-                    if disk_spec.seeded_blocks
-                    else DiskContent(disk_spec.size)
-                ),
+                volumes=VolumeChain(content, image_id),
                 format=disk_spec.format,
                 backup=disk_spec.backup,
                 sparse=disk_spec.format == "cow",

@@ -10,6 +10,7 @@ from enum import StrEnum
 from .content import ContentView, DiskContent
 from .phases import BackupPath, BackupPhase, TransferPhase
 from .policy import Progress, TransitionPolicy
+from .volumes import VolumeChain
 
 __all__ = [
     "DATA_REQUESTS_KEPT",
@@ -94,13 +95,13 @@ class StorageDomain:
 
 @dataclass
 class Disk:
-    """A virtual disk; `content` holds its simulated bytes."""
+    """A virtual disk; `volumes` is its chain of volumes (snapshot layers), whose active
+    volume's content is what the guest sees."""
 
     id: str
     alias: str
-    image_id: str
     storage_domain_id: str
-    content: DiskContent
+    volumes: VolumeChain
     format: str = "cow"  # cow (qcow2) or raw
     backup: str = "incremental"  # none or incremental
     sparse: bool = True
@@ -108,6 +109,16 @@ class Disk:
     shareable: bool = False
     description: str = ""
     backup_mode: str | None = None  # set by the last backup, as the engine stores it
+
+    @property
+    def content(self) -> DiskContent:
+        """The live, guest-visible content (the active volume over its chain)."""
+        return self.volumes.content
+
+    @property
+    def image_id(self) -> str:
+        """The active volume's id."""
+        return self.volumes.active_id
 
     @property
     def provisioned_size(self) -> int:
