@@ -17,7 +17,7 @@ import ovirtsdk4 as sdk
 import ovirtsdk4.types as types
 import pytest
 
-from fakeovirt import FakeOvirt, TransitionPolicy
+from fakeovirt import FakeOvirt, Scenario, TransitionPolicy
 from fakeovirt.core.backups import BackupRequest
 from fakeovirt.core.engine import Engine
 from fakeovirt.core.errors import BadRequest
@@ -443,3 +443,16 @@ def test_a_backup_keeps_the_profile_it_started_under() -> None:
     with pytest.raises(BadRequest, match="premature backup stop was initiated"):
         fake.engine.finalize_backup(vm.id, backup.id)
     assert backup.phase is BackupPhase.FINALIZING_FAILURE
+
+
+def test_a_cluster_level_outside_the_modelled_ones_is_refused() -> None:
+    """4.5 to 4.8 share the backup rules fakeovirt models (bitmaps and incremental backup from
+    4.5: `FeatureSupported.isBackupModeAndBitmapsOperationsSupported`)."""
+    with pytest.raises(ValueError, match=r"version must be one of 4.5, 4.6, 4.7, 4.8, got '4.4'"):
+        Scenario.from_dict({"clusters": [{"name": "old", "version": "4.4"}]})
+
+
+@pytest.mark.fakeovirt(scenario=OLD_CLUSTER)
+def test_a_clusters_level_is_its_version(fake: FakeOvirt, connection: sdk.Connection) -> None:
+    (cluster,) = connection.system_service().clusters_service().list()
+    assert (cluster.version.major, cluster.version.minor) == (4, 6)
