@@ -27,6 +27,7 @@ from .core.engine import Engine
 from .core.model import Backup, Disk, Event, ImageTransfer, Vm
 from .core.phases import BackupPhase
 from .core.policy import TransitionPolicy
+from .core.profile import Profile, as_profile
 from .core.retention import Retention
 from .core.scenario import Scenario
 from .faults import Fault
@@ -40,6 +41,7 @@ from .web.serving import BackgroundServer, Timeouts
 __all__ = ["FakeOvirt", "as_clock", "as_policy"]
 
 ScenarioLike = Scenario | str | Mapping[str, Any]
+ProfileLike = Profile | str
 PolicyLike = TransitionPolicy | str | Mapping[str, Any]
 ClockLike = Clock | str | datetime
 FaultLike = Fault | Mapping[str, Any]
@@ -58,10 +60,13 @@ class FakeOvirt:
         strict: bool = False,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         retention: Retention | None = None,
+        profile: ProfileLike = "documented",
     ) -> None:
         """`journal_size`: exchanges the journal keeps (older ones are dropped and counted);
         `retention`: how long finished backups, transfers, jobs and events stay (the
-        engine's defaults, see `fakeovirt.core.retention`)."""
+        engine's defaults, see `fakeovirt.core.retention`); `profile`: `documented` (the API
+        documentation's contract) or `engine` (what engine 4.5's code does where it departs
+        from it), see docs/fidelity.md."""
         self._scenarios: dict[str, Scenario] = {}
         self.lock = threading.RLock()
         self.engine = Engine(
@@ -70,6 +75,7 @@ class FakeOvirt:
             policy=policy,
             lock=self.lock,
             retention=retention,
+            profile=profile,
         )
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.faults = FaultSet(self.engine)
@@ -183,14 +189,17 @@ class FakeOvirt:
         clock: ClockLike | None = None,
         faults: Iterable[FaultLike] = (),
         strict: bool | None = None,
+        profile: ProfileLike | None = None,
     ) -> None:
         """Back to the scenario's start: inventory, lifecycles, journal, errors, fault rules.
 
         Given, `policy` (a policy, its dict form, or `immediate`/`reads:N`/`seconds:T`),
-        `clock` (a clock, `manual`, `system`, or a start time for a manual clock) and
-        `strict` replace the current ones; `faults` are installed after the reset.
+        `clock` (a clock, `manual`, `system`, or a start time for a manual clock),
+        `strict` and `profile` (`documented` or `engine`) replace the current ones; `faults`
+        are installed after the reset.
         """
         chosen = None if scenario is None else self.resolve_scenario(scenario)
+        new_profile = None if profile is None else as_profile(profile)
         new_policy = None if policy is None else as_policy(policy)
         new_clock = None if clock is None else as_clock(clock)
         rules = [f if isinstance(f, Fault) else Fault.from_dict(f) for f in faults]  # check first
@@ -202,6 +211,8 @@ class FakeOvirt:
             if strict is not None:
                 self.app.strict = strict
             self.app.reset(chosen)
+            if new_profile is not None:
+                self.engine.profile = new_profile
             self.faults.add(*rules)
 
     def inject(self, *faults: FaultLike) -> Injection:
@@ -233,6 +244,18 @@ class FakeOvirt:
     def policy(self, policy: PolicyLike) -> None:
         with self.lock:
             self.engine.policy = as_policy(policy)
+
+    @property
+    def profile(self) -> Profile:
+        """The behaviour profile: `fake.profile.name` is `documented` or `engine`."""
+        return self.engine.profile
+
+    @profile.setter
+    def profile(self, profile: ProfileLike) -> None:
+        """Switch profiles without a reset: work started from now on follows the new one."""
+        chosen = as_profile(profile)
+        with self.lock:
+            self.engine.profile = chosen
 
     def advance(self, seconds: float) -> None:
         """Move a manual clock forward and apply what became due."""

@@ -5,7 +5,7 @@ Fixtures: `fakeovirt` (a freshly reset `FakeOvirt` behind the session's server),
 `fakeovirt_connection` (a ready `ovirtsdk4.Connection`), `fakeovirt_factory` (more engines),
 `fakeovirt_defaults` (override it in a conftest.py for a directory's defaults).
 Per test: `@pytest.mark.fakeovirt(scenario=..., policy=..., clock=..., faults=[...],
-strict=..., check_errors=..., check_unanswered=...)`. Session defaults: ini
+strict=..., check_errors=..., check_unanswered=..., profile=...)`. Session defaults: ini
 `fakeovirt_<name>` or command line `--fakeovirt-<name>` (the command line wins).
 Precedence: command line > ini > `fakeovirt_defaults` > markers (closest last).
 
@@ -50,6 +50,7 @@ class Settings:
     check_unanswered: bool = True
     tls: bool = True
     journal_size: int | None = None
+    profile: str = "documented"
 
 
 _OPTIONS = {  # name -> help; every one is an ini option and a command-line option
@@ -60,6 +61,8 @@ _OPTIONS = {  # name -> help; every one is an ini option and a command-line opti
     "check_unanswered": "fail a test that sent a request no endpoint serves: on/off (default on)",
     "tls": "serve HTTPS with a generated CA file: on/off (default on)",
     "journal_size": "exchanges the journal keeps per test, older ones dropped (default 5000)",
+    "profile": "behaviour profile: documented (the API documentation's contract) or engine "
+    "(what oVirt engine 4.5 code does) (default documented)",
 }
 _FLAGS = ("strict", "check_errors", "check_unanswered", "tls")
 _MARKER_KEYS = frozenset(f.name for f in fields(Settings)) - {"tls", "journal_size"}
@@ -78,7 +81,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "fakeovirt(scenario=None, policy=None, clock=None, faults=(), strict=None, "
-        "check_errors=None, check_unanswered=None): configure the fakeovirt fixture "
+        "check_errors=None, check_unanswered=None, profile=None): configure the fakeovirt "
+        "fixture "
         "for this test",
     )
 
@@ -238,7 +242,7 @@ def fakeovirt_factory(
 def _build(factory: Callable[..., FakeOvirt], settings: Settings) -> FakeOvirt:
     sized = {"journal_size": settings.journal_size} if settings.journal_size else {}
     try:
-        return factory(settings.scenario, strict=settings.strict, **sized)
+        return factory(settings.scenario, strict=settings.strict, profile=settings.profile, **sized)
     except ValueError as error:
         pytest.fail(f"fakeovirt: {error}", pytrace=False)
 
@@ -256,6 +260,7 @@ def _reset(fake: FakeOvirt, settings: Settings) -> None:
             clock=settings.clock,
             faults=settings.faults,
             strict=settings.strict,
+            profile=settings.profile,
         )
     except (ValueError, TypeError) as error:
         pytest.fail(f"@pytest.mark.fakeovirt / fakeovirt options: {error}", pytrace=False)

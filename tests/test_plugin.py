@@ -254,9 +254,42 @@ def test_options_share_one_prefix_and_the_command_line_wins(pytester: pytest.Pyt
         passed=1
     )
     help_text = pytester.runpytest("--help").stdout.str()
-    for option in ("scenario", "policy", "strict", "check-errors", "check-unanswered", "tls"):
+    options = ("scenario", "policy", "strict", "check-errors", "check-unanswered", "tls", "profile")
+    for option in options:
         assert f"--fakeovirt-{option}" in help_text
         assert f"fakeovirt_{option.replace('-', '_')} (" in help_text
+
+
+def test_the_profile_comes_from_the_ini_file_the_command_line_or_the_marker(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\nfakeovirt_profile = engine\n")
+    pytester.makepyfile(
+        test_profiles="""
+        import pytest
+
+        def test_session_profile(fakeovirt, request):
+            expected = request.config.getoption("fakeovirt_profile") or "engine"
+            assert fakeovirt.profile.name == expected
+
+        @pytest.mark.fakeovirt(profile="documented")
+        def test_the_marker_wins(fakeovirt):
+            assert fakeovirt.profile.name == "documented"
+
+        def test_the_next_test_is_reset_to_the_session_profile(fakeovirt, request):
+            expected = request.config.getoption("fakeovirt_profile") or "engine"
+            assert fakeovirt.profile.name == expected
+
+        @pytest.mark.fakeovirt(profile="strict")
+        def test_an_unknown_profile(fakeovirt):
+            pass
+        """
+    )
+    result = pytester.runpytest(*QUIET, "-p", "no:randomly")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*unknown profile 'strict': use one of documented, engine*"])
+    override = pytester.runpytest(*QUIET, "-p", "no:randomly", "--fakeovirt-profile", "documented")
+    override.assert_outcomes(passed=3, errors=1)
 
 
 def test_a_bad_marker_fails_the_setup_with_a_reason(pytester: pytest.Pytester) -> None:

@@ -49,7 +49,10 @@ def build_state(
         by_name["dc"][dc.name] = dc.id
     for cluster_spec in scenario.clusters:
         dc_id = by_name["dc"][scenario.data_center_of(cluster_spec.name)]
-        cluster = Cluster(id=ids.new(), name=cluster_spec.name, data_center_id=dc_id)
+        major, minor = (int(n) for n in cluster_spec.version.split("."))
+        cluster = Cluster(
+            id=ids.new(), name=cluster_spec.name, data_center_id=dc_id, version=(major, minor)
+        )
         state.clusters[cluster.id] = cluster
         by_name["cluster"][cluster.name] = cluster.id
     masters: set[str] = set()

@@ -28,6 +28,7 @@ from .model import (
     VmStatus,
 )
 from .policy import TransitionPolicy
+from .profile import Profile, as_profile
 from .retention import Retention
 from .scenario import DEMO, Scenario
 from .state import State
@@ -50,7 +51,11 @@ class Engine:
         policy: TransitionPolicy | None = None,
         lock: AbstractContextManager[object] | None = None,
         retention: Retention | None = None,
+        profile: Profile | str = "documented",
     ) -> None:
+        """`profile`: `documented` (the API documentation's contract) or `engine` (what
+        engine 4.5's code does where it departs from it); see `fakeovirt.core.profile`."""
+        self._profile = as_profile(profile)
         self.clock: Clock = clock or ManualClock()
         self.lock: AbstractContextManager[object] = lock or nullcontext()
         self._policy_override = policy
@@ -72,6 +77,7 @@ class Engine:
     def _build(self, scenario: Scenario) -> State:
         state = build_state(scenario, self.clock, self._policy(scenario), self._templates)
         state.retention = self._retention
+        state.profile = self._profile
         timed.start(state)
         return state
 
@@ -80,6 +86,17 @@ class Engine:
         """How long finished backups, transfers, jobs and events are kept; set when the
         engine is made (`Engine(retention=...)`), kept across resets."""
         return self._retention
+
+    @property
+    def profile(self) -> Profile:
+        """The behaviour profile new work starts under; kept across resets."""
+        return self._profile
+
+    @profile.setter
+    def profile(self, profile: Profile | str) -> None:
+        """Switch profiles: what starts from now on follows the new one, while a running
+        backup keeps the profile it started under."""
+        self._profile = self.state.profile = as_profile(profile)
 
     def _policy(self, scenario: Scenario) -> TransitionPolicy:
         return self._policy_override or scenario.policy or TransitionPolicy.immediate()

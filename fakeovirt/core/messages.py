@@ -39,6 +39,9 @@ BACKUP_DESCRIPTION_TOO_LONG = (
     "Cannot backup VM. The VM backup description shouldn't contain more than 1024 characters."
 )
 BACKUP_ID_EXISTS = "Cannot backup VM. The specified VM backup ID {id} already exists."
+# lock conflicts (engine profile): the message of the lock's holder
+BACKUP_DISK_IS_LOCKED = "Cannot backup VM: Disk is locked. Please try again later."
+BACKUP_DISK_BEING_TRANSFERRED = "Cannot backup VM. Disk {alias} is being transferred."
 
 # -- finalize -----------------------------------------------------------------
 FINALIZE_ACTIVE_TRANSFER = "Cannot stop VM backup. There is an active image transfer for VM backup"
@@ -48,6 +51,8 @@ FINALIZE_ALREADY_STOPPED = (
 FINALIZE_ALREADY = (
     "vm '{vm}' backup '{id}' is already in '{phase}' phase, no need to stop the backup again"
 )
+# StopVmBackupCommand.java:106-108; the engine profile renders it as the engine's translator
+FINALIZE_PREMATURE = "Backup '{id}' is in '{phase}' phase, premature backup stop was initiated."
 
 # -- checkpoints ----------------------------------------------------------------
 CHECKPOINT_DURING_BACKUP = "Cannot remove checkpoint. The VM is during a backup operation."

@@ -10,6 +10,7 @@ from enum import StrEnum
 from .content import ContentView, DiskContent
 from .phases import BackupPath, BackupPhase, TransferPhase
 from .policy import Progress, TransitionPolicy
+from .profile import DOCUMENTED, Profile
 from .volumes import VolumeChain
 
 __all__ = [
@@ -201,6 +202,7 @@ class Backup:
     user: str
     from_checkpoint_id: str | None = None
     to_checkpoint_id: str | None = None
+    checkpoint_id: str | None = None  # the checkpoint it made: to_checkpoint_id once ready
     description: str | None = None
     require_consistency: bool = False
     freeze_failed: bool = False
@@ -213,6 +215,7 @@ class Backup:
     marks: dict[str, int] = field(default_factory=dict)
     history: list[tuple[BackupPhase, datetime]] = field(default_factory=list)
     job_id: str | None = None
+    profile: Profile = DOCUMENTED  # the profile it started under
 
 
 DATA_REQUESTS_KEPT = 64  # the last data requests a transfer keeps; its totals count them all

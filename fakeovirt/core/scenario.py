@@ -13,6 +13,7 @@ File format (TOML shown; JSON has the same keys; every key but a name is optiona
     [[clusters]]                   # default: one cluster, Default
     name = "mycluster"
     data_center = "mydc"           # default: the first data center
+    version = "4.7"                # 4.5 to 4.8; the engine profile backs up legacy below 4.7
     [[storage_domains]]            # default: one nfs data domain, data
     name = "mydata"
     type = "data"                  # data, iso or export

@@ -21,6 +21,7 @@ from .content import BLOCK_SIZE
 from .model import VmStatus
 
 __all__ = [
+    "CLUSTER_VERSIONS",
     "DOMAIN_TYPES",
     "FILE_STORAGE",
     "LIMITS",
@@ -98,6 +99,12 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# Levels whose backup rules fakeovirt models: all have incremental backup and bitmaps
+# (FeatureSupported.isBackupModeAndBitmapsOperationsSupported, from 4.5); the hybrid
+# backup starts at 4.7 (UseHybridBackup, 0000_config.sql:994-995).
+CLUSTER_VERSIONS = ("4.5", "4.6", "4.7", "4.8")
+
+
 @dataclass(frozen=True)
 class DataCenterSpec:
     """A data center; `local`: a local-storage data center (its domains may be `localfs`)."""
@@ -116,10 +123,12 @@ class ClusterSpec:
 
     name: str
     data_center: str | None = None
+    version: str = "4.7"  # the compatibility level; below 4.7 no hybrid (snapshot) backup
 
     def __post_init__(self) -> None:
         check_name("cluster", self.name)
         check_optional_name(f"cluster {self.name}", "data center", self.data_center)
+        check_choice(f"cluster {self.name}: version", self.version, CLUSTER_VERSIONS)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from .model import (
     Vm,
 )
 from .policy import TransitionPolicy
+from .profile import DOCUMENTED, Profile
 from .retention import Retention
 from .schedule import Schedule
 
@@ -64,6 +65,7 @@ class State:
     events: EventLog = field(default_factory=EventLog)
     schedule: Schedule = field(default_factory=Schedule)
     retention: Retention = field(default_factory=Retention)
+    profile: Profile = DOCUMENTED  # for work that starts from now on (core/profile.py)
     # indexes, kept by the add_/remove_ methods
     _vm_backups: dict[str, dict[str, Backup]] = field(default_factory=dict, init=False, repr=False)
     _vm_chain: dict[str, dict[str, Checkpoint]] = field(

@@ -130,7 +130,8 @@ def _validate(state: State, request: TransferRequest) -> tuple[Disk, Backup | No
     if backup is None:
         raise BadRequest(msg.TRANSFER_BACKUP_NOT_EXIST)
     if backup.phase is not BackupPhase.READY:
-        raise Conflict(msg.TRANSFER_BACKUP_NOT_READY.format(phase=backup.phase.name))
+        phase = backup.profile.phase_name(backup.path, backup.phase)
+        raise Conflict(msg.TRANSFER_BACKUP_NOT_READY.format(phase=phase))
     if request.format == "cow":
         raise BadRequest(msg.TRANSFER_FORMAT_NOT_FOR_BACKUP)
     if request.direction != "download":

@@ -156,7 +156,8 @@ def parse_backup(
         from_checkpoint_id=_text(root, "from_checkpoint_id"),
         description=description.text or "" if description is not None else None,
         require_consistency=consistency,
-        use_active=use_active or legacy,
+        use_active=use_active,
+        legacy=legacy,
         bad_flag=bad,
     )
 
