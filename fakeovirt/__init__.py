@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from .records import DataRequestInfo, TransferInfo
     from .stall import StalledClockWarning
     from .web.app import ServerError
-    from .web.journal import Exchange, Journal
+    from .web.journal import DataMoved, Exchange, Journal
     from .web.schema import SchemaViolation
     from .web.schema import validate as validate_document
 
@@ -63,6 +63,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "DataRequestInfo": (".records", "DataRequestInfo"),
     "Journal": (".web.journal", "Journal"),
     "Exchange": (".web.journal", "Exchange"),
+    "DataMoved": (".web.journal", "DataMoved"),
     "Injection": (".injection", "Injection"),
     "ServerError": (".web.app", "ServerError"),
     "StalledClockWarning": (".stall", "StalledClockWarning"),
@@ -122,6 +123,7 @@ __all__ = [
     "ClusterSpec",
     "Conflict",
     "DataCenterSpec",
+    "DataMoved",
     "DataRequestInfo",
     "DiskContent",
     "DiskSpec",

@@ -163,10 +163,12 @@ class Fault:
 
     @property
     def methods(self) -> str | None:
+        """The method it matches: the declared one, else the kind's (None: any)."""
         return self.method.upper() if self.method else KINDS[self.kind].method
 
     @property
     def paths(self) -> tuple[str, ...]:
+        """The path globs it matches: the declared one, else the kind's."""
         return (self.path,) if self.path else KINDS[self.kind].paths
 
     def to_dict(self) -> dict[str, Any]:

@@ -80,9 +80,11 @@ class Injection:
 
     @property
     def fired(self) -> int:
+        """How many times these rules fired."""
         return sum(rule.fired for rule in self.rules)
 
     def remove(self) -> None:
+        """Uninstall these rules now (leaving the `with` block does it too)."""
         self.owner.remove(*self.rules)
 
     def __enter__(self) -> Injection:

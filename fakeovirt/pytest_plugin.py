@@ -60,7 +60,8 @@ class Settings:
 
 _OPTIONS = {  # name -> help; every one is an ini option and a command-line option
     "scenario": "scenario for each test: demo, empty or a .toml/.json file (default demo)",
-    "policy": "transition policy: immediate, reads:N or seconds:T (default the scenario's)",
+    "policy": "transition policy: immediate, reads:N or seconds:T (default the scenario's); "
+    "seconds:T on a manual clock moves only when the test advances that clock",
     "strict": "check every API answer against the oVirt XSD: on/off (default on)",
     "check_errors": "fail a test whose requests made fakeovirt raise: on/off (default on)",
     "check_unanswered": "fail a test that sent a request no endpoint serves: on/off (default on)",

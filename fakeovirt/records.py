@@ -43,6 +43,7 @@ class DataRequestInfo:
 
     @classmethod
     def of(cls, request: DataRequest) -> DataRequestInfo:
+        """A record of the engine's accounting of `request`; call it under the engine lock."""
         return cls(
             request.method,
             request.op,

@@ -115,6 +115,7 @@ class Exchange:
     data: DataMoved | None = None
 
     def to_dict(self, *, bodies: bool = True) -> dict[str, Any]:
+        """The control plane's JSON form; bodies as text unless `bodies` is false."""
         data = asdict(self)
         data["faults"] = list(self.faults)
         if self.data is None:
