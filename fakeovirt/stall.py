@@ -98,15 +98,13 @@ class StallWatch:
             if entity.phase.finished or entity.phase is BackupPhase.READY:
                 return None
             due = backups.next_due(state, entity)
-            policy = backups.policy_of(state, entity)
             phase, name = entity.phase.rest, f"backup {entity.id}"
         else:
             entity = state.transfers.get(entity_id)
             if entity is None or (entity.phase, "advance") not in TRANSFER_TRANSITIONS:
                 return None
-            policy = transfers.policy_of(state, entity)
-            due = entity.progress.due_at(policy, entity.phase.value)
+            due = entity.progress.due_at(transfers.policy_of(state, entity), entity.phase.value)
             phase, name = entity.phase.value, f"image transfer {entity.id}"
-        if not policy.seconds or due is None or due <= now:
+        if due is None or due <= now:  # a read, a release or the client moves it, or it is due
             return None
         return name, now, phase

@@ -24,7 +24,10 @@ def reads_as_one_message(output: str, *hidden_files: str) -> None:
     ("call", "message"),
     [
         ('fakeovirt.vm("nope")', "no VM named 'nope'; the engine has 5 VMs: vm-up, vm-down,"),
-        ('fakeovirt.disk("nope")', "no disk with alias 'nope'; the engine has 7 disks: vm-up-disk1"),
+        (
+            'fakeovirt.disk("nope")',
+            "no disk with alias 'nope'; the engine has 7 disks: vm-up-disk1",
+        ),
         ('fakeovirt.history("nope")', "no backup or image transfer with id 'nope'; the engine has"),
         ('fakeovirt.transfer("nope")', "no image transfer with id 'nope'; the engine has no image"),
         ('fakeovirt.release("nope")', "no backup or image transfer with id 'nope'"),
@@ -120,7 +123,10 @@ def test_a_refused_fault_shows_its_message_at_the_users_line(pytester: pytest.Py
     [
         ('policy="sometimes"', "*options: invalid policy 'sometimes': use immediate, reads:N*"),
         ('clock="sundial"', "*options: invalid clock 'sundial': use manual, system, a datetime*"),
-        ('faults=[{"fault": "meteor"}]', "*options: unknown fault 'meteor': use one of freeze_fails*"),
+        (
+            'faults=[{"fault": "meteor"}]',
+            "*options: unknown fault 'meteor': use one of freeze_fails*",
+        ),
         ("speed=3", "@pytest.mark.fakeovirt got unknown speed; use check_errors, *"),
         ('scenario="no-such.toml"', "*no-such.toml*"),
     ],
@@ -180,3 +186,53 @@ def test_a_bad_skip_without_sdk_value_is_a_usage_error(pytester: pytest.Pytester
     result = run(pytester, "def test_x():\n    pass\n", "--fakeovirt-skip-without-sdk=maybe")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*fakeovirt_skip_without_sdk must be on or off, not 'maybe'"])
+
+
+STALLED = """
+import ovirtsdk4.types as types
+import pytest
+
+
+def start(fakeovirt, connection):
+    vm = fakeovirt.vm("vm-up")
+    backups = connection.system_service().vms_service().vm_service(vm.id).backups_service()
+    disks = [types.Disk(id=a.disk_id) for a in vm.attachments]
+    return backups, backups.add(types.Backup(disks=disks))
+
+
+@pytest.mark.fakeovirt(policy="seconds:5")
+def test_polls_a_clock_nobody_moves(fakeovirt, fakeovirt_connection):
+    backups, backup = start(fakeovirt, fakeovirt_connection)
+    for _ in range(12):  # `while backup.phase != READY` would poll forever
+        backup = backups.backup_service(backup.id).get()
+    assert backup.phase == types.BackupPhase.INITIALIZING
+
+
+@pytest.mark.fakeovirt(policy="seconds:5")
+def test_polls_and_moves_the_clock(fakeovirt, fakeovirt_connection):
+    backups, backup = start(fakeovirt, fakeovirt_connection)
+    while backup.phase != types.BackupPhase.READY:
+        fakeovirt.advance(1)
+        backup = backups.backup_service(backup.id).get()
+"""
+
+
+def test_a_seconds_policy_on_a_manual_clock_nobody_advances_warns_once(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, STALLED)
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_user.py::test_polls_a_clock_nobody_moves*",
+            "*StalledClockWarning: backup * was read 10 times in phase initializing while the "
+            "manual clock stood still*advance it (fake.advance(seconds)*",
+        ]
+    )
+    assert "test_polls_and_moves_the_clock" not in result.stdout.str().split("warnings summary")[1]
+
+
+def test_the_stalled_clock_warning_can_be_made_an_error(pytester: pytest.Pytester) -> None:
+    result = run(pytester, STALLED, "-W", "error::fakeovirt.StalledClockWarning")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["FAILED test_user.py::test_polls_a_clock_nobody_moves*"])
