@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from fakeovirt import FakeOvirt
+from tests.leftovers import pytest_configure, pytest_sessionfinish  # noqa: F401  (hooks)
 
 
 @pytest.fixture
