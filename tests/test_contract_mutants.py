@@ -1,5 +1,6 @@
 """The contract has teeth: every planted client bug (tests/mutants) is caught under the
-machine's default settings, and the correct clients they start from pass.
+machine's default settings. The correct clients they start from pass in tests/examples and
+tests/test_contract_data.py.
 
 Each mutant runs with `DEFAULT_SETTINGS` and a fixed seed, stopping at the first violation
 (no shrinking: detection is what is measured here; tests/test_user_state_machine.py shows a
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import Phase, settings
 
 from fakeovirt import FakeOvirt
-from fakeovirt.stateful import DEFAULT_SETTINGS, ContractCoverage, ContractViolation
+from fakeovirt.stateful import DEFAULT_SETTINGS, ContractViolation
 from fakeovirt.stateful_sdk import ImageioBackupMachine
 from tests.mutants import MUTANTS
 from tests.qemutools import require_qemu
@@ -57,13 +58,3 @@ def test_the_contract_catches_the_planted_bug(fake: FakeOvirt, name: str) -> Non
 def test_the_mutants_cover_every_class_of_bug_the_contract_promises_to_catch() -> None:
     assert len(MUTANTS) >= 12
     assert {kind for _, kind in MUTANTS.values()} == CLASSES
-
-
-def test_the_imageio_client_restores_every_backup_exactly(fake: FakeOvirt) -> None:
-    """The ready subclass, a qcow2 chain per disk as backup_vm.py writes it, passes (fewer
-    examples than the default: each download starts qemu-nbd)."""
-    require_qemu()
-    coverage = ContractCoverage()
-    ImageioBackupMachine.run(fake, settings=settings(DETECT, max_examples=8), coverage=coverage)
-    assert coverage.situations["incremental restore verified"] > 0, coverage.report()
-    assert coverage.situations["guest write during a backup"] > 0, coverage.report()

@@ -1,8 +1,8 @@
 """The contract machine's state, its extension points, and the checks every rule shares.
 
 Rules of this file:
-- every client call goes through `_call`, which logs it for the failure report;
-- every check goes through `_check`, which raises `ContractViolation` with that log;
+- every client call goes through `_client_call`, which logs it for the failure report;
+- every check goes through `_expect`, which raises `ContractViolation` with that log;
 - an answer is checked twice: against the model (what the contract allows) and, with a manual
   clock, against the engine itself (what the client should have read or sent);
 - the model learns only from answers the checks accepted.
@@ -96,8 +96,9 @@ class ContractMachine(RuleBasedStateMachine):
     ) -> None:
         """Run the machine as a test against `fake` (from inside a test function).
 
-        `settings` default to `DEFAULT_SETTINGS`; `coverage` collects what the run reached.
-        The fake's policy is put back afterwards when the machine drew its own.
+        `settings` default to `DEFAULT_SETTINGS` (any settings run without hypothesis's explain
+        phase, and with the slow-data health checks off); `coverage` collects what the run
+        reached. The fake's policy is put back afterwards.
         """
 
         def build() -> ContractMachine:
@@ -105,10 +106,12 @@ class ContractMachine(RuleBasedStateMachine):
             machine.coverage = coverage
             return machine
 
+        given = settings or DEFAULT_SETTINGS
         chosen = Settings(
-            settings or DEFAULT_SETTINGS,
+            given,
+            phases=[phase for phase in given.phases if phase is not Phase.explain],
             suppress_health_check=[
-                *(settings or DEFAULT_SETTINGS).suppress_health_check,
+                *given.suppress_health_check,
                 HealthCheck.too_slow,
                 HealthCheck.filter_too_much,
             ],
@@ -298,14 +301,25 @@ class ContractMachine(RuleBasedStateMachine):
                     self.labels.known(disk.id, disk.alias)
                     if self.has_data_path():
                         self.shadow[disk.id] = DiskContent.from_view(disk.content.freeze())
+        if not self.disk_models:
+            raise ValueError(
+                "the contract machine needs a scenario with a VM that has a disk; "
+                f"{self.fake.engine.scenario.name!r} has none"
+            )
         self.vm_names = [vm.name for vm in self.vm_models.values()]
         self.vm_by_name = {vm.name: vm for vm in self.vm_models.values()}
         self.disk_aliases = [d.alias for d in self.disk_models.values()]
         self.disk_by_alias = {d.alias: d for d in self.disk_models.values()}
 
-    def deepest_vm(self) -> str:
-        """The name of the VM with the longest chain (the first VM while none has one)."""
-        return max(self.vm_models.values(), key=lambda vm: len(vm.chain)).name
+    def deepest_vm(self, *, prefer: str = "") -> str:
+        """The name of the VM with the longest chain (the first VM while none has one); with
+        `prefer` "idle" or "busy", preferably one with a chain whose last backup has surely
+        finished, or may still run."""
+        vms = list(self.vm_models.values())
+        if prefer:
+            busy = prefer == "busy"
+            vms = [vm for vm in vms if vm.chain and vm.is_busy() == busy] or vms
+        return max(vms, key=lambda vm: len(vm.chain)).name
 
     def _observe_backup(self, model: BackupModel, info: BackupInfo) -> None:
         """Check one reading of a backup and narrow the model with it."""

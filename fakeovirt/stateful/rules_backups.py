@@ -1,9 +1,9 @@
 """Rule group: backups. Whole rounds (start, wait, finalize) and the single steps between.
 
 Rules of this file:
-- `back_up` and `back_up_incremental` are macro rules: a client's whole round, so that one
-  step of the program deepens the chain; the single steps (`start`, `poll`, `wait`,
-  `finalize`) reach the odd corners (finalize before ready, a second backup of a busy VM);
+- `back_up`, `back_up_incremental` and `abort_backup` are macro rules: a client's whole
+  round, so that one step of the program deepens the chain; the single steps (`start`,
+  `poll`, `wait`, `finalize`) reach the odd corners (a second backup of a busy VM);
 - `start_with` seeds history: a few rounds on one VM before the rules run;
 - every start is judged by `model.expected_start`, and an accepted one is checked against the
   backup the engine actually started (disks, checkpoint, path, consistency).
@@ -14,12 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, invariant, multiple, rule
+from hypothesis.stateful import initialize, multiple, precondition, rule
 
 from fakeovirt.core.phases import BackupPhase
 
 from .api import ApiFault
 from .base import MAX_CLOCK_ADVANCE, UNKNOWN_BACKUP, UNKNOWN_CHECKPOINT, WAIT_POLLS, ContractMachine
+from .chain import ChainMachine
+from .choices import policies, vm_names
 from .model import (
     BackupModel,
     VmModel,
@@ -29,45 +31,22 @@ from .model import (
     phase_names,
 )
 
-__all__ = ["BackupRules", "disk_choices", "since_choices", "vm_names", "vms_with_chain"]
+__all__ = ["BackupRules"]
 
 FULL_OR_ANY = ["full", "leaf", "parent", "root", "middle", "invalid", "removed", "unknown"]
-INCREMENTAL = ["leaf", "root", "parent", "middle"]
+INCREMENTAL = ["leaf", "root", "parent", "middle", "invalid"]
 EARLY = frozenset({BackupPhase.INITIALIZING, BackupPhase.STARTING})
 disk_choices = st.sampled_from(["all", "first", "last"])
 since_choices = st.sampled_from(FULL_OR_ANY)
 
 
-def vm_names() -> st.SearchStrategy[str]:
-    """A VM of the fake's inventory, by name (so that printed programs read well); half the
-    time the one with the longest chain, so that rounds deepen chains rather than start many."""
-    return st.runner().flatmap(
-        lambda machine: st.one_of(st.just(machine.deepest_vm()), st.sampled_from(machine.vm_names))
-    )
-
-
-def vms_with_chain() -> st.SearchStrategy[str]:
-    """A VM that has checkpoints, by name; half the time the one with the longest chain."""
-    return st.runner().flatmap(
-        lambda machine: st.one_of(
-            st.just(machine.deepest_vm()),
-            st.sampled_from([vm.name for vm in machine.vm_models.values() if vm.chain]),
-        )
-    )
-
-
-def _policies() -> st.SearchStrategy[str | None]:
-    return st.runner().flatmap(
-        lambda machine: st.sampled_from(machine.policies) if machine.policies else st.none()
-    )
-
-
-class BackupRules(ContractMachine):
+class BackupRules(ChainMachine):
     """Starting, reading and finalizing backups; history seeding; the clock."""
 
-    @initialize(policy=_policies(), vm=vm_names(), history=st.integers(0, 5))
-    def start_with(self, policy: str | None, vm: str, history: int) -> None:
-        """Choose the example's policy, then seed `history` backup rounds on `vm`."""
+    @initialize(policy=policies(), vm=vm_names(), history=st.integers(0, 5), prune=st.booleans())
+    def start_with(self, policy: str | None, vm: str, history: int, prune: bool) -> None:
+        """Choose the example's policy, then seed `history` backup rounds on `vm`; with
+        `prune`, then remove a checkpoint from the middle of its chain, as an admin might."""
         if policy is not None:
             self.fake.policy = policy
             self.steps.add(f"the engine moves phases by the policy {policy!r}")
@@ -83,6 +62,8 @@ class BackupRules(ContractMachine):
                 require_consistency=False,
                 write_during=False,
             )
+        if prune and len(model.chain) > 2:
+            self._remove_checkpoint(model, model.chain[len(model.chain) // 2])
 
     # -- whole rounds ------------------------------------------------------------------------
     @rule(
@@ -116,8 +97,11 @@ class BackupRules(ContractMachine):
     def back_up_incremental(
         self, vm: str, since: str, use_active: bool, write_during: bool
     ) -> None:
-        """A round of an incremental backup of all the VM's disks from one of its checkpoints."""
-        self._round(self.vm_by_name[vm], "all", since, use_active, False, write_during)
+        """A tool's incremental round: list the VM's checkpoints, then back up all its disks
+        from one of them."""
+        model = self.vm_by_name[vm]
+        self._read_chain(model)
+        self._round(model, "all", since, use_active, False, write_during)
 
     @rule(vm=vm_names(), use_active=st.booleans())
     def abort_backup(self, vm: str, use_active: bool) -> None:
@@ -193,28 +177,23 @@ class BackupRules(ContractMachine):
         self._finalize_backup(self.backup_models[backup])
 
     @rule(vm=vm_names())
-    def get_missing_backup(self, vm: str) -> None:
-        """Reading a backup the engine does not have must fail with 404."""
+    def ask_for_missing(self, vm: str) -> None:
+        """Reading a backup, or removing a checkpoint, that the engine does not have must fail
+        with 404 (as for a client retrying a call whose answer it lost)."""
         model = self.vm_by_name[vm]
         text = f"get_backup({vm}, {self.labels(UNKNOWN_BACKUP)})"
         status = self._fault_of(text, lambda: self.get_backup(model.id, UNKNOWN_BACKUP))
         self._expect(status == 404, f"{text} answered {status}; the engine answers 404")
+        self._remove_checkpoint(model, model.removed[-1] if model.removed else UNKNOWN_CHECKPOINT)
 
+    @precondition(lambda self: self.exact and self.fake.policy.seconds is not None)
     @rule(seconds=st.sampled_from([1.0, 5.0, 30.0]))
     def advance_clock(self, seconds: float) -> None:
-        if self.exact and self.clock_moved + seconds <= MAX_CLOCK_ADVANCE:
+        """Move a manual clock, under a policy that counts seconds."""
+        if self.clock_moved + seconds <= MAX_CLOCK_ADVANCE:
             self.fake.advance(seconds)
             self.clock_moved += seconds
             self.steps.add(f"the engine's clock moves {seconds:g} s")
-
-    @invariant()
-    def only_the_last_backup_of_a_vm_may_run(self) -> None:
-        for backup in self.backup_models.values():
-            if backup is not self.vm_models[backup.vm_id].current:
-                self._expect(
-                    backup.settled,
-                    f"{self.labels(backup.id)} may still run beside a newer backup of its VM",
-                )
 
     # -- the steps' bodies ---------------------------------------------------------------------
     def _choose_disks(self, vm: VmModel, which: str) -> list[str]:
@@ -293,8 +272,13 @@ class BackupRules(ContractMachine):
         )
         path = self._path_of(vm, use_active)
         self._check_started(vm, info.id, disk_ids, from_checkpoint, path, require_consistency)
-        if vm.current is not None:  # the engine says the last backup had finished
-            self._settle_finished(vm, vm.current, known_finished=True)
+        previous = vm.current
+        if previous is not None:  # the engine says the last backup had finished
+            self._settle_finished(vm, previous, known_finished=True)
+            self._expect(
+                previous.settled,
+                f"{self.labels(previous.id)} may still run beside the new backup of {vm.name}",
+            )
         backup = BackupModel(
             id=info.id,
             vm_id=vm.id,

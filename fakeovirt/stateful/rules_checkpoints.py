@@ -1,10 +1,9 @@
 """Rule group: checkpoints. Listing the chain, removing from it, invalid checkpoints.
 
 Rules of this file:
-- a listing must be the chain exactly: oldest first, complete, each the parent of the next;
-  only the checkpoint of a backup still in flight may or may not be there yet;
-- a removal must remove exactly the checkpoint asked for (the engine is looked at after it),
-  and is refused (409) while the VM's backup runs, 404 for an unknown id;
+- listings and removals are checked by `chain.ChainMachine`;
+- `rotate_checkpoints` is a tool's retention, often run while a backup is in flight, so it
+  leans to a VM with one running: its first removal must then be refused;
 - `invalidate_checkpoint` is fault injection: the engine marks checkpoints invalid, as after a
   snapshot restore, and later incrementals from them must be refused.
 """
@@ -14,109 +13,53 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from .base import UNKNOWN_CHECKPOINT, ContractMachine
-from .rules_backups import vm_names, vms_with_chain
+from .base import UNKNOWN_CHECKPOINT
+from .chain import ChainMachine
+from .choices import vm_names, vms_with_chain
 
 __all__ = ["CheckpointRules"]
 
+# Which checkpoint `delete_checkpoint` removes; "middle" is listed twice to come up twice as
+# often, as `rotate_checkpoints` already removes from the root.
+REMOVALS = ["middle", "root", "middle", "leaf", "unknown"]
 
-class CheckpointRules(ContractMachine):
+
+class CheckpointRules(ChainMachine):
     """Listing, removing and invalidating checkpoints."""
 
     @rule(vm=vm_names())
     def read_chain(self, vm: str) -> None:
-        model = self.vm_by_name[vm]
-        self._settle_vm(model)
-        text = f"list_checkpoints({vm})"
-        listed = self._client_call(
-            text,
-            lambda: self.list_checkpoints(model.id),
-            lambda found: self.labels.many((c.id for c in found), "checkpoint"),
-        )
-        ids = [c.id for c in listed]
-        chain = model.chain
-        pending = model.current
-        self._expect(
-            ids[: len(chain)] == chain,
-            lambda: (
-                f"the client lists {self.labels.many(ids)}; the chain is "
-                f"{self.labels.many(chain)}, oldest first"
-            ),
-        )
-        extra = ids[len(chain) :]
-        may_add = pending is not None and not pending.settled and pending.may_have_checkpoint()
-        self._expect(
-            len(extra) <= int(may_add),
-            lambda: (
-                f"the client lists {self.labels.many(extra)} after the chain "
-                f"{self.labels.many(chain)}; no backup of {vm} can have made them"
-            ),
-        )
-        if extra and pending is not None:
-            self._learn_checkpoint(model, pending, extra[0])
-        parents = [c.parent_id for c in listed]
-        self._expect(
-            parents == [None, *ids][: len(ids)],
-            lambda: (
-                f"the client lists parents {self.labels.many(parents)} for "
-                f"{self.labels.many(ids)}; each checkpoint's parent is the one before it"
-            ),
-        )
-        if self.exact:
-            server = self._server_chain(model.id)
-            self._expect(
-                [(c.id, c.parent_id) for c in listed] == server,
-                lambda: (
-                    f"the client lists {self.labels.many(ids)}; the engine answered "
-                    f"{self.labels.many(c for c, _ in server)}"
-                ),
-            )
+        """List the VM's checkpoints and check the chain."""
+        self._read_chain(self.vm_by_name[vm])
 
     @precondition(lambda self: any(vm.chain for vm in self.vm_models.values()))
-    @rule(vm=vms_with_chain(), which=st.sampled_from(["root", "middle", "leaf", "unknown"]))
+    @rule(vm=vms_with_chain(prefer="idle"), which=st.sampled_from(REMOVALS))
     def delete_checkpoint(self, vm: str, which: str) -> None:
+        """Remove one checkpoint: the root, one in the middle, the leaf, or an unknown id."""
         model = self.vm_by_name[vm]
         self._settle_vm(model)
         chain = model.chain
         if which == "unknown" or not chain:
-            target, expected = UNKNOWN_CHECKPOINT, {404}
+            self._remove_checkpoint(model, UNKNOWN_CHECKPOINT)
         else:
-            target = {"root": chain[0], "middle": chain[len(chain) // 2], "leaf": chain[-1]}[which]
-            current = model.current
-            busy = current is not None and current.may_be_unfinished()
-            idle = current is None or current.may_be_finished()
-            expected = ({409} if busy else set()) | ({200} if idle else set())
-        text = f"remove_checkpoint({vm}, {self.labels(target, 'checkpoint')})"
-        status = self._fault_of(text, lambda: self.remove_checkpoint(model.id, target))
-        self._expect(
-            status in expected,
-            lambda: (
-                f"{text} answered {status}; the engine answers "
-                + " or ".join(str(s) for s in sorted(expected))
-            ),
-        )
-        if status == 200 and target in chain:
-            if model.current is not None and not model.current.settled:
-                self._settle_finished(model, model.current, known_finished=True)
-            position = chain.index(target)
-            if 0 < position < len(chain) - 1:
-                self.example_stats.situations.add("checkpoint removed from the middle of a chain")
-            chain.remove(target)
-            model.invalid.discard(target)
-            model.removed.append(target)
-        if self.exact:
-            server = [c for c, _ in self._server_chain(model.id)]
-            unsettled = model.current is not None and not model.current.settled
-            self._expect(
-                server[: len(chain)] == chain and len(server) - len(chain) <= int(unsettled),
-                lambda: (
-                    f"after {text} the engine holds {self.labels.many(server)}; "
-                    f"it should hold {self.labels.many(chain)}"
-                ),
+            middle = chain[len(chain) // 2]
+            self._remove_checkpoint(
+                model, {"root": chain[0], "middle": middle, "leaf": chain[-1]}[which]
             )
 
     @precondition(lambda self: any(vm.chain for vm in self.vm_models.values()))
-    @rule(vm=vms_with_chain(), which=st.sampled_from(["leaf", "root", "all"]))
+    @rule(vm=vms_with_chain(prefer="busy"), keep=st.integers(0, 3))
+    def rotate_checkpoints(self, vm: str, keep: int) -> None:
+        """A tool's retention: list the checkpoints, then remove the oldest until `keep` are
+        left (stopping at the first refusal, as while a backup runs)."""
+        model = self.vm_by_name[vm]
+        self._read_chain(model)
+        while len(model.chain) > keep:
+            if self._remove_checkpoint(model, model.chain[0]) != 200:
+                return
+
+    @precondition(lambda self: any(vm.chain for vm in self.vm_models.values()))
+    @rule(vm=vms_with_chain(prefer="idle"), which=st.sampled_from(["leaf", "root", "all"]))
     def invalidate_checkpoint(self, vm: str, which: str) -> None:
         """Fault injection: checkpoints become invalid (`all`: as a snapshot restore does)."""
         model = self.vm_by_name[vm]

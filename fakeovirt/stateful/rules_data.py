@@ -23,17 +23,12 @@ from fakeovirt.core.content import BLOCK_SIZE
 from fakeovirt.images import UnreadableImage, image_difference
 
 from .base import ContractMachine
+from .choices import disk_aliases, restorable_vms
 from .model import BackupModel, VmModel
-from .rules_backups import vm_names
 
-__all__ = ["DataRules", "disk_aliases"]
+__all__ = ["DataRules"]
 
 WHERE = ["data", "start", "middle", "end", "unaligned"]
-
-
-def disk_aliases() -> st.SearchStrategy[str]:
-    """A disk of the fake's inventory, by alias."""
-    return st.runner().flatmap(lambda machine: st.sampled_from(machine.disk_aliases))
 
 
 class DataRules(ContractMachine):
@@ -58,11 +53,11 @@ class DataRules(ContractMachine):
         if model.surely_ready() and not model.downloaded:
             self._download_backup(model)
 
-    @precondition(lambda self: self.has_data_path() and bool(self._restorable(None)))
-    @rule(vm=vm_names(), which=st.sampled_from(["oldest", "middle", "latest"]))
+    @precondition(lambda self: self.has_data_path() and bool(self.restorable_backups(None)))
+    @rule(vm=restorable_vms(), which=st.sampled_from(["oldest", "middle", "latest"]))
     def restore(self, vm: str, which: str) -> None:
         """Restore an earlier backup of the VM and compare it with the disk back then."""
-        done = self._restorable(self.vm_by_name[vm].id)
+        done = self.restorable_backups(self.vm_by_name[vm].id)
         if done:
             pick = {"oldest": 0, "middle": len(done) // 2, "latest": -1}[which]
             self._verify_restore(done[pick])
@@ -189,7 +184,8 @@ class DataRules(ContractMachine):
         made = f", made by {self.labels(maker)}" if maker else ""
         return f"an incremental backup from {self.labels(checkpoint)}{made}"
 
-    def _restorable(self, vm_id: str | None) -> list[BackupModel]:
+    def restorable_backups(self, vm_id: str | None) -> list[BackupModel]:
+        """Backups (of a VM, or any) that were downloaded and succeeded."""
         return [
             b
             for b in self.backup_models.values()

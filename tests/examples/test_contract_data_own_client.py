@@ -131,4 +131,4 @@ class MyToolMachine(SdkBackupMachine):
 
 
 def test_my_tool_restores_every_backup_exactly(fakeovirt):
-    MyToolMachine.run(fakeovirt)  # the default settings: DEFAULT_SETTINGS
+    MyToolMachine.run(fakeovirt)  # the API contract and, with the two data methods, the data

@@ -18,5 +18,5 @@ class ForgetsTheNewestCheckpoint(SdkBackupMachine):
 
 
 def test_my_contract_test_catches_a_lost_checkpoint(fakeovirt):
-    with pytest.raises(ContractViolation, match="the chain is"):
+    with pytest.raises(ContractViolation, match="the client lists"):
         ForgetsTheNewestCheckpoint.run(fakeovirt, settings=FIND_ONLY)
