@@ -34,7 +34,7 @@ def test_a_wrong_restore_names_the_disk_the_backup_its_base_and_the_first_differ
     fake: FakeOvirt,
 ) -> None:
     with pytest.raises(ContractViolation) as caught:
-        RestoresOntoTheParent.run(fake, settings=FIXED)
+        RestoresOntoTheParent.run(fake, settings=FIND)
     first = str(caught.value).splitlines()[0]
     assert " restored from backup-" in first
     assert "(an incremental backup from checkpoint-" in first
