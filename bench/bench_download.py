@@ -84,8 +84,7 @@ def main() -> None:
         connection.close()
     mib = written / (1 << 20)
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cpus,"
-        f" python {platform.python_version()}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cpus, python {platform.python_version()}"
     )
     print(f"local file read: {mib / baseline:8.0f} MiB/s")
     print(f"fakeovirt download (real client, HTTPS, qcow2 output): {mib / fake_seconds:8.0f} MiB/s")

@@ -210,6 +210,8 @@ def simple_values(xsd_type: Any) -> st.SearchStrategy[str]:
         low_i = _tighter(low_i, facets.get("minInclusive"), facets.get("minExclusive"), +1)
         high_i = _tighter(high_i, facets.get("maxInclusive"), facets.get("maxExclusive"), -1)
         return st.integers(low_i, high_i).map(str).filter(check)
+    if builtin == "decimal":
+        return st.decimals(-(10**12), 10**12, places=2).map(str).filter(check)
     if builtin == "dateTime":
         return st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2999, 12, 31)).map(
             _xs_datetime

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,20 +42,26 @@ class DemoFailed(Exception):
     """A step of the demo did not go as a real engine would let it."""
 
 
-def run_demo(workdir: Path | None = None, *, out: TextIO | None = None) -> int:
-    """Run the demo; 0 when the restored chain equals the disk, non-zero otherwise."""
+def run_demo(
+    workdir: Path | None = None,
+    *,
+    out: TextIO | None = None,
+    pace: float = 0.0,
+    keep_serving: Callable[[], object] | None = None,
+) -> int:
+    """Run the demo; 0 when the restored chain equals the disk, non-zero otherwise.
+
+    `pace` seconds pass after each narrated step. With `keep_serving`, the engine and its
+    dashboard stay up after the demo until that call returns (the CLI waits for Ctrl-C).
+    """
     stream = out or sys.stdout
     missing = _missing_tools()
     if missing:
         print(f"fakeovirt demo needs {', '.join(missing)}: {_HINTS}", file=sys.stderr)
         return 2
     with _workdir(workdir) as where:
-        try:
-            Demo(where, stream).run()
-        except DemoFailed as error:
-            print(f"\nDEMO FAILED: {error}", file=stream, flush=True)
-            return 1
-    return 0
+        demo = Demo(where, stream, pace=pace)
+        return demo.run(keep_serving)
 
 
 _HINTS = (
@@ -87,7 +93,14 @@ def _workdir(workdir: Path | None) -> Iterator[Path]:
 class Demo:
     """The demo's steps, each narrated before it happens."""
 
-    def __init__(self, workdir: Path, out: TextIO) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        out: TextIO,
+        *,
+        pace: float = 0.0,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
         import ovirtsdk4
         import ovirtsdk4.types
 
@@ -95,26 +108,47 @@ class Demo:
         self.types = ovirtsdk4.types
         self.workdir = workdir
         self.out = out
+        self.pace = pace
+        self.sleep = sleep
         self.started = time.monotonic()
 
     def say(self, text: str = "", *, indent: int = 0) -> None:
+        """Narrate a step, then give a watcher `pace` seconds to see it on the dashboard."""
         print(" " * indent + text, file=self.out, flush=True)
+        if text and self.pace:
+            self.sleep(self.pace)
 
-    def run(self) -> None:
+    def run(self, keep_serving: Callable[[], object] | None = None) -> int:
+        """The story; 0 when it ends with the restore check passed, 1 when a step failed."""
         # Phases move one step per read of the backup: the demo sees every phase.
         with FakeOvirt(DEMO, policy=TransitionPolicy.after_reads(1)) as fake:
             self.fake = fake
             self.say(f"fakeovirt demo: a fake oVirt engine is serving at {fake.url}")
             self.say(f"Backups go to {self.workdir}")
             self.say(f"Dashboard (while it runs): {fake.origin}/fakeovirt/dashboard")
-            connection = self.sdk.Connection(**fake.connection_kwargs())
-            try:
-                self.connection = connection
-                self.story()
-            except self.sdk.Error as error:
-                raise DemoFailed(f"the engine answered an error: {error}") from None
-            finally:
-                connection.close()
+            code = self._tell()
+            if keep_serving is not None:
+                self.say()
+                self.say(f"The engine keeps serving at {fake.url} (CA file {fake.ca_file})")
+                self.say(f"Dashboard: {fake.origin}/fakeovirt/dashboard  (Ctrl-C stops it)")
+                keep_serving()
+                self.say("fakeovirt stopped")
+        return code
+
+    def _tell(self) -> int:
+        connection = self.sdk.Connection(**self.fake.connection_kwargs())
+        try:
+            self.connection = connection
+            self.story()
+        except self.sdk.Error as error:
+            self.say(f"\nDEMO FAILED: the engine answered an error: {error}")
+            return 1
+        except DemoFailed as error:
+            self.say(f"\nDEMO FAILED: {error}")
+            return 1
+        finally:
+            connection.close()
+        return 0
 
     # -- the story ------------------------------------------------------------------------
     def story(self) -> None:

@@ -13,7 +13,7 @@ Resets are cheap (a fraction of a millisecond), so tests share one served fake a
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -28,13 +28,15 @@ from .core.engine import Engine
 from .core.model import Backup, Disk, Event, ImageTransfer, Vm
 from .core.phases import BackupPhase
 from .core.policy import TransitionPolicy
+from .core.retention import Retention
 from .core.scenario import Scenario
 from .faults import Fault
 from .injection import FaultSet, Injection
 from .web.app import API_PREFIX, FakeOvirtApp, ServerError
 from .web.auth import DEFAULT_USERS, Authenticator
+from .web.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .web.journal import Journal
-from .web.server import BackgroundServer
+from .web.serving import BackgroundServer, Timeouts
 
 __all__ = ["FakeOvirt", "as_clock", "as_policy"]
 
@@ -55,7 +57,12 @@ class FakeOvirt:
         policy: TransitionPolicy | None = None,
         users: Mapping[str, str] | None = None,
         strict: bool = False,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+        retention: Retention | None = None,
     ) -> None:
+        """`journal_size`: exchanges the journal keeps (older ones are dropped and counted);
+        `retention`: how long finished backups, transfers, jobs and events stay (the
+        engine's defaults, see `fakeovirt.core.retention`)."""
         self._scenarios: dict[str, Scenario] = {}
         self.lock = threading.RLock()
         self.engine = Engine(
@@ -63,11 +70,16 @@ class FakeOvirt:
             clock=clock or ManualClock(),
             policy=policy,
             lock=self.lock,
+            retention=retention,
         )
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.faults = FaultSet(self.engine)
         self.app = FakeOvirtApp(
-            self.engine, authenticator=Authenticator(self.users), strict=strict, faults=self.faults
+            self.engine,
+            authenticator=Authenticator(self.users),
+            strict=strict,
+            journal=Journal(size=journal_size),
+            faults=self.faults,
         )
         self._server: BackgroundServer | None = None
 
@@ -79,14 +91,32 @@ class FakeOvirt:
         *,
         tls: bool = True,
         ca_dir: Path | None = None,
+        access_log: Callable[[str], None] | None = None,
+        timeouts: Timeouts | None = None,
     ) -> FakeOvirt:
-        """Serve on a background thread; `url`, `ca_file` and friends are set once this returns."""
+        """Serve on a background thread; `url`, `ca_file` and friends are set once this returns.
+
+        With `tls`, the CA and server certificate go to `ca_dir`, else to a temporary
+        directory that `stop()` removes. `access_log(line)` hears of every request
+        (`GET /ovirt-engine/api 200 1.2 ms`). `timeouts` replaces the real systems' waits
+        (docs/server.md), e.g. to test a client's own timeout handling quickly. A busy port
+        raises `OSError`.
+        """
         if self._server is not None:
             raise RuntimeError("this FakeOvirt is already serving")
-        self._server = BackgroundServer(self.app, host, port, tls=tls, ca_dir=ca_dir).start()
+        self._server = BackgroundServer(
+            self.app,
+            host,
+            port,
+            tls=tls,
+            ca_dir=ca_dir,
+            access_log=access_log,
+            timeouts=timeouts,
+        ).start()
         return self
 
     def stop(self) -> None:
+        """Stop serving, within a second whatever the clients do; remove a generated CA."""
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -164,6 +194,7 @@ class FakeOvirt:
         chosen = None if scenario is None else self.resolve_scenario(scenario)
         new_policy = None if policy is None else as_policy(policy)
         new_clock = None if clock is None else as_clock(clock)
+        rules = [f if isinstance(f, Fault) else Fault.from_dict(f) for f in faults]  # check first
         with self.lock:
             if new_clock is not None:
                 self.engine.clock = new_clock
@@ -172,7 +203,7 @@ class FakeOvirt:
             if strict is not None:
                 self.app.strict = strict
             self.app.reset(chosen)
-            self.faults.add(*faults)
+            self.faults.add(*rules)
 
     def inject(self, *faults: FaultLike) -> Injection:
         """Install fault rules (see `fakeovirt.faults`); as a context manager, for a block."""
@@ -241,7 +272,11 @@ class FakeOvirt:
             ]
 
     def events(self, *, code: int | None = None) -> list[Event]:
-        """The engine's events, oldest first; only those with `code` when given."""
+        """The engine's events still kept, oldest first; only those with `code` when given.
+
+        Events age out as the engine's audit log does (30 days, at the daily cleanup), and
+        at most `Retention.events_kept` stay (`engine.state.events.dropped` counts the rest).
+        """
         with self.lock:
             events = self.engine.state.events.newest_first()[::-1]
         return [e for e in events if code is None or e.code == code]

@@ -16,6 +16,7 @@ Rules of this file:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, TypedDict, Unpack
@@ -38,6 +39,11 @@ __all__ = [
 ]
 
 INJECTED_ERROR = "Injected fault: the engine answered {status}"
+MAX_LATENCY = 300.0  # seconds: beyond any client timeout worth testing, short of a hang
+MAX_COUNT = 1_000_000_000  # times, after
+MAX_SEED = 1 << 63
+MAX_TEXT = 1000  # characters of a path glob, a VM name, a fault detail, a checkpoint id
+_METHOD = re.compile(r"[A-Za-z]{1,16}")
 FAILABLE_PHASES = ("initializing", "starting", "finalizing")
 ANY_API = (API_PREFIX + "*",)
 BACKUP_ADD = ("/vms/*/backups",)
@@ -108,7 +114,7 @@ class Fault:
     handled: bool = False
 
     def __post_init__(self) -> None:
-        spec = KINDS.get(self.kind)
+        spec = KINDS.get(self.kind) if isinstance(self.kind, str) else None
         if spec is None:
             raise ValueError(f"unknown fault {self.kind!r}: use one of {', '.join(KINDS)}")
         given = {name for name, default in _PARAMS.items() if getattr(self, name) != default}
@@ -118,16 +124,30 @@ class Fault:
         missing = [name for name in sorted(spec.required) if getattr(self, name) is None]
         if missing:
             raise ValueError(f"fault {self.kind} needs {', '.join(missing)}")
-        if self.times is not None and self.times < 0:
-            raise ValueError("times must be >= 0")
-        if self.after < 0:
-            raise ValueError("after must be >= 0")
-        if not 0.0 <= self.probability <= 1.0:
+        for name, kind in _TYPES.items():
+            value = getattr(self, name)
+            if value is not None and (
+                (isinstance(value, bool) and bool not in kind) or not isinstance(value, kind)
+            ):
+                raise ValueError(f"fault {self.kind}: {name} must be {_NAMES[kind]}, got {value!r}")
+        for name in ("times", "after"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= MAX_COUNT:
+                raise ValueError(f"{name} must be >= 0 and at most {MAX_COUNT}, got {value}")
+        if not 0.0 <= self.probability <= 1.0:  # also refuses NaN
             raise ValueError("probability must be between 0 and 1")
+        if not -MAX_SEED <= self.seed < MAX_SEED:
+            raise ValueError(f"seed must be within ±{MAX_SEED}")
         if self.kind == "http_error" and not 400 <= (self.status or 0) <= 599:
             raise ValueError(f"http_error status must be 400..599, got {self.status}")
-        if self.seconds is not None and self.seconds < 0:
-            raise ValueError("latency seconds must be >= 0")
+        if self.seconds is not None and not 0 <= self.seconds <= MAX_LATENCY:
+            raise ValueError(f"latency seconds must be >= 0 and at most {MAX_LATENCY}")
+        if self.method is not None and not _METHOD.fullmatch(self.method):
+            raise ValueError(f"method must be an HTTP method such as GET, got {self.method!r:.40}")
+        for name in ("path", "vm", "detail", "checkpoint"):
+            value = getattr(self, name)
+            if value is not None and (len(value) > MAX_TEXT or not value.isprintable()):
+                raise ValueError(f"{name} must be at most {MAX_TEXT} printable characters")
         if self.phase is not None and self.phase not in FAILABLE_PHASES:
             raise ValueError(f"a backup can fail at {', '.join(FAILABLE_PHASES)}, not {self.phase}")
 
@@ -154,7 +174,7 @@ class Fault:
         if not isinstance(data, Mapping):
             raise ValueError(f"a fault is a JSON object, got {type(data).__name__}")
         known = {f.name: f for f in fields(cls) if f.name != "kind"}
-        unknown = sorted(set(data) - set(known) - {"fault"})
+        unknown = sorted(str(k) for k in data if k not in known and k != "fault")
         if unknown:
             raise ValueError(f"unknown fault keys: {', '.join(unknown)}")
         kind = data.get("fault")
@@ -181,13 +201,21 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+_NAMES = {
+    (str,): "a string",
+    (int,): "an integer",
+    (int, float): "a number",
+    (bool,): "true or false",
+}
+
+
 def _typed(name: str, value: Any) -> Any:
     wanted = _TYPES[name]
     if value is None and name in ("times", "vm", "method", "path", "detail", "checkpoint"):
         return None
     if (isinstance(value, bool) and bool not in wanted) or not isinstance(value, wanted):
         names = " or ".join(t.__name__ for t in wanted)
-        raise ValueError(f"fault key {name!r} must be {names}, got {value!r}")
+        raise ValueError(f"fault key {name!r} must be {names}, got {value!r:.60}")
     return value
 
 

@@ -22,15 +22,17 @@ from werkzeug.wrappers import Request, Response
 from .core import messages as msg
 from .core.engine import Engine
 from .core.errors import EngineError
-from .core.model import Backup, ImageTransfer, VmStatus
+from .core.model import VmStatus
 from .core.phases import BackupPhase, TransferPhase
 from .core.state import State
-from .faults import INJECTED_ERROR, Fault
+from .faults import INJECTED_ERROR, MAX_LATENCY, Fault
 from .web.app import DropConnection
 from .web.fault_response import fault_response
 from .web.journal import API_PREFIX, ENVIRON_FAULTS, path_matches
 
-__all__ = ["FaultSet", "Injection", "Rule"]
+__all__ = ["MAX_RULES", "FaultSet", "Injection", "Rule"]
+
+MAX_RULES = 1000
 
 
 class Rule:
@@ -146,6 +148,8 @@ class FaultSet:
         """Install rules after the existing ones; use the result as a context manager."""
         built = [Rule(f if isinstance(f, Fault) else Fault.from_dict(f)) for f in faults]
         with self._lock:
+            if len(self._rules) + len(built) > MAX_RULES:
+                raise ValueError(f"at most {MAX_RULES} fault rules at a time")
             self._rules.extend(built)
         return Injection(self, built)
 
@@ -181,7 +185,7 @@ class FaultSet:
             delays = [r for r in self._candidates(target, "latency") if r.try_fire()]
         if delays:
             applied.extend("latency" for _ in delays)
-            self._sleep(sum(r.fault.seconds or 0.0 for r in delays))
+            self._sleep(min(MAX_LATENCY, sum(r.fault.seconds or 0.0 for r in delays)))
         with self._engine.lock, self._lock:
             chosen = next((r for r in self._candidates(target, None) if r.try_fire()), None)
             if chosen is not None:
@@ -246,7 +250,8 @@ class FaultSet:
             return match.group(1) if match.group(1) in state.transfers else None
         if match := _TICKET.match(target.path):
             ticket = match.group(1)
-            return next((t.id for t in state.transfers.values() if t.ticket == ticket), None)
+            transfer = state.transfer_by_ticket(ticket)
+            return transfer.id if transfer else None
         return None
 
     def _checkpoints_to_invalidate(self, fault: Fault, target: _Target) -> list[str]:
@@ -313,9 +318,7 @@ class FaultSet:
         state = self._engine.state
         original = state.policy
         failing = original.failing_at(rule.fault.phase)
-        entities: list[Backup | ImageTransfer] = [*state.backups.values()]
-        entities.extend(state.transfers.values())
-        pinned = [e for e in entities if e.policy is None and not e.phase.finished]
+        pinned = [e for e in state.unfinished() if e.policy is None]
         for entity in pinned:  # only the new backup may follow the failing policy
             entity.policy = original
         state.policy = failing

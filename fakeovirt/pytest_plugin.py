@@ -9,6 +9,10 @@ strict=..., check_errors=..., check_unanswered=...)`. Session defaults: ini
 `fakeovirt_<name>` or command line `--fakeovirt-<name>` (the command line wins).
 Precedence: command line > ini > `fakeovirt_defaults` > markers (closest last).
 
+The journal is reset with the engine, so each test's journal holds that test's exchanges: all
+of them up to `fakeovirt_journal_size` (default 5000; beyond it the oldest are dropped and
+counted in `journal.dropped`, while unrouted ones are kept for the teardown check).
+
 Rules of this file: it imports only pytest and the standard library, so collection stays
 fast; fakeovirt itself is imported inside the fixtures. Nothing resets behind a test's back:
 only a test that asks for `fakeovirt` gets the reset, and the checks at its teardown.
@@ -45,6 +49,7 @@ class Settings:
     check_errors: bool = True
     check_unanswered: bool = True
     tls: bool = True
+    journal_size: int | None = None
 
 
 _OPTIONS = {  # name -> help; every one is an ini option and a command-line option
@@ -54,9 +59,10 @@ _OPTIONS = {  # name -> help; every one is an ini option and a command-line opti
     "check_errors": "fail a test whose requests made fakeovirt raise: on/off (default on)",
     "check_unanswered": "fail a test that sent a request no endpoint serves: on/off (default on)",
     "tls": "serve HTTPS with a generated CA file: on/off (default on)",
+    "journal_size": "exchanges the journal keeps per test, older ones dropped (default 5000)",
 }
 _FLAGS = ("strict", "check_errors", "check_unanswered", "tls")
-_MARKER_KEYS = frozenset(f.name for f in fields(Settings)) - {"tls"}
+_MARKER_KEYS = frozenset(f.name for f in fields(Settings)) - {"tls", "journal_size"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,6 +92,8 @@ def _configured(config: pytest.Config) -> Settings:
             continue
         if name in _FLAGS:
             value = _flag(name, str(value))
+        elif name == "journal_size":
+            value = _size(name, str(value))
         values[name] = value
     return replace(Settings(), **values)
 
@@ -96,6 +104,12 @@ def _flag(name: str, text: str) -> bool:
     if text.lower() in _FALSE:
         return False
     raise pytest.UsageError(f"fakeovirt_{name} must be on or off, not {text!r}")
+
+
+def _size(name: str, text: str) -> int:
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    raise pytest.UsageError(f"fakeovirt_{name} must be a positive whole number, not {text!r}")
 
 
 def _for_test(request: pytest.FixtureRequest, defaults: dict[str, Any]) -> Settings:
@@ -222,8 +236,9 @@ def fakeovirt_factory(
 
 # -- helpers ---------------------------------------------------------------------------
 def _build(factory: Callable[..., FakeOvirt], settings: Settings) -> FakeOvirt:
+    sized = {"journal_size": settings.journal_size} if settings.journal_size else {}
     try:
-        return factory(settings.scenario, strict=settings.strict)
+        return factory(settings.scenario, strict=settings.strict, **sized)
     except ValueError as error:
         pytest.fail(f"fakeovirt: {error}", pytrace=False)
 

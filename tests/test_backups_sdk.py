@@ -133,11 +133,15 @@ def test_snapshot_path_lists_its_snapshot_under_the_vm(
     assert listed[backup.snapshot.id] == SNAPSHOT_DESCRIPTION
 
 
-def test_backup_snapshot_link_leads_to_the_auto_generated_snapshot(
+def test_backup_snapshot_is_an_id_of_the_auto_generated_snapshot(
     fake: FakeOvirt, connection: sdk.Connection
 ) -> None:
+    """The engine writes `<snapshot id=".."/>` without href ("restapi: revert snapshot
+    link", oVirt/ovirt-engine 27a8d1c3f67): the client looks it up under the VM."""
     backup = start(connection, fake, "vm-up")
-    snapshot = connection.follow_link(backup.snapshot)
+    assert backup.snapshot.href is None
+    service = vm_service(connection, fake, "vm-up").snapshots_service()
+    snapshot = service.snapshot_service(backup.snapshot.id).get()
     assert (snapshot.id, snapshot.description) == (backup.snapshot.id, SNAPSHOT_DESCRIPTION)
     assert snapshot.snapshot_type == types.SnapshotType.REGULAR
 
@@ -188,8 +192,8 @@ def test_a_snapshot_backup_with_its_links_followed_is_a_valid_document(
 ) -> None:
     """The fixture is strict: a document outside schemas/api.xsd would be a 500."""
     added = start(connection, fake, "vm-up", description="all links")
-    backup = service_of(connection, fake, "vm-up", added).get(follow="disks,vm,snapshot")
-    assert backup.snapshot.description == SNAPSHOT_DESCRIPTION
+    backup = service_of(connection, fake, "vm-up", added).get(follow="disks,vm")
+    assert backup.snapshot.id == added.snapshot.id
     assert backup.vm.name == "vm-up"
     assert sorted(d.alias for d in backup.disks) == ["vm-up-disk1", "vm-up-disk2"]
 
@@ -594,11 +598,21 @@ def test_max_caps_the_backups_list(fake: FakeOvirt, connection: sdk.Connection) 
     assert [b.id for b in listed] == ids[:2]
 
 
-def test_a_negative_max_on_the_backups_list_is_400(
+def test_max_minus_one_on_the_backups_list_means_no_limit(
     fake: FakeOvirt, connection: sdk.Connection
 ) -> None:
-    error = fault(lambda: backups_service(connection, fake, "vm-up").list(max=-1))
-    assert error.code == 400
+    """`BackendResource.getBackendCollection`: -1 is `NO_LIMIT` on a plain list."""
+    start(connection, fake, "vm-up")
+    assert len(backups_service(connection, fake, "vm-up").list(max=-1)) == 1
+
+
+def test_another_negative_max_on_the_backups_list_fails_as_the_engines_sublist(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    """`results.subList(0, -2)` throws; the engine answers 500 with the exception's text."""
+    error = fault(lambda: backups_service(connection, fake, "vm-up").list(max=-2))
+    assert error.code == 500
+    assert error.fault.detail == "fromIndex(0) > toIndex(-2)"
 
 
 def test_follow_disks_inlines_the_backup_disks(fake: FakeOvirt, connection: sdk.Connection) -> None:

@@ -1,61 +1,109 @@
-"""`fakeovirt serve` as a newcomer runs it: details printed, a ready file, clean shutdown."""
+"""`fakeovirt serve` as a newcomer runs it: the real process, its options, output and exit."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import ovirtsdk4 as sdk
 import pytest
 
-from fakeovirt import Scenario
+from fakeovirt import DEMO, FakeOvirt, Scenario
+
+from .test_control_plane import Http
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d (GET|POST|PUT|DELETE) (/\S*) (\d{3}) \d+\.\d ms$")
 
 
-def wait_for_file(path: Path, process: subprocess.Popen[str]) -> dict[str, str]:
-    """Block on the server's own output until it reports readiness (no sleeping)."""
+def fakeovirt(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `fakeovirt` command to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "fakeovirt", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+@dataclass
+class Served:
+    """A running `fakeovirt serve` process, its ready file and its stderr (a file)."""
+
+    process: subprocess.Popen[str]
+    details: dict[str, str]
+    ready: Path
+    stderr: Path
+    printed: list[str]
+
+    def http(self) -> Http:
+        origin = self.details["url"].removesuffix("/ovirt-engine/api")
+        return Http(origin, self.details["ca_file"])
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str, str]:
+        """Signal it, wait for its exit: (exit code, the rest of stdout, all of stderr)."""
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=30)
+        assert self.process.stdout is not None
+        with self.process.stdout:
+            return code, self.process.stdout.read(), self.stderr.read_text()
+
+
+def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Served:
+    """Start `fakeovirt serve --ready-file ...` and block on its output until it is ready."""
+    ready = tmp_path / "ready.json"
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fakeovirt", "serve", "--ready-file", str(ready), *args],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
     assert process.stdout is not None
     printed = []
     for line in process.stdout:
         printed.append(line)
         if "Ctrl-C" in line:
             break
+    assert process.poll() is None, f"serve exited early: {errors.read_text()}"
     assert any("/fakeovirt/dashboard" in line for line in printed)
-    assert process.poll() is None, f"serve exited early with code {process.wait()}"
-    assert path.exists(), "serve printed its details without writing the ready file"
-    data: dict[str, str] = json.loads(path.read_text())
-    return data
+    assert ready.exists(), "serve printed its details without writing the ready file"
+    return Served(process, json.loads(ready.read_text()), ready, errors, printed)
 
 
 @pytest.fixture
-def served(
-    tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[dict[str, str], subprocess.Popen[str]]]:
-    extra = getattr(request, "param", [])
-    ready = tmp_path / "ready.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fakeovirt", "serve", "--ready-file", str(ready), *extra],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        yield wait_for_file(ready, process), process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
+def serving(tmp_path: Path) -> Iterator[list[Served]]:
+    """Served processes started by a test; killed at its end if still running."""
+    started: list[Served] = []
+    yield started
+    for served in started:
+        if served.process.poll() is None:
+            served.process.kill()
+        served.process.wait(timeout=30)
+        if served.process.stdout is not None:
+            served.process.stdout.close()
 
 
+# -- serving -----------------------------------------------------------------------------------
 def test_serve_writes_connection_details_the_sdk_can_use(
-    served: tuple[dict[str, str], subprocess.Popen[str]],
+    tmp_path: Path, serving: list[Served]
 ) -> None:
-    details, _ = served
+    serving.append(served := start_serve(tmp_path))
+    details = served.details
     assert set(details) == {"url", "username", "password", "ca_file"}
     assert details["url"].startswith("https://127.0.0.1:")
     assert details["url"].endswith("/ovirt-engine/api")
@@ -67,22 +115,20 @@ def test_serve_writes_connection_details_the_sdk_can_use(
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_stops_cleanly_on_a_signal(
-    served: tuple[dict[str, str], subprocess.Popen[str]], sig: signal.Signals
+    tmp_path: Path, serving: list[Served], sig: signal.Signals
 ) -> None:
-    _, process = served
-    process.send_signal(sig)
-    assert process.wait(timeout=30) == 0
-    assert process.stdout is not None
-    assert "fakeovirt stopped" in process.stdout.read()
+    serving.append(served := start_serve(tmp_path))
+    code, out, err = served.stop(sig)
+    assert code == 0
+    assert "fakeovirt stopped" in out
+    assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(
-    "served", [["--http", "--scenario", "docs/examples/scenario.toml"]], indirect=True
-)
-def test_serve_loads_a_scenario_file_over_plain_http(
-    served: tuple[dict[str, str], subprocess.Popen[str]],
-) -> None:
-    details, _ = served
+def test_serve_loads_a_scenario_file_over_plain_http(tmp_path: Path, serving: list[Served]) -> None:
+    serving.append(
+        served := start_serve(tmp_path, "--http", "--scenario", "docs/examples/scenario.toml")
+    )
+    details = served.details
     assert details["url"].startswith("http://") and details["ca_file"] is None
     connection = sdk.Connection(
         url=details["url"], username=details["username"], password=details["password"]
@@ -92,15 +138,148 @@ def test_serve_loads_a_scenario_file_over_plain_http(
     connection.close()
 
 
-def test_unknown_scenario_is_a_clear_error() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "fakeovirt", "serve", "--scenario", "nope"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_serve_logs_one_line_per_request_on_stderr(tmp_path: Path, serving: list[Served]) -> None:
+    serving.append(served := start_serve(tmp_path))
+    http = served.http()
+    http.ok("GET", "/ovirt-engine/api")
+    http.call("GET", "/ovirt-engine/api/nope")
+    _, _, err = served.stop()
+    logged = [m.groups() for line in err.splitlines() if (m := LOG_LINE.match(line))]
+    assert logged == [
+        ("GET", "/ovirt-engine/api", "200"),
+        ("GET", "/ovirt-engine/api/nope", "404"),
+    ]
+
+
+def test_serve_quiet_logs_no_requests(tmp_path: Path, serving: list[Served]) -> None:
+    serving.append(served := start_serve(tmp_path, "--quiet"))
+    served.http().ok("GET", "/ovirt-engine/api")
+    code, _, err = served.stop()
+    assert (code, err) == (0, "")
+
+
+def test_serve_with_a_manual_clock_lets_the_control_plane_move_time(
+    tmp_path: Path, serving: list[Served]
+) -> None:
+    serving.append(served := start_serve(tmp_path, "--clock", "manual", "--quiet"))
+    http = served.http()
+    assert http.ok("GET", "/fakeovirt/clock").json() == {
+        "now": "2026-01-01T00:00:00.000+00:00",
+        "manual": True,
+    }
+    moved = http.ok("POST", "/fakeovirt/clock", {"advance": 90}).json()
+    assert moved["now"] == "2026-01-01T00:01:30.000+00:00"
+
+
+def test_serve_on_the_system_clock_refuses_to_move_time(
+    tmp_path: Path, serving: list[Served]
+) -> None:
+    serving.append(served := start_serve(tmp_path, "--quiet"))
+    assert served.http().call("POST", "/fakeovirt/clock", {"advance": 90}).status == 409
+
+
+def test_serve_seed_overrides_the_scenario_seed(tmp_path: Path, serving: list[Served]) -> None:
+    serving.append(served := start_serve(tmp_path, "--seed", "42", "--quiet"))
+    served_ids = {
+        vm["name"]: vm["id"] for vm in served.http().ok("GET", "/fakeovirt/inventory").json()["vms"]
+    }
+    seeded = FakeOvirt(dataclasses.replace(DEMO, seed=42))
+    default = FakeOvirt(DEMO)
+    assert served_ids == {name: seeded.vm(name).id for name in served_ids}
+    assert served_ids != {name: default.vm(name).id for name in served_ids}
+
+
+# -- leaving nothing behind ------------------------------------------------------------------
+def test_serve_removes_its_ca_directory_and_ready_file_at_exit(
+    tmp_path: Path, serving: list[Served]
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    serving.append(served := start_serve(tmp_path, env=env))
+    assert Path(served.details["ca_file"]).parent.parent == scratch
+    assert served.stop()[0] == 0
+    assert list(scratch.iterdir()) == []
+    assert not served.ready.exists()
+
+
+def test_serve_keeps_a_ca_directory_given_with_ca_dir(
+    tmp_path: Path, serving: list[Served]
+) -> None:
+    serving.append(served := start_serve(tmp_path, "--ca-dir", str(tmp_path / "ca")))
+    assert served.details["ca_file"] == str(tmp_path / "ca" / "ca.pem")
+    assert served.stop()[0] == 0
+    assert sorted(p.name for p in (tmp_path / "ca").iterdir()) == [
+        "ca.pem",
+        "server.key",
+        "server.pem",
+    ]
+
+
+# -- the command line ------------------------------------------------------------------------
+def test_version_prints_the_package_version() -> None:
+    from importlib.metadata import version
+
+    result = fakeovirt("--version")
+    assert (result.returncode, result.stdout) == (0, f"fakeovirt {version('fakeovirt')}\n")
+
+
+SERVE_OPTIONS = (
+    "--host", "--port", "--http", "--scenario", "--seed", "--policy", "--clock",
+    "--username", "--password", "--ca-dir", "--ready-file", "--quiet",
+)  # fmt: skip
+
+
+def test_serve_help_has_a_description_and_every_option_with_its_default() -> None:
+    result = fakeovirt("serve", "--help")
+    assert result.returncode == 0
+    assert "Serve a fake oVirt engine" in " ".join(result.stdout.split())
+    entries = re.split(r"\n(?=  -)", result.stdout.split("options:\n")[1])
+    described = {entry.split()[0]: " ".join(entry.split()) for entry in entries}
+    assert sorted(described) == sorted(["-h,", *SERVE_OPTIONS])
+    for option in SERVE_OPTIONS:
+        assert "(default: " in described[option], described[option]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["serve", "--bogus"], "unrecognized arguments: --bogus"),
+        (["serve", "--port", "http"], "not an integer: 'http'"),
+        (["serve", "--port", "70000"], "port must be 0..65535"),
+        (["serve", "--clock", "sundial"], "invalid choice: 'sundial'"),
+        (["serve", "--policy", "sometimes"], "argument --policy"),
+        (["serve", "--scenario", "missing.toml"], "no such file: missing.toml"),
+        (["serve", "--scenario", "nope"], "unknown scenario 'nope'"),
+        (["serve", "--scenario", "tests"], "scenario file tests: not a regular file"),
+        (["demo", "--pace", "-1"], "seconds must be 0..3600"),
+        (["launch"], "invalid choice: 'launch'"),
+    ],
+)
+def test_a_mistake_is_one_line_on_stderr_and_exit_2(args: list[str], message: str) -> None:
+    result = fakeovirt(*args)
     assert result.returncode == 2
-    assert "unknown scenario 'nope'" in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_busy_port_is_one_line_on_stderr_and_exit_1() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = fakeovirt("serve", "--port", str(port))
+    assert result.returncode == 1
+    assert result.stderr == f"fakeovirt: cannot serve on 127.0.0.1:{port}: address already in use\n"
+
+
+def test_a_malformed_scenario_file_is_one_line_on_stderr(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[vms]]\nname = \n")
+    result = fakeovirt("serve", "--scenario", str(bad))
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_scenario_file_example_parses_with_its_policy() -> None:

@@ -57,7 +57,9 @@ class Http:
         url = path if path.startswith("https://") else self.origin + path
         data = json.dumps(body).encode() if isinstance(body, dict | list) else body
         data = data.encode() if isinstance(data, str) else data
-        sent = {"Authorization": self.authorization, **(headers or {})}
+        kind = "application/json" if isinstance(body, dict | list) else "application/xml"
+        typed = {"Content-Type": kind} if data is not None else {}
+        sent = {"Authorization": self.authorization, **typed, **(headers or {})}
         request = urllib.request.Request(url, data=data, method=method, headers=sent)
         self.seen.append((method, urllib.parse.urlsplit(url).path))
         context = ssl.create_default_context(cafile=self.ca_file)
@@ -296,6 +298,14 @@ def test_a_system_clock_cannot_be_moved(http: Http) -> None:
     assert (answer.status, answer.json()["error"]) == (409, "conflict")
 
 
+@pytest.mark.fakeovirt(clock="system")
+def test_malformed_json_is_bad_json_before_any_other_check(http: Http) -> None:
+    """Before the 409 of a system clock, the 404 of an unknown disk, a missing key."""
+    for path in ("/fakeovirt/clock", "/fakeovirt/disks/no-such-disk/writes", "/fakeovirt/release"):
+        answer = http.call("POST", path, "{not json")
+        assert (answer.status, answer.json()["error"]) == (400, "bad_json"), path
+
+
 def test_reset_clears_faults_and_the_journal(fake: FakeOvirt, http: Http) -> None:
     http.ok("POST", "/fakeovirt/faults", {"fault": "http_error", "status": 503})
     assert http.call("GET", "/ovirt-engine/api/vms").status == 503
@@ -442,3 +452,52 @@ def test_the_documented_curl_examples_work(fake: FakeOvirt) -> None:
     }
     assert covered == all_routes, f"routes without an example: {sorted(all_routes - covered)}"
     assert replayed >= 20
+
+
+# -- all or nothing: what once answered 500 or half-applied a reset ---------------------------
+ONCE_500 = {
+    "scenario-list": ("POST", "/fakeovirt/scenario", "[]", "bad_request"),
+    "scenario-hosts-number": ("POST", "/fakeovirt/scenario", {"hosts": 5}, "bad_request"),
+    "scenario-seed-list": ("POST", "/fakeovirt/scenario", {"seed": [1]}, "bad_request"),
+    "scenario-negative-size": (
+        "POST",
+        "/fakeovirt/scenario",
+        {"name": "other", "vms": [{"name": "x", "disks": [{"alias": "d", "size": -1}]}]},
+        "bad_request",
+    ),
+    "reset-to-a-directory": ("POST", "/fakeovirt/reset", {"scenario": "/"}, "bad_request"),
+    "reset-to-a-device": ("POST", "/fakeovirt/reset", {"scenario": "/dev/zero"}, "bad_request"),
+    "reset-bad-policy": (
+        "POST",
+        "/fakeovirt/reset",
+        {"scenario": "empty", "policy": {"hold": 5}},
+        "bad_request",
+    ),
+    "policy-hold-number": ("PUT", "/fakeovirt/policy", {"hold": 5}, "bad_request"),
+    "policy-reads-list": ("PUT", "/fakeovirt/policy", {"reads": [1]}, "bad_request"),
+    "policy-list": ("PUT", "/fakeovirt/policy", "[1, 2]", "bad_request"),
+    "deep-body": ("POST", "/fakeovirt/scenario", "[" * 100_000 + "]" * 100_000, "bad_json"),
+    "not-json-at-all": ("POST", "/fakeovirt/disks/no-such-disk/writes", "{x", "bad_json"),
+}
+
+
+@pytest.mark.parametrize(("method", "path", "body", "error"), ONCE_500.values(), ids=ONCE_500)
+def test_a_refused_request_changes_nothing(
+    fake: FakeOvirt, http: Http, method: str, path: str, body: Any, error: str
+) -> None:
+    """A backup, a transfer, a guest write, a fault rule and a journal are all kept."""
+    fake.guest_write("vm-up-disk1", 0, b"written before")
+    fake.inject({"fault": "http_error", "status": 503, "path": "/nothing"})
+    vm, disk = fake.vm("vm-up"), fake.disk("vm-up-disk1")
+    start_backup(http, vm.id, disk.id)
+    engine = fake.engine
+    before = (engine.scenario, engine.state, engine.policy, fake.faults.describe())
+    backups, journal = dict(engine.state.backups), [e.index for e in fake.journal.entries]
+    answer = http.call(method, path, body)
+    assert (answer.status, answer.content_type) == (400, "application/json")
+    assert answer.json()["error"] == error, answer.json()
+    assert (engine.scenario, engine.state, engine.policy, fake.faults.describe()) == before
+    assert engine.state.backups == backups and engine.scenario.name == "demo"
+    assert [e.index for e in fake.journal.entries][:-1] == journal
+    assert fake.disk("vm-up-disk1").content.read(0, 14) == b"written before"
+    assert fake.errors == []

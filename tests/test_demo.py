@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import ssl
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,46 @@ def test_the_demo_says_what_is_missing_without_qemu(
     monkeypatch.setenv("PATH", "")
     assert run_demo(None) == 2
     assert "qemu-img" in capsys.readouterr().err
+
+
+def test_keep_serving_keeps_the_dashboard_up_after_the_demo_until_ctrl_c(tmp_path: Path) -> None:
+    require_qemu()
+    command = ["demo", "--keep-serving", "--pace", "0.01", "--workdir", str(tmp_path)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fakeovirt", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert process.stdout is not None
+        printed = []
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith("Dashboard:"):
+                break
+        assert any(line.startswith("OK: every restored chain") for line in printed), printed
+        ca_file = printed[-2].rsplit("(CA file ", 1)[1].rstrip(")\n")
+        dashboard = line.split()[1]
+        context = ssl.create_default_context(cafile=ca_file)
+        with urllib.request.urlopen(dashboard, context=context) as answer:
+            assert answer.status == 200
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert process.stdout.read().strip() == "fakeovirt stopped"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _, err = process.communicate(timeout=30)
+    assert "Traceback" not in err
+
+
+def test_pace_pauses_after_each_narrated_step(tmp_path: Path) -> None:
+    paused: list[float] = []
+    demo = Demo(tmp_path, io.StringIO(), pace=0.25, sleep=paused.append)
+    demo.say("a step")
+    demo.say()
+    demo.say("another step", indent=2)
+    assert paused == [0.25, 0.25]

@@ -129,8 +129,10 @@ VALID: dict[str, str] = {
     '<status>up</status><cluster id="c1"/></host>',
     "storage_domain": '<storage_domain id="sd1"><available>107374182400</available>'
     "<committed>0</committed><master>true</master><name>data1</name><status>active</status>"
-    "<storage_format>v5</storage_format><type>data</type><used>1073741824</used>"
+    "<storage><address>nfs.example.com</address><path>/exports/data1</path><type>nfs</type>"
+    "</storage><storage_format>v5</storage_format><type>data</type><used>1073741824</used>"
     '<data_centers><data_center id="dc1"/></data_centers></storage_domain>',
+    "host_storage": "<host_storage><path>/exports/iso</path><type>localfs</type></host_storage>",
     "data_center": '<data_center id="dc1"><local>false</local><name>Default</name>'
     "<status>up</status><storage_format>v5</storage_format>"
     "<version><major>4</major><minor>7</minor></version></data_center>",
@@ -192,6 +194,17 @@ VALID: dict[str, str] = {
     "image_transfers": '<image_transfers><image_transfer id="it1"/></image_transfers>',
     "users": '<users><user id="u1"/></users>',
     "templates": '<templates><template id="t0"/></templates>',
+    "template_version": "<template_version><version_number>1</version_number>"
+    '<base_template id="t0"/></template_version>',
+    "permission": '<permission id="p1"><role id="r1"/><user id="u1"/><vm id="v1"/></permission>',
+    "role": '<role id="r1"><administrative>true</administrative><name>SuperUser</name></role>',
+    "statistic": '<statistic id="s1"><description>Total memory</description><kind>gauge</kind>'
+    "<name>memory.total</name><type>integer</type><unit>bytes</unit>"
+    '<values><value><datum>1024</datum></value></values><host id="h-01"/></statistic>',
+    "value": "<value><datum>0.12</datum></value>",
+    "permissions": '<permissions><permission id="p1"/></permissions>',
+    "statistics": '<statistics><statistic id="s1"/></statistics>',
+    "values": "<values><value><datum>1</datum></value></values>",
 }
 
 INVALID: dict[str, str] = {
@@ -280,6 +293,9 @@ def test_collections_hold_only_their_items(schema: xmlschema.XMLSchema) -> None:
         "image_transfers": "image_transfer",
         "users": "user",
         "templates": "template",
+        "permissions": "permission",
+        "statistics": "statistic",
+        "values": "value",
     }
     for plural, item in collections.items():
         xsd_type = schema.elements[plural].type

@@ -6,7 +6,17 @@ from .engine import Engine
 from .errors import BadRequest, Conflict, EngineError, Forbidden, NotFound, Unauthorized
 from .phases import BackupPath, BackupPhase, TransferPhase
 from .policy import TransitionPolicy
-from .scenario import DEMO, DiskSpec, Scenario, VmSpec
+from .retention import Retention
+from .scenario import (
+    DEMO,
+    ClusterSpec,
+    DataCenterSpec,
+    DiskSpec,
+    HostSpec,
+    Scenario,
+    StorageDomainSpec,
+    VmSpec,
+)
 from .transfers import TransferRequest
 
 __all__ = [
@@ -16,14 +26,19 @@ __all__ = [
     "BackupRequest",
     "BadRequest",
     "Clock",
+    "ClusterSpec",
     "Conflict",
+    "DataCenterSpec",
     "DiskSpec",
     "Engine",
     "EngineError",
     "Forbidden",
+    "HostSpec",
     "ManualClock",
     "NotFound",
+    "Retention",
     "Scenario",
+    "StorageDomainSpec",
     "TransferPhase",
     "TransferRequest",
     "TransitionPolicy",

@@ -3,7 +3,10 @@
 Rules of this file:
 - validation runs in the engine's order and changes nothing when it refuses;
 - every phase change goes through `_move`, which consults `phases.BACKUP_TRANSITIONS`;
-- what happens on entering a phase (checkpoint, snapshot, locks, events) lives in `_entered`.
+- what happens on entering a phase (checkpoint, snapshot, locks, events) lives in `_entered`;
+- after anything that can make a backup due sooner (its start, a move, a release, a policy
+  change) the backup is put on the engine's schedule (`schedule`): its next automatic step,
+  or its removal once finished; `on_time` is what the schedule runs.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from .errors import BadRequest, Conflict
 from .model import Backup, Checkpoint, Job, Snapshot, Vm, VmStatus
 from .phases import BackupPath, BackupPhase, Step, next_backup_phase
 from .policy import Progress, TransitionPolicy
+from .retention import job_due
 from .state import State
 
 __all__ = [
@@ -23,8 +27,11 @@ __all__ = [
     "advance",
     "drop_checkpoint",
     "finalize",
+    "next_due",
     "observe",
+    "on_time",
     "policy_of",
+    "schedule",
     "start",
 ]
 
@@ -83,7 +90,7 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
         # snapshot, the active path a libvirt pull-mode backup whose scratch disks keep the
         # point in time (vdsm lib/vdsm/virt/backup.py:149-200, backupBegin at :486).
         backup.views[disk_id] = disk.content.freeze()
-    state.backups[backup.id] = backup
+    state.add_backup(backup)
     job = Job(
         id=state.ids.new(),
         description=f"Backing up VM {vm.name}",
@@ -108,6 +115,7 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
     )
     advance(state, backup, on_read=True)  # the add reply is the backup's first read
     backup.progress.reads += 1
+    schedule(state, backup)
     return backup
 
 
@@ -235,7 +243,7 @@ def finalize(state: State, vm_id: str, backup_id: str, user: str) -> Backup:
     backup = state.backup(vm_id, backup_id)
     vm = state.vms[vm_id]
     advance(state, backup)
-    if any(t.backup_id == backup.id and not t.phase.finished for t in state.transfers.values()):
+    if any(not t.phase.finished for t in state.backup_transfers(backup.id)):
         raise Conflict(msg.FINALIZE_ACTIVE_TRANSFER)
     finishing = backup.phase in (BackupPhase.FINALIZING, BackupPhase.FINALIZING_FAILURE)
     if finishing or backup.phase.finished:
@@ -279,7 +287,10 @@ def _move(state: State, backup: Backup, step: Step, *, since: datetime) -> None:
     backup.progress.restart(since)
     backup.modified = since
     backup.history.append((backup.phase, since))
+    if backup.phase.finished:
+        state.finished(backup)
     _entered(state, backup)
+    schedule(state, backup)
 
 
 def _entered(state: State, backup: Backup) -> None:
@@ -313,7 +324,7 @@ def _create_checkpoint(state: State, vm: Vm, backup: Backup) -> None:
         marks={d: backup.marks[d] for d in qcow2},
         description=backup.description,
     )
-    state.checkpoints[checkpoint.id] = checkpoint
+    state.add_checkpoint(checkpoint)
     backup.to_checkpoint_id = checkpoint.id
 
 
@@ -335,6 +346,7 @@ def _end(state: State, vm: Vm, backup: Backup) -> None:
     if job is not None:
         job.status = "finished" if succeeded else "failed"
         job.end_time = job.last_updated = backup.modified
+        state.schedule.at(("job", job.id), job_due(state.retention, job))
     kind, text = (
         ("backup_succeeded", msg.EVENT_BACKUP_SUCCEEDED)
         if succeeded
@@ -351,7 +363,33 @@ def _end(state: State, vm: Vm, backup: Backup) -> None:
 
 def drop_checkpoint(state: State, checkpoint_id: str) -> None:
     """Remove a checkpoint and relink its child to its parent."""
-    checkpoint = state.checkpoints.pop(checkpoint_id)
-    for other in state.checkpoints.values():
-        if other.parent_id == checkpoint_id:
-            other.parent_id = checkpoint.parent_id
+    state.remove_checkpoint(checkpoint_id)
+
+
+# -- the engine's schedule -------------------------------------------------------------
+def next_due(state: State, backup: Backup) -> datetime | None:
+    """When the clock alone next changes the backup: its next automatic step, or, once
+    finished, its removal (`Retention`); None when only a read, a finalize or a release can."""
+    if backup.phase.finished:
+        return backup.modified + state.retention.backup(backup.phase is BackupPhase.SUCCEEDED)
+    if backup.phase is BackupPhase.READY:
+        return None
+    return backup.progress.due_at(policy_of(state, backup), backup.phase.rest)
+
+
+def schedule(state: State, backup: Backup) -> None:
+    if backup.id in state.backups:
+        state.schedule.at(("backup", backup.id), next_due(state, backup))
+
+
+def on_time(state: State, backup_id: str) -> None:
+    """What the schedule runs for `("backup", id)`: the due steps, then removal if due."""
+    backup = state.backups.get(backup_id)
+    if backup is None:
+        return
+    advance(state, backup)
+    due = next_due(state, backup)
+    if backup.phase.finished and due is not None and due <= state.now():
+        state.remove_backup(backup_id)
+    else:
+        state.schedule.at(("backup", backup_id), due)

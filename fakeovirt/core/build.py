@@ -1,15 +1,13 @@
 """Building an engine's state from a scenario: inventory, disks with seeded content.
 
-Seeded content is computed once per disk description and shared copy-on-write after, so
-resets and scenario switches cost an index copy, not the bytes.
+Seeded content comes from `seeding` (lazy, shared copy-on-write), so resets and scenario
+switches cost an index copy, not the bytes.
 """
 
 from __future__ import annotations
 
-import zlib
-
 from .clock import Clock
-from .content import ContentView, DiskContent, seed_content
+from .content import DiskContent
 from .ids import IdSource
 from .messages import ACTIVE_SNAPSHOT
 from .model import (
@@ -25,62 +23,70 @@ from .model import (
     VmStatus,
 )
 from .policy import TransitionPolicy
-from .scenario import DiskSpec, Scenario
+from .scenario import HostSpec, Scenario
+from .seeding import SeededContent
 from .state import State
+from .volumes import VolumeChain
 
 __all__ = ["SeededContent", "build_state"]
-
-
-class SeededContent:
-    """Seeded disk content by what the bytes depend on: (seed, alias, size, blocks)."""
-
-    def __init__(self) -> None:
-        self._templates: dict[tuple[int, str, int, int], ContentView] = {}
-
-    def __len__(self) -> int:
-        return len(self._templates)
-
-    def content(self, seed: int, spec: DiskSpec) -> DiskContent:
-        """A live disk starting from the seeded bytes of `spec`."""
-        key = (seed, spec.alias, spec.size, spec.seeded_blocks)
-        template = self._templates.get(key)
-        if template is None:
-            content = DiskContent(spec.size)
-            if spec.seeded_blocks:
-                disk_seed = zlib.crc32(f"{seed}:{spec.alias}".encode())
-                seed_content(content, seed=disk_seed, blocks=spec.seeded_blocks)
-            template = content.freeze()
-            self._templates[key] = template
-        return DiskContent.from_view(template)
 
 
 def build_state(
     scenario: Scenario, clock: Clock, policy: TransitionPolicy, seeded: SeededContent
 ) -> State:
-    """A fresh engine state holding the scenario's inventory."""
+    """A fresh engine state holding the scenario's inventory.
+
+    Ids come from the scenario's seed in a fixed order (data centers, clusters, storage
+    domains, hosts, then each VM with its disks), so one seed always gives the same ids.
+    """
     state = State(clock=clock, ids=IdSource(scenario.seed), policy=policy)
     ids = state.ids
     now = state.now()
-    dc = DataCenter(id=ids.new(), name="Default")
-    cluster = Cluster(id=ids.new(), name="Default", data_center_id=dc.id)
-    domain = StorageDomain(id=ids.new(), name="data", data_center_id=dc.id)
-    state.data_centers[dc.id] = dc
-    state.clusters[cluster.id] = cluster
-    state.storage_domains[domain.id] = domain
-    for name in scenario.hosts:
+    by_name: dict[str, dict[str, str]] = {"dc": {}, "cluster": {}, "domain": {}, "host": {}}
+    for dc_spec in scenario.data_centers:
+        dc = DataCenter(id=ids.new(), name=dc_spec.name, local=dc_spec.local)
+        state.data_centers[dc.id] = dc
+        by_name["dc"][dc.name] = dc.id
+    for cluster_spec in scenario.clusters:
+        dc_id = by_name["dc"][scenario.data_center_of(cluster_spec.name)]
+        cluster = Cluster(id=ids.new(), name=cluster_spec.name, data_center_id=dc_id)
+        state.clusters[cluster.id] = cluster
+        by_name["cluster"][cluster.name] = cluster.id
+    masters: set[str] = set()
+    for sd in scenario.storage_domains:
+        dc_id = by_name["dc"][sd.data_center or scenario.data_centers[0].name]
+        master = sd.type == "data" and dc_id not in masters
+        masters.update([dc_id] if master else [])
+        domain = StorageDomain(
+            id=ids.new(),
+            name=sd.name,
+            data_center_id=dc_id,
+            type=sd.type,
+            master=master,
+            available=sd.available,
+            used=sd.used,
+            committed=sd.committed,
+            storage_type=sd.storage,
+        )
+        state.storage_domains[domain.id] = domain
+        by_name["domain"][domain.name] = domain.id
+    for host_spec in scenario.hosts:
+        assert isinstance(host_spec, HostSpec)  # Scenario turns names into specs
+        cluster_id = by_name["cluster"][host_spec.cluster or scenario.clusters[0].name]
         host = Host(
-            id=ids.new(), name=name, address=f"{name}.fakeovirt.test", cluster_id=cluster.id
+            id=ids.new(), name=host_spec.name, address=host_spec.address, cluster_id=cluster_id
         )
         state.hosts[host.id] = host
-    first_host = next(iter(state.hosts), None)
+        by_name["host"][host.name] = host.id
     for spec in scenario.vms:
         status = VmStatus(spec.status)
+        host_name = scenario.host_of(spec)
         vm = Vm(
             id=ids.new(),
             name=spec.name,
             status=status,
-            cluster_id=cluster.id,
-            host_id=first_host if status is not VmStatus.DOWN else None,
+            cluster_id=by_name["cluster"][scenario.cluster_of(spec)],
+            host_id=by_name["host"][host_name] if host_name is not None else None,
             created=now,
             guest=GuestAgent(freeze_fails=spec.freeze_fails),
         )
@@ -94,12 +100,17 @@ def build_state(
             type="active",
         )
         for number, disk_spec in enumerate(spec.disks):
+            disk_id, image_id = ids.new(), ids.new()  # in this order: ids stay as they were
+            content = (
+                seeded.content(scenario.seed, disk_spec)
+                if disk_spec.seeded_blocks
+                else DiskContent(disk_spec.size)
+            )
             disk = Disk(
-                id=ids.new(),
+                id=disk_id,
                 alias=disk_spec.alias,
-                image_id=ids.new(),
-                storage_domain_id=domain.id,
-                content=seeded.content(scenario.seed, disk_spec),
+                storage_domain_id=by_name["domain"][scenario.domain_of(spec, disk_spec)],
+                volumes=VolumeChain(content, image_id),
                 format=disk_spec.format,
                 backup=disk_spec.backup,
                 sparse=disk_spec.format == "cow",

@@ -2,16 +2,17 @@
 
 Everything a user or the web layer does goes through these methods. The engine holds no
 lock itself beyond the one it is given: the web layer and `FakeOvirt` take `engine.lock`
-around every call so that threads never interleave inside it.
+around every call so that threads never interleave inside it. `tick()` runs what the clock
+made due off the schedule (`timed.py`), so a request costs what is due and what it touches,
+never the history of finished backups, checkpoints and transfers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
-from datetime import timedelta
 
-from . import backups, checkpoints, tickets, transfers
+from . import backups, checkpoints, tickets, timed, transfers
 from . import messages as msg
 from .backups import BackupRequest
 from .build import SeededContent, build_state
@@ -26,21 +27,16 @@ from .model import (
     Vm,
     VmStatus,
 )
-from .phases import BackupPhase, TransferPhase
 from .policy import TransitionPolicy
+from .retention import Retention
 from .scenario import DEMO, Scenario
+from .state import State
 from .tickets import TransferTicket
 from .transfers import TransferRequest
 
 __all__ = ["Engine"]
 
-SUCCEEDED_RETENTION = timedelta(minutes=15)
-FAILED_RETENTION = timedelta(minutes=30)
 SYSTEM_USER = "admin@internal"
-
-
-def _retention(succeeded: bool) -> timedelta:
-    return SUCCEEDED_RETENTION if succeeded else FAILED_RETENTION
 
 
 class Engine:
@@ -53,22 +49,37 @@ class Engine:
         clock: Clock | None = None,
         policy: TransitionPolicy | None = None,
         lock: AbstractContextManager[object] | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.clock: Clock = clock or ManualClock()
         self.lock: AbstractContextManager[object] = lock or nullcontext()
         self._policy_override = policy
         self._templates = SeededContent()
         self.scenario = scenario
-        self.state = build_state(scenario, self.clock, self._policy(scenario), self._templates)
+        self._retention = retention or Retention()
+        self.state = self._build(scenario)
 
     # -- lifecycle of the engine itself -------------------------------------------
     def reset(self, scenario: Scenario | None = None) -> None:
-        """Forget everything and rebuild from `scenario` (default: the current one)."""
-        if scenario is not None:
-            self.scenario = scenario
-        self.state = build_state(
-            self.scenario, self.clock, self._policy(self.scenario), self._templates
-        )
+        """Forget everything and rebuild from `scenario` (default: the current one).
+
+        The new state is built before anything is replaced: a failure changes nothing.
+        """
+        chosen = self.scenario if scenario is None else scenario
+        self.state = self._build(chosen)
+        self.scenario = chosen
+
+    def _build(self, scenario: Scenario) -> State:
+        state = build_state(scenario, self.clock, self._policy(scenario), self._templates)
+        state.retention = self._retention
+        timed.start(state)
+        return state
+
+    @property
+    def retention(self) -> Retention:
+        """How long finished backups, transfers, jobs and events are kept; set when the
+        engine is made (`Engine(retention=...)`), kept across resets."""
+        return self._retention
 
     def _policy(self, scenario: Scenario) -> TransitionPolicy:
         return self._policy_override or scenario.policy or TransitionPolicy.immediate()
@@ -81,34 +92,12 @@ class Engine:
     def policy(self, policy: TransitionPolicy) -> None:
         self._policy_override = policy
         self.state.policy = policy
+        timed.reschedule(self.state)
 
-    def tick(self) -> None:
-        """Apply every transition due on the clock and clean up finished entities."""
-        state = self.state
-        for backup in list(state.backups.values()):
-            if backups.policy_of(state, backup).reads is None:  # reads move only on reads
-                backups.advance(state, backup)
-        for transfer in list(state.transfers.values()):
-            transfers.advance(state, transfer)
-            transfers.expire_if_inactive(state, transfer)
-        now = state.now()
-        expired = [
-            key
-            for key, backup in state.backups.items()
-            if backup.phase.finished
-            and now - backup.modified >= _retention(backup.phase is BackupPhase.SUCCEEDED)
-        ]
-        for key in expired:
-            del state.backups[key]
-        expired = [
-            key
-            for key, transfer in state.transfers.items()
-            if transfer.phase.finished
-            and now - transfer.modified
-            >= _retention(transfer.phase is TransferPhase.FINISHED_SUCCESS)
-        ]
-        for key in expired:
-            del state.transfers[key]
+    def tick(self) -> int:
+        """Apply what the clock made due (phase moves, timeouts, retention), earliest first;
+        return how many scheduled pieces of work ran."""
+        return timed.run_due(self.state)
 
     def release(self, entity_id: str) -> None:
         """Let a backup or transfer leave a phase its policy holds."""
@@ -121,8 +110,10 @@ class Engine:
         entity.progress.released.add(phase)
         if isinstance(entity, Backup):
             backups.advance(self.state, entity)
+            backups.schedule(self.state, entity)
         else:
             transfers.advance(self.state, entity)
+            transfers.schedule(self.state, entity)
 
     # -- inventory -----------------------------------------------------------------
     def vm(self, vm_id: str) -> Vm:
@@ -174,12 +165,23 @@ class Engine:
         return backup
 
     def backups(self, vm_id: str, *, observe: bool = False) -> list[Backup]:
-        self.state.vm(vm_id)
-        found = sorted(self.state.vm_backups(vm_id), key=lambda b: b.created)
+        """The VM's backups, oldest first; `observe` counts a client's read of each."""
+        found = list(self.iter_backups(vm_id))
         if observe:
             for backup in found:
                 backups.observe(self.state, backup)
         return found
+
+    def iter_backups(self, vm_id: str) -> Iterator[Backup]:
+        """The VM's backups, oldest first, lazily and unobserved: a listing takes what it
+        shows and observes only that (`observe_backup`)."""
+        self.state.vm(vm_id)
+        return self.state.iter_vm_backups(vm_id)
+
+    def observe_backup(self, backup: Backup) -> Backup:
+        """A client was shown `backup`: count the read (a per-read policy moves on it)."""
+        backups.observe(self.state, backup)
+        return backup
 
     def finalize_backup(self, vm_id: str, backup_id: str, *, user: str = SYSTEM_USER) -> Backup:
         self.tick()
@@ -187,8 +189,13 @@ class Engine:
 
     # -- checkpoints -----------------------------------------------------------------
     def checkpoints(self, vm_id: str) -> list[Checkpoint]:
+        """The VM's checkpoint chain, root first."""
+        return list(self.iter_checkpoints(vm_id))
+
+    def iter_checkpoints(self, vm_id: str) -> Iterator[Checkpoint]:
+        """The VM's checkpoint chain, root first, lazily."""
         self.state.vm(vm_id)
-        return self.state.chain(vm_id)
+        return self.state.iter_chain(vm_id)
 
     def checkpoint(self, vm_id: str, checkpoint_id: str) -> Checkpoint:
         return self.state.checkpoint(vm_id, checkpoint_id)
@@ -218,11 +225,21 @@ class Engine:
         return transfer
 
     def transfers(self, *, observe: bool = False) -> list[ImageTransfer]:
-        found = sorted(self.state.transfers.values(), key=lambda t: t.created)
+        """Every image transfer, oldest first; `observe` counts a client's read of each."""
+        found = list(self.iter_transfers())
         if observe:
             for transfer in found:
                 transfers.observe(self.state, transfer)
         return found
+
+    def iter_transfers(self) -> Iterator[ImageTransfer]:
+        """Every image transfer, oldest first (creation order), lazily and unobserved."""
+        return iter(self.state.transfers.values())
+
+    def observe_transfer(self, transfer: ImageTransfer) -> ImageTransfer:
+        """A client was shown `transfer`: count the read."""
+        transfers.observe(self.state, transfer)
+        return transfer
 
     def transfer_action(
         self, transfer_id: str, action: str, *, user: str = SYSTEM_USER

@@ -1,7 +1,8 @@
-"""The audit log: engine-coded events, newest first, searchable like the engine's."""
+"""The audit log: engine-coded events, newest first, searchable like the engine's, aged out."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,10 +40,19 @@ KINDS = {
 
 
 class EventLog:
-    """Append-only list of events with strictly increasing indexes."""
+    """The engine's events with strictly increasing indexes; the oldest leave first.
 
-    def __init__(self) -> None:
+    Events leave by age (`drop_before`, the engine's daily cleanup) and, past `kept` events,
+    one for each new one (fakeovirt's own bound); `dropped` counts both. Indexes never
+    restart, so `from=N` still means "after event N".
+    """
+
+    def __init__(self, kept: int | None = None) -> None:
         self._events: list[Event] = []
+        self._head = 0  # events before it have left; compacted away in batches
+        self._next = 1
+        self.kept = kept
+        self.dropped = 0
 
     def add(
         self,
@@ -57,7 +67,7 @@ class EventLog:
     ) -> Event:
         spec = KINDS[kind]
         event = Event(
-            index=len(self._events) + 1,
+            index=self._next,
             code=spec.code,
             severity=spec.severity,
             time=time,
@@ -67,16 +77,49 @@ class EventLog:
             host_id=host_id,
             subjects=subjects,
         )
+        self._next += 1
         self._events.append(event)
+        if self.kept is not None and len(self) > self.kept:
+            self._drop(len(self) - self.kept)
         return event
 
+    def drop_before(self, cutoff: datetime) -> int:
+        """Remove the events logged before `cutoff`, oldest first; return how many left."""
+        count = 0
+        events, head = self._events, self._head
+        while head + count < len(events) and events[head + count].time < cutoff:
+            count += 1
+        self._drop(count)
+        return count
+
     def newest_first(self) -> list[Event]:
-        return self._events[::-1]
+        return self._events[: self._head - 1 if self._head else None : -1]
+
+    def iter_newest_first(self, *, after: int | None = None) -> Iterator[Event]:
+        """The events newest first, lazily; with `after`, only those whose index is greater."""
+        events = self._events
+        for position in range(len(events) - 1, self._head - 1, -1):
+            event = events[position]
+            if after is not None and event.index <= after:
+                return
+            yield event
 
     def get(self, index: int) -> Event | None:
-        if 1 <= index <= len(self._events):
-            return self._events[index - 1]
+        if not self._events or index < 1:
+            return None
+        position = index - self._events[0].index
+        if self._head <= position < len(self._events):
+            return self._events[position]
         return None
 
     def __len__(self) -> int:
-        return len(self._events)
+        return len(self._events) - self._head
+
+    def _drop(self, count: int) -> None:
+        if count <= 0:
+            return
+        self._head += count
+        self.dropped += count
+        if self._head > 64 and self._head * 2 > len(self._events):
+            del self._events[: self._head]
+            self._head = 0

@@ -78,7 +78,7 @@ TRANSFER_CANNOT_PAUSE_DOWNLOAD = (
 )
 TRANSFER_CANNOT_RESUME = "Cannot resume image transfer as it's not in a paused state."
 TRANSFER_FINISHED = "Cannot {action} image transfer {id}: it is already in phase {phase}."
-TICKET_NOT_FOUND = "Ticket {id} not found"
+TICKET_NOT_FOUND = "No such ticket {id}"  # ovirt-imageio _internal/auth.py:434
 
 # -- events (code, severity, text) -----------------------------------------------
 EVENT_BACKUP_STARTED = "Backup {backup} for VM {vm} started (User: {user})."

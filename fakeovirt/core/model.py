@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -9,12 +10,16 @@ from enum import StrEnum
 from .content import ContentView, DiskContent
 from .phases import BackupPath, BackupPhase, TransferPhase
 from .policy import Progress, TransitionPolicy
+from .volumes import VolumeChain
 
 __all__ = [
+    "DATA_REQUESTS_KEPT",
     "Backup",
     "Checkpoint",
     "Cluster",
     "DataCenter",
+    "DataRequest",
+    "DataTotals",
     "Disk",
     "DiskAttachment",
     "Event",
@@ -78,24 +83,25 @@ class StorageDomain:
     id: str
     name: str
     data_center_id: str
-    type: str = "data"
+    type: str = "data"  # data, iso or export
     status: str = "active"
     storage_format: str = "v5"
     master: bool = True
     available: int = 1 << 40
     used: int = 1 << 36
     committed: int = 1 << 38
+    storage_type: str = "nfs"  # nfs, iscsi, fcp, glusterfs, posixfs or localfs
 
 
 @dataclass
 class Disk:
-    """A virtual disk; `content` holds its simulated bytes."""
+    """A virtual disk; `volumes` is its chain of volumes (snapshot layers), whose active
+    volume's content is what the guest sees."""
 
     id: str
     alias: str
-    image_id: str
     storage_domain_id: str
-    content: DiskContent
+    volumes: VolumeChain
     format: str = "cow"  # cow (qcow2) or raw
     backup: str = "incremental"  # none or incremental
     sparse: bool = True
@@ -103,6 +109,16 @@ class Disk:
     shareable: bool = False
     description: str = ""
     backup_mode: str | None = None  # set by the last backup, as the engine stores it
+
+    @property
+    def content(self) -> DiskContent:
+        """The live, guest-visible content (the active volume over its chain)."""
+        return self.volumes.content
+
+    @property
+    def image_id(self) -> str:
+        """The active volume's id."""
+        return self.volumes.active_id
 
     @property
     def provisioned_size(self) -> int:
@@ -199,6 +215,41 @@ class Backup:
     job_id: str | None = None
 
 
+DATA_REQUESTS_KEPT = 64  # the last data requests a transfer keeps; its totals count them all
+
+
+@dataclass
+class DataRequest:
+    """One imageio data request on a transfer's ticket, as its bytes moved on the wire.
+
+    ``announced`` is the body length the request promised: the response's Content-Length for
+    a GET, the request's for a PUT or PATCH; ``moved`` the bytes sent or received. A request is
+    torn when its body ended short (``moved < announced``: the client hung up, timed out, or
+    the ticket went away mid-body); ``reason`` says which. ``ended`` is None while in flight.
+    """
+
+    method: str  # GET, PUT or PATCH
+    op: str  # read, write, zero or flush
+    offset: int  # where in the image it starts
+    length: int  # how many image bytes it addresses
+    announced: int
+    started: datetime
+    moved: int = 0
+    torn: bool = False
+    reason: str = ""
+    ended: datetime | None = None
+
+
+@dataclass
+class DataTotals:
+    """A transfer's finished data requests, all of them (the kept list is bounded)."""
+
+    requests: int = 0
+    torn: int = 0
+    announced: int = 0
+    moved: int = 0
+
+
 @dataclass
 class ImageTransfer:
     id: str
@@ -220,6 +271,15 @@ class ImageTransfer:
     last_activity: datetime | None = None  # a client's last use of the ticket (or extend)
     policy: TransitionPolicy | None = None
     history: list[tuple[TransferPhase, datetime]] = field(default_factory=list)
+    data_requests: deque[DataRequest] = field(
+        default_factory=lambda: deque(maxlen=DATA_REQUESTS_KEPT)
+    )
+    data_totals: DataTotals = field(default_factory=DataTotals)
+
+    @property
+    def torn_requests(self) -> list[DataRequest]:
+        """The torn ones among the kept data requests (``data_totals.torn`` counts them all)."""
+        return [r for r in self.data_requests if r.torn]
 
 
 @dataclass

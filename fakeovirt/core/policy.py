@@ -14,6 +14,7 @@ the REST API shows (`starting`, `finalizing`, `transferring`, ...); an unknown n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,10 @@ from .phases import BackupPhase, TransferPhase
 
 __all__ = ["PHASE_NAMES", "Progress", "TransitionPolicy"]
 
+MAX_READS = 1_000_000
+MAX_SECONDS = 86_400.0  # a phase lasts at most a day; hold a phase to keep it longer
 PHASE_NAMES = frozenset(p.rest for p in BackupPhase) | frozenset(p.value for p in TransferPhase)
+_POLICY_KEYS = ("mode", "reads", "seconds", "hold", "fail_at")
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,16 @@ class TransitionPolicy:
     def __post_init__(self) -> None:
         if self.reads is not None and self.seconds is not None:
             raise ValueError("a policy counts reads or seconds, not both")
-        if self.reads is not None and self.reads < 0:
-            raise ValueError("reads must be >= 0")
-        if self.seconds is not None and self.seconds < 0:
-            raise ValueError("seconds must be >= 0")
+        if self.reads is not None:
+            if isinstance(self.reads, bool) or not isinstance(self.reads, int):
+                raise ValueError(f"reads must be an integer, got {self.reads!r}")
+            if not 0 <= self.reads <= MAX_READS:
+                raise ValueError(f"reads must be >= 0 and at most {MAX_READS}")
+        if self.seconds is not None:
+            if isinstance(self.seconds, bool) or not isinstance(self.seconds, int | float):
+                raise ValueError(f"seconds must be a number, got {self.seconds!r}")
+            if not 0 <= self.seconds <= MAX_SECONDS:  # also refuses NaN
+                raise ValueError(f"seconds must be >= 0 and at most {MAX_SECONDS}")
         named = self.hold | ({self.fail_at} if self.fail_at is not None else set())
         unknown = sorted(named - PHASE_NAMES)
         if unknown:
@@ -83,27 +93,34 @@ class TransitionPolicy:
         raise ValueError(f"invalid policy {text!r}: use immediate, reads:N or seconds:T")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TransitionPolicy:
-        """Build from a scenario or control-plane mapping.
+    def from_dict(cls, data: Mapping[str, Any]) -> TransitionPolicy:
+        """Build from a scenario or control-plane mapping; every key and type is checked.
 
         `{"mode": "reads", "reads": 1}`, `{"mode": "seconds", "seconds": 2}`,
         `{"mode": "immediate"}`, each optionally with `"hold": [...]`, `"fail_at": "..."`.
+        Without `mode`, a `reads` or `seconds` key says which.
         """
-        known = {"mode", "reads", "seconds", "hold", "fail_at"}
-        unknown = set(data) - known
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a policy is a mapping (a JSON object), got {data!r:.60}")
+        unknown = sorted(repr(k) for k in data if k not in _POLICY_KEYS)
         if unknown:
-            raise ValueError(f"unknown policy keys: {', '.join(sorted(unknown))}")
-        mode = data.get("mode", "immediate")
-        if mode == "immediate":
-            policy = cls.immediate()
-        elif mode == "reads":
-            policy = cls.after_reads(int(data.get("reads", 1)))
+            raise ValueError(f"unknown policy keys: {', '.join(unknown)}")
+        counted = [k for k in ("reads", "seconds") if k in data]
+        mode = data.get("mode", counted[0] if counted else "immediate")
+        if mode not in ("immediate", "reads", "seconds"):
+            raise ValueError(f"unknown policy mode {mode!r:.60}: use immediate, reads or seconds")
+        if [k for k in counted if k != mode]:
+            article = "an" if mode == "immediate" else "a"
+            raise ValueError(f"{article} {mode} policy takes no {' or '.join(counted)}")
+        if mode == "reads":
+            policy = cls(reads=data.get("reads", 1))
         elif mode == "seconds":
-            policy = cls.after_seconds(float(data.get("seconds", 1.0)))
+            seconds = data.get("seconds", 1.0)
+            policy = cls(seconds=float(seconds) if type(seconds) is int else seconds)
         else:
-            raise ValueError(f"unknown policy mode {mode!r}: use immediate, reads or seconds")
+            policy = cls.immediate()
         hold = data.get("hold", [])
-        if isinstance(hold, str) or not all(isinstance(p, str) for p in hold):
+        if not isinstance(hold, list | tuple) or not all(isinstance(p, str) for p in hold):
             raise ValueError("hold must be a list of phase names")
         fail_at = data.get("fail_at")
         if fail_at is not None and not isinstance(fail_at, str):
@@ -140,9 +157,17 @@ class Progress:
             return False
         if policy.reads is not None:
             return self.reads >= policy.reads
+        due_at = self.due_at(policy, phase)
+        return due_at is not None and due_at <= now
+
+    def due_at(self, policy: TransitionPolicy, phase: str) -> datetime | None:
+        """When the clock alone makes the step out of `phase` due (the engine's schedule);
+        None when only a read or a release can (a per-read policy, a held phase)."""
+        if policy.reads is not None or (phase in policy.hold and phase not in self.released):
+            return None
         if policy.seconds is not None:
-            return (now - self.since).total_seconds() >= policy.seconds
-        return True
+            return self.since + timedelta(seconds=policy.seconds)
+        return self.since
 
     def next_since(
         self, policy: TransitionPolicy, now: datetime, phase: str | None = None

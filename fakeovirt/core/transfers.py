@@ -3,13 +3,17 @@
 Rules of this file:
 - validation follows the engine's order (behaviour.md §6) and changes nothing when it refuses;
 - every phase change goes through `_move` and `phases.TRANSFER_TRANSITIONS`;
-- a ticket answers only while its transfer is `transferring`; otherwise it is unknown (403).
+- a ticket answers only while its transfer is `transferring`; otherwise it is unknown (403);
+- after anything that can make a transfer due sooner (its start, a move, a release, a policy
+  change) it is put on the engine's schedule (`schedule`): its next automatic step, its
+  inactivity timeout, or its removal once finished. A client's activity only postpones the
+  timeout: `on_time` finds it not due yet and schedules it again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from . import messages as msg
 from .errors import BadRequest, Conflict
@@ -29,7 +33,10 @@ __all__ = [
     "act",
     "advance",
     "expire_if_inactive",
+    "next_due",
     "observe",
+    "on_time",
+    "schedule",
     "start",
 ]
 
@@ -83,7 +90,7 @@ def start(state: State, request: TransferRequest, user: str) -> ImageTransfer:
         policy=request.policy,
         history=[(TransferPhase.INITIALIZING, now)],
     )
-    state.transfers[transfer.id] = transfer
+    state.add_transfer(transfer, vm.id if vm else None)
     if backup is None:
         disk.status = "locked"
     state.log(
@@ -97,6 +104,7 @@ def start(state: State, request: TransferRequest, user: str) -> ImageTransfer:
     )
     advance(state, transfer)
     transfer.progress.reads += 1
+    schedule(state, transfer)
     return transfer
 
 
@@ -264,7 +272,9 @@ def _move(state: State, transfer: ImageTransfer, step: str, *, since: datetime) 
     transfer.modified = since
     transfer.history.append((transfer.phase, since))
     if transfer.phase.finished:
+        state.finished(transfer)
         _end(state, transfer)
+    schedule(state, transfer)
 
 
 def _end(state: State, transfer: ImageTransfer) -> None:
@@ -288,3 +298,42 @@ def _end(state: State, transfer: ImageTransfer) -> None:
         vm=state.vm_of_disk(disk.id),
         subjects=_subjects(transfer),
     )
+
+
+# -- the engine's schedule -------------------------------------------------------------
+def next_due(state: State, transfer: ImageTransfer) -> datetime | None:
+    """When the clock alone next changes the transfer: its next automatic step, its
+    inactivity timeout as of its last activity, or, once finished, its removal."""
+    if transfer.phase.finished:
+        succeeded = transfer.phase is TransferPhase.FINISHED_SUCCESS
+        return transfer.modified + state.retention.transfer(succeeded)
+    policy = policy_of(state, transfer)
+    phase = transfer.phase
+    step = "fail" if policy.fail_at == phase.value else "advance"
+    times = []
+    if (phase, step) in _AUTOMATIC and (at := transfer.progress.due_at(policy, phase.value)):
+        times.append(at)
+    if phase is TransferPhase.TRANSFERRING and transfer.inactivity_timeout > 0:
+        since = transfer.last_activity or transfer.progress.since
+        times.append(since + timedelta(seconds=transfer.inactivity_timeout))
+    return min(times, default=None)
+
+
+def schedule(state: State, transfer: ImageTransfer) -> None:
+    if transfer.id in state.transfers:
+        state.schedule.at(("transfer", transfer.id), next_due(state, transfer))
+
+
+def on_time(state: State, transfer_id: str) -> None:
+    """What the schedule runs for `("transfer", id)`: the due steps, the inactivity
+    timeout, then removal if due."""
+    transfer = state.transfers.get(transfer_id)
+    if transfer is None:
+        return
+    advance(state, transfer)
+    expire_if_inactive(state, transfer)
+    due = next_due(state, transfer)
+    if transfer.phase.finished and due is not None and due <= state.now():
+        state.remove_transfer(transfer_id)
+    else:
+        state.schedule.at(("transfer", transfer_id), due)

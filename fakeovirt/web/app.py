@@ -31,7 +31,7 @@ from fakeovirt.core.scenario import Scenario
 
 from .auth import Authenticator
 from .context import Context
-from .fault_response import fault_response
+from .fault_response import error_response, fault_response
 from .handlers import HANDLERS
 from .host import FaultHook
 from .imageio import ImageioApp, TicketNotFound
@@ -49,8 +49,10 @@ log = logging.getLogger("fakeovirt")
 
 SSO_TOKEN = "/ovirt-engine/sso/oauth/token"
 SSO_LOGOUT = "/ovirt-engine/services/sso-logout"
-# The dashboard polls every second; its reads would drown what users assert on.
-UNJOURNALED = ("/fakeovirt/dashboard",)
+# The dashboard polls every second; its reads (and a browser's favicon request) would drown
+# what users assert on.
+UNJOURNALED = ("/fakeovirt/dashboard", "/favicon.ico")
+CONTROL = "/fakeovirt"
 MAX_BODY = 8 * 1024 * 1024
 
 
@@ -94,7 +96,7 @@ class FakeOvirtApp:
         self.engine = engine
         self.auth = authenticator or Authenticator()
         self.strict = strict
-        self.journal = journal or Journal()
+        self.journal = journal if journal is not None else Journal()
         self.faults = faults
         self.errors: list[ServerError] = []
         self.started_at = engine.clock.now()  # engine time of the last reset
@@ -110,11 +112,14 @@ class FakeOvirtApp:
             raise TicketNotFound(error.detail) from None
 
     def reset(self, scenario: Scenario | None = None) -> None:
-        """Back to the scenario's start: engine state, journal, errors and fault rules."""
+        """Back to the scenario's start: engine state, journal, errors and fault rules.
+
+        The engine is rebuilt first: if that fails, nothing else has changed either.
+        """
         with self.engine.lock:
+            self.engine.reset(scenario)
             if self.faults is not None:
                 self.faults.clear()
-            self.engine.reset(scenario)
             self.started_at = self.engine.clock.now()
             self.journal.clear()
             self.errors.clear()
@@ -150,15 +155,16 @@ class FakeOvirtApp:
             self._record(request, seen, None)
             raise
         except EngineError as error:
-            response = fault_response(error.status, error.detail)
+            response = _error(request, error.status, error.detail, error)
         except RequestEntityTooLarge:
-            response = fault_response(413, msg.BODY_TOO_LARGE.format(limit=MAX_BODY))
+            response = _error(request, 413, msg.BODY_TOO_LARGE.format(limit=MAX_BODY))
         except Exception as error:  # a bug in fakeovirt: answer, and remember it
             self.errors.append(
                 ServerError(request.method, request.path, error, traceback.format_exc())
             )
             log.exception("fakeovirt failed on %s %s", request.method, request.path)
-            response = fault_response(500, msg.INTERNAL_ERROR.format(error=repr(error)))
+            detail = msg.INTERNAL_ERROR.format(error=type(error).__name__)
+            response = _error(request, 500, detail)
         if not request.path.startswith(UNJOURNALED):
             self._record(request, seen, response)
         return response
@@ -208,10 +214,10 @@ class FakeOvirtApp:
             detail = msg.METHOD_NOT_ALLOWED.format(
                 method=request.method, path=request.path, allowed=allowed
             )
-            return fault_response(405, detail, headers={"Allow": allowed})
+            return fault_response(405, detail, headers={"Allow": allowed}, request=request)
         except (NotFound, HTTPException):
             seen.routed = False
-            return fault_response(404, msg.UNKNOWN_PATH.format(path=request.path))
+            return fault_response(404, msg.UNKNOWN_PATH.format(path=request.path), request=request)
         seen.endpoint = str(endpoint)
         handler = HANDLERS[str(endpoint)]
         with self.engine.lock:
@@ -258,6 +264,28 @@ def _drop() -> NoReturn:
 
 def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, content_type="application/json")
+
+
+def _error(
+    request: Request, status: int, detail: str, error: EngineError | None = None
+) -> Response:
+    """An error in the answering route's own format: SSO and the control plane speak JSON
+    (OAuth's `error`/`error_description`, the control plane's `error`/`detail`), the API
+    the engine's fault in the encoding the client asked for."""
+    path = request.path
+    if path in (SSO_TOKEN, SSO_LOGOUT):
+        return _json(
+            {"error": _SSO_ERRORS.get(status, "server_error"), "error_description": detail}, status
+        )
+    if path == CONTROL or path.startswith(CONTROL + "/"):
+        return _json({"error": _CONTROL_ERRORS.get(status, "error"), "detail": detail}, status)
+    if error is not None:
+        return error_response(error, request)
+    return fault_response(status, detail, request=request)
+
+
+_SSO_ERRORS = {401: "access_denied", 413: "invalid_request", 500: "server_error"}
+_CONTROL_ERRORS = {401: "unauthorized", 404: "not_found", 413: "too_large", 500: "internal_error"}
 
 
 def _body_for_journal(request: Request) -> bytes:

@@ -10,12 +10,12 @@ from typing import TypeVar
 from werkzeug.wrappers import Request, Response
 
 from fakeovirt.core.engine import Engine
-from fakeovirt.core.search import compile_search
+from fakeovirt.core.search import SearchObject
 from fakeovirt.core.state import State
 
-from .fault_response import xml_response
+from .codec import encode
 from .follow import Follow, parse_follow
-from .parse import parse_max
+from .listing import choose
 from .schema import validate
 from .xmlout import collection
 
@@ -43,12 +43,13 @@ class Context:
     def follow(self, kind: str) -> Follow:
         from .render import FOLLOWABLE
 
-        return parse_follow(self.request.args.get("follow"), FOLLOWABLE[kind])
+        return parse_follow(self.request.args.get("follow"), FOLLOWABLE[kind], FOLLOWABLE, kind)
 
     def respond(self, element: ET.Element, status: int = 200, **headers: str) -> Response:
+        """`element` (checked against the schema in strict mode) as XML or JSON, by `Accept`."""
         if self.strict:
             validate(element)
-        return xml_response(element, status, headers=headers or None)
+        return encode(element, self.request, status, headers or None)
 
     def listing(
         self,
@@ -56,19 +57,21 @@ class Context:
         items: Iterable[T],
         render: Callable[[T], ET.Element],
         *,
-        search: tuple[dict[str, Callable[[T], object]], Callable[[T], Iterable[str]]] | None = None,
+        search: SearchObject[T] | None = None,
+        always_search: bool = True,
+        observe: Callable[[T], object] | None = None,
     ) -> Response:
-        """A collection with `search` (when given fields) and `max` applied."""
-        limit = parse_max(self.request.args)
-        chosen = list(items)
-        query = self.request.args.get("search")
-        if search is not None and query:
-            fields, text = search
-            matches = compile_search(query, fields, text)
-            chosen = [item for item in chosen if matches(item)]
-        if limit is not None:
-            chosen = chosen[:limit]
-        return self.respond(collection(tag, (render(item) for item in chosen)))
+        """A collection with `max` and (for a search object) `search` applied as the engine.
+
+        `items` may be lazy: a plain list takes only what `max` lets through, then
+        `observe`s (a client's read, which may move a per-read phase) and renders it, so a
+        listing costs what it shows, not what the engine holds.
+        """
+        shown = choose(self.request.args, items, search, always_search=always_search)
+        if observe is not None:
+            for item in shown:
+                observe(item)
+        return self.respond(collection(tag, (render(item) for item in shown)))
 
     def action_done(self) -> Response:
         action = ET.Element("action")

@@ -1,8 +1,16 @@
-"""The request journal: every exchange the server answered, in order, and assertions on it.
+"""The request journal: the exchanges the server answered, in order, and assertions on it.
 
 `FakeOvirt.journal` is what tests assert on ("finalize was called once", "these calls came
 in this order"); the control plane serves it as JSON for users outside Python. Imageio data
 requests are not recorded: they are many, large, and the engine does not see them either.
+
+The journal is a bounded ring, so a server that answers for hours stays small: it keeps the
+latest `size` exchanges (default 5,000; `dropped` counts those that left) and the bodies of
+the latest ones up to `body_budget` bytes in all (default 8 MiB; older exchanges keep their
+method, path, query, status and user, with empty bodies and `bodies_dropped` set). A reset
+clears it, so the pytest plugin's per-test journal holds the whole test unless the test sends
+more than `size` requests. Unrouted exchanges are also kept apart (up to `size`), so the
+plugin's check for requests no endpoint serves never misses one.
 
 Paths in assertions (and in fault rules) are globs (`*` matches anything, `/` included),
 relative to `/ovirt-engine/api` unless they start with `/ovirt-engine/`, `/images` or
@@ -12,7 +20,8 @@ relative to `/ovirt-engine/api` unless they start with `/ovirt-engine/`, `/image
 from __future__ import annotations
 
 import difflib
-from dataclasses import asdict, dataclass
+from collections import deque
+from dataclasses import asdict, dataclass, replace
 from fnmatch import fnmatchcase
 from threading import Lock
 from typing import Any
@@ -36,6 +45,9 @@ ENVIRON_ENDPOINT = "fakeovirt.endpoint"  # the endpoint's name, e.g. "control.re
 ENVIRON_FAULTS = "fakeovirt.faults"  # the names of the faults applied, in order
 _ABSOLUTE = ("/ovirt-engine/", "/images", "/fakeovirt/")
 _SHOWN = 30  # journal lines shown in a failed assertion
+DEFAULT_SIZE = 5_000  # exchanges kept
+DEFAULT_BODY_BUDGET = 8 << 20  # bytes of request and response bodies kept in all
+DEFAULT_BODY_LIMIT = 64 << 10  # bytes kept of each body
 
 
 def full_pattern(pattern: str) -> str:
@@ -50,9 +62,12 @@ def path_matches(pattern: str, path: str) -> bool:
     return fnmatchcase(path.rstrip("/") or "/", full_pattern(pattern))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exchange:
-    """One request and the answer it got; `status` 0 means the connection was dropped."""
+    """One request and the answer it got; `status` 0 means the connection was dropped.
+
+    `bodies_dropped`: the journal let go of the bodies to stay within its body budget.
+    """
 
     index: int
     method: str
@@ -65,6 +80,7 @@ class Exchange:
     endpoint: str | None
     faults: tuple[str, ...] = ()
     routed: bool = True  # False: no endpoint could answer (a 404 or 405 for the path itself)
+    bodies_dropped: bool = False
 
     def to_dict(self, *, bodies: bool = True) -> dict[str, Any]:
         data = asdict(self)
@@ -128,12 +144,30 @@ class Call:
 
 
 class Journal:
-    """A thread-safe, append-only record of exchanges, cleared by reset."""
+    """A thread-safe ring of the latest exchanges, cleared by reset (see the module doc)."""
 
-    def __init__(self, *, keep_bodies_up_to: int = 64 * 1024) -> None:
-        self._entries: list[Exchange] = []
-        self._lock = Lock()
+    def __init__(
+        self,
+        *,
+        size: int = DEFAULT_SIZE,
+        body_budget: int = DEFAULT_BODY_BUDGET,
+        keep_bodies_up_to: int = DEFAULT_BODY_LIMIT,
+    ) -> None:
+        if size < 1:
+            raise ValueError("the journal keeps at least 1 exchange")
+        if body_budget < 0 or keep_bodies_up_to < 0:
+            raise ValueError("body sizes must not be negative")
+        self.size = size
+        self.body_budget = body_budget
         self._limit = keep_bodies_up_to
+        self._lock = Lock()
+        self._entries: deque[Exchange] = deque()
+        self._unrouted: deque[Exchange] = deque(maxlen=size)
+        self._with_bodies: deque[int] = deque()  # indexes of kept entries with bodies, oldest first
+        self._body_bytes = 0
+        self._next = 1
+        self.dropped = 0  # exchanges that left the ring since the last reset
+        self.bodies_dropped = 0  # exchanges whose bodies left, to keep within the budget
 
     def record(
         self,
@@ -151,7 +185,7 @@ class Journal:
     ) -> Exchange:
         with self._lock:
             exchange = Exchange(
-                index=len(self._entries) + 1,
+                index=self._next,
                 method=method,
                 path=path,
                 query=query,
@@ -163,17 +197,56 @@ class Journal:
                 faults=faults,
                 routed=routed,
             )
+            self._next += 1
             self._entries.append(exchange)
+            if not routed:
+                self._unrouted.append(exchange)
+            if _weight(exchange):
+                self._with_bodies.append(exchange.index)
+                self._body_bytes += _weight(exchange)
+            self._bound()
             return exchange
+
+    def _bound(self) -> None:
+        """Drop the oldest exchanges past `size`, then the oldest bodies past the budget."""
+        entries, with_bodies = self._entries, self._with_bodies
+        while len(entries) > self.size:
+            old = entries.popleft()
+            self.dropped += 1
+            if with_bodies and with_bodies[0] == old.index:
+                with_bodies.popleft()
+                self._body_bytes -= _weight(old)
+        while self._body_bytes > self.body_budget and with_bodies:
+            position = with_bodies.popleft() - entries[0].index
+            old = entries[position]
+            self._body_bytes -= _weight(old)
+            entries[position] = replace(
+                old, request_body=b"", response_body=b"", bodies_dropped=True
+            )
+            self.bodies_dropped += 1
 
     @property
     def entries(self) -> list[Exchange]:
+        """The exchanges kept, oldest first."""
         with self._lock:
             return list(self._entries)
 
     def clear(self) -> None:
+        """Forget every exchange; indexes start again at 1."""
         with self._lock:
             self._entries.clear()
+            self._unrouted.clear()
+            self._with_bodies.clear()
+            self._body_bytes = 0
+            self._next = 1
+            self.dropped = 0
+            self.bodies_dropped = 0
+
+    @property
+    def body_bytes(self) -> int:
+        """Bytes of bodies kept now (at most `body_budget`)."""
+        with self._lock:
+            return self._body_bytes
 
     def __len__(self) -> int:
         with self._lock:
@@ -191,8 +264,10 @@ class Journal:
         return [e for e in self.entries if not call.mismatches(e)]
 
     def unrouted(self) -> list[Exchange]:
-        """Requests that no endpoint could answer: a path or method fakeovirt does not serve."""
-        return [e for e in self.entries if not e.routed]
+        """Requests that no endpoint could answer: a path or method fakeovirt does not serve
+        (kept even when the ring has dropped them, up to `size`)."""
+        with self._lock:
+            return list(self._unrouted)
 
     def assert_request_made(
         self,
@@ -215,7 +290,7 @@ class Journal:
         raise AssertionError(
             f"expected {wanted} request(s) matching {call}, found {len(found)}\n"
             + _similar(call, entries, found)
-            + _listing(entries)
+            + _listing(entries, self.dropped)
         )
 
     def assert_no_request(self, spec: str, *, status: int | None = None) -> None:
@@ -239,7 +314,7 @@ class Journal:
                     + done
                     + f"  MISS {call}\n"
                     + _similar(call, entries[position:], [])
-                    + _listing(entries)
+                    + _listing(entries, self.dropped)
                 )
             matched.append(hit)
             position = entries.index(hit) + 1
@@ -267,9 +342,14 @@ def _similar(call: Call, entries: list[Exchange], found: list[Exchange]) -> str:
     return "similar requests:\n" + "\n".join(lines) + "\n"
 
 
-def _listing(entries: list[Exchange]) -> str:
+def _listing(entries: list[Exchange], dropped: int = 0) -> str:
     shown = entries[-_SHOWN:]
-    head = f"journal ({len(entries)} requests" + (
+    older = f", {dropped} older ones dropped" if dropped else ""
+    head = f"journal ({len(entries)} requests{older}" + (
         f", last {_SHOWN} shown):\n" if len(entries) > _SHOWN else "):\n"
     )
     return head + "\n".join(f"  {e.line()}" for e in shown)
+
+
+def _weight(exchange: Exchange) -> int:
+    return len(exchange.request_body) + len(exchange.response_body)

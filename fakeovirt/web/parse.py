@@ -1,11 +1,15 @@
-"""Reading requests: XML bodies (hostile XML refused), query flags, `max` and `from`.
+"""Reading requests as the engine reads them: bodies (XML or JSON), flags and integers.
 
-Bodies are parsed with defusedxml (no DTDs, no entities: no billion laughs, no XXE), then
-checked against `schemas/api.xsd`, then mapped to the core's request dataclasses.
+Bodies: XML is parsed with defusedxml (no DTDs, no entities: no billion laughs, no XXE),
+JSON with the standard decoder into the same element tree; then `schema.check_request`
+reads the tree as the engine's JAXB does (any member order, values checked), and the tree
+is mapped to the core's request dataclasses. Query parameters follow the engine's
+`ParametersHelper`: a value it cannot read is treated as absent, never refused.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
@@ -17,9 +21,12 @@ from fakeovirt.core.backups import BackupRequest
 from fakeovirt.core.errors import BadRequest
 from fakeovirt.core.transfers import TransferRequest
 
-from .schema import SchemaViolation, validate
+from .codec import decode_json
+from .refusals import RawFault, SyntaxIncorrect
+from .schema import check_request
 
 __all__ = [
+    "integer_parameter",
     "parse_backup",
     "parse_body",
     "parse_flag",
@@ -30,28 +37,40 @@ __all__ = [
 
 _TRUE = {"t", "true", "y", "yes", "1"}
 _FALSE = {"f", "false", "n", "no", "0"}
+_JAVA_INT = re.compile(r"[+-]?\d+")
+_BODY_TYPES = ("application/xml", "application/json")  # the resources' @Consumes
 
 
-def parse_body(body: bytes, expected: str, *, optional: bool = False) -> ET.Element | None:
-    """The request's root element, which must be `<expected>` and valid against the schema."""
+def parse_body(
+    body: bytes, expected: str, *, optional: bool = False, content_type: str | None = None
+) -> ET.Element | None:
+    """The request's root element `<expected>`, read as the engine reads it.
+
+    `content_type` is the request's media type: `application/json` selects JSON, XML is
+    read for `application/xml` and when it is absent; any other type is a 415, as the
+    engine's resources consume only those two (`JaxrsGenerator.MEDIA_TYPES`)."""
+    if content_type and content_type not in _BODY_TYPES:
+        raise RawFault(415, f"Cannot consume content type {content_type}", "Unsupported Media Type")
     if not body.strip():
         if optional:
             return None
-        raise BadRequest(
-            msg.BAD_BODY.format(reason=f"expected a <{expected}> document, got nothing")
-        )
+        raise SyntaxIncorrect(f"expected a <{expected}> document, got nothing")
+    if content_type == "application/json":
+        root = decode_json(body, expected)
+    else:
+        root = _xml(body)
+        if root.tag != expected:
+            raise BadRequest(msg.WRONG_ROOT.format(expected=expected, got=root.tag))
+    return check_request(root)
+
+
+def _xml(body: bytes) -> ET.Element:
     try:
         root: ET.Element = SafeET.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as error:
-        raise BadRequest(msg.BAD_BODY.format(reason=f"forbidden XML construct ({error})")) from None
+        raise SyntaxIncorrect(f"forbidden XML construct ({error})") from None
     except ET.ParseError as error:
-        raise BadRequest(msg.BAD_BODY.format(reason=f"malformed XML ({error})")) from None
-    if root.tag != expected:
-        raise BadRequest(msg.WRONG_ROOT.format(expected=expected, got=root.tag))
-    try:
-        validate(root)
-    except SchemaViolation as error:
-        raise BadRequest(msg.BAD_BODY.format(reason=str(error))) from None
+        raise SyntaxIncorrect(f"malformed XML ({error})") from None
     return root
 
 
@@ -71,27 +90,25 @@ def parse_flag(
     return False, query[name]
 
 
-def parse_max(query: Mapping[str, str]) -> int | None:
-    raw = query.get("max")
-    if raw is None or raw == "":
+def integer_parameter(query: Mapping[str, str], name: str) -> int | None:
+    """An integer query parameter as `ParametersHelper.getIntegerParameter` reads it: Java's
+    `Integer.parseInt`; absent, empty, not a number or beyond 32 bits is None (ignored)."""
+    raw = query.get(name)
+    if raw is None or not _JAVA_INT.fullmatch(raw):
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(msg.BAD_MAX.format(value=raw)) from None
-    if value < 0:
-        raise BadRequest(msg.BAD_MAX.format(value=raw))
-    return value
+    value = int(raw)
+    return value if -(2**31) <= value < 2**31 else None
+
+
+def parse_max(query: Mapping[str, str]) -> int | None:
+    """`max` as the engine reads it (None: no limit given); what a negative value means
+    depends on the collection (`web/listing.py`)."""
+    return integer_parameter(query, "max")
 
 
 def parse_from(query: Mapping[str, str]) -> int | None:
-    raw = query.get("from")
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise BadRequest(msg.BAD_FROM.format(value=raw)) from None
+    """`from` (events newer than that index); an unreadable value is ignored."""
+    return integer_parameter(query, "from")
 
 
 def _text(element: ET.Element, name: str) -> str | None:
@@ -106,8 +123,10 @@ def _ref(element: ET.Element, name: str) -> str | None:
     return child.get("id") if child is not None else None
 
 
-def parse_backup(body: bytes, query: Mapping[str, str]) -> BackupRequest:
-    root = parse_body(body, "backup")
+def parse_backup(
+    body: bytes, query: Mapping[str, str], *, content_type: str | None = None
+) -> BackupRequest:
+    root = parse_body(body, "backup", content_type=content_type)
     assert root is not None
     disks = root.find("disks")
     disk_ids = None
@@ -142,8 +161,8 @@ def parse_backup(body: bytes, query: Mapping[str, str]) -> BackupRequest:
     )
 
 
-def parse_transfer(body: bytes) -> TransferRequest:
-    root = parse_body(body, "image_transfer")
+def parse_transfer(body: bytes, *, content_type: str | None = None) -> TransferRequest:
+    root = parse_body(body, "image_transfer", content_type=content_type)
     assert root is not None
     timeout = _text(root, "inactivity_timeout")
     shallow = _text(root, "shallow")
@@ -154,6 +173,6 @@ def parse_transfer(body: bytes) -> TransferRequest:
         format=_text(root, "format"),
         inactivity_timeout=int(timeout) if timeout is not None else None,
         timeout_policy=_text(root, "timeout_policy"),
-        shallow=shallow in ("true", "1"),
+        shallow=shallow == "true",
         host_id=_ref(root, "host"),
     )

@@ -6,9 +6,13 @@ The supported-endpoints table in the docs is generated from this map.
 
 from __future__ import annotations
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request
 
-__all__ = ["API_MAP"]
+from .xmlout import API
+
+__all__ = ["API_MAP", "SERVICES", "usage_link"]
 
 _GET, _POST, _DELETE = ["GET"], ["POST"], ["DELETE"]
 
@@ -47,8 +51,13 @@ API_MAP = Map(
             methods=_GET,
             endpoint="checkpoint_disks.get",
         ),
+        Rule("/vms/<vm>/permissions", methods=_GET, endpoint="permissions.collection"),
+        Rule("/vms/<vm>/permissions/<id>", methods=_GET, endpoint="permissions.get"),
         *_collection("/disks", "disks"),
         *_collection("/hosts", "hosts"),
+        Rule("/hosts/<host>/statistics", methods=_GET, endpoint="statistics.collection"),
+        Rule("/hosts/<host>/statistics/<id>", methods=_GET, endpoint="statistics.get"),
+        *_collection("/templates", "templates"),
         *_collection("/storagedomains", "storagedomains"),
         *_collection("/datacenters", "datacenters"),
         *_collection("/clusters", "clusters"),
@@ -64,3 +73,47 @@ API_MAP = Map(
     strict_slashes=False,
     merge_slashes=False,
 )
+
+# The model's service behind each endpoint (`<collection>.<verb>`: the collection service for
+# `collection`, the entity service otherwise), as the API documentation names it.
+SERVICES = {
+    "api": ("system", "system"),
+    "vms": ("vms", "vm"),
+    "attachments": ("disk_attachments", "disk_attachment"),
+    "snapshots": ("snapshots", "snapshot"),
+    "backups": ("vm_backups", "vm_backup"),
+    "backup_disks": ("vm_backup_disks", "vm_backup_disk"),
+    "checkpoints": ("vm_checkpoints", "vm_checkpoint"),
+    "checkpoint_disks": ("vm_checkpoint_disks", "vm_checkpoint_disk"),
+    "permissions": ("assigned_permissions", "permission"),
+    "disks": ("disks", "disk"),
+    "hosts": ("hosts", "host"),
+    "statistics": ("statistics", "statistic"),
+    "templates": ("templates", "template"),
+    "storagedomains": ("storage_domains", "storage_domain"),
+    "datacenters": ("data_centers", "data_center"),
+    "clusters": ("clusters", "cluster"),
+    "events": ("events", "event"),
+    "jobs": ("jobs", "job"),
+    "imagetransfers": ("image_transfers", "image_transfer"),
+}
+_METHODS = {"POST": "add", "PUT": "update", "GET": "get", "DELETE": "remove"}
+
+
+def usage_link(request: Request) -> str:
+    """Where the engine's API documentation describes the method a request called:
+    `<root>/ovirt-engine/apidoc#services/<service>/methods/<method>` (`UsageFinder.java`)."""
+    root = request.host_url.rstrip("/")
+    service, method = "system", _METHODS.get(request.method, "")
+    subpath = request.path[len(API) :] or "/"
+    try:
+        endpoint, args = API_MAP.bind("fakeovirt").match(subpath, method=request.method)
+    except HTTPException:
+        pass
+    else:
+        resource, verb = str(endpoint).split(".")
+        collection, entity = SERVICES.get(resource, ("system", "system"))
+        service = collection if verb == "collection" else entity
+        if verb in ("action", "finalize"):
+            method = str(args.get("action", verb))
+    return f"{root}/ovirt-engine/apidoc#services/{service}/methods/{method}"

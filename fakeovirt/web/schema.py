@@ -1,19 +1,51 @@
-"""XSD checks against `schemas/api.xsd`: requests always, responses in strict mode.
+"""`schemas/api.xsd` at work: responses checked in strict mode, request bodies read as the
+engine reads them, and the member types the JSON codec needs.
 
-The compiled schema is loaded once per process (it takes a fraction of a second) and
-shared by every app: `xmlschema` validators are safe to share between threads.
+Rules of this file (requests; the engine reads bodies with plain JAXB and no schema,
+`RESTAPI/xml/JAXBProvider.java`):
+- children may come in any order; a body is put into schema order before it is validated,
+  so validation checks content, types and nesting, never order;
+- an unknown element is refused (`SyntaxIncorrect`), an unknown attribute is ignored, and of
+  a repeated single-valued element the last one counts (JAXB's setters);
+- booleans are `true`/`false` in any case, `1` or `0` (`BooleanParser`); integers are
+  decimal, empty means 0, above the type's maximum is `Invalid value` (`IntegerParser`);
+  enum values are any case (`fromValue(value.toUpperCase())`), others are `Invalid value`.
+
+The compiled schema is loaded once per process and shared by every app: `xmlschema`
+validators are safe to share between threads.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import xmlschema
 
-__all__ = ["SchemaViolation", "schema", "schema_path", "validate"]
+from .refusals import InvalidValue, SyntaxIncorrect
+
+__all__ = [
+    "Member",
+    "SchemaViolation",
+    "check_request",
+    "members",
+    "root_member",
+    "schema",
+    "schema_path",
+    "validate",
+]
+
+_MAXIMUM = {
+    "int": ("maximum integer", 2**31 - 1),
+    "long": ("maximum long", 2**63 - 1),
+    "short": ("the maximum short", 2**15 - 1),
+}
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
 
 class SchemaViolation(Exception):
@@ -42,3 +74,143 @@ def validate(document: ET.Element | bytes) -> None:
         where = error.path or f"/{document.tag}"
         reason = error.reason or str(error.message)
         raise SchemaViolation(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One child element a type allows: its name, whether it repeats, and its type.
+
+    `kind` is the XSD built-in name of a simple type (`string`, `int`, `long`, `boolean`,
+    `dateTime`, `decimal`), `enum` for an enumeration, or `complex`."""
+
+    name: str
+    order: int
+    repeated: bool
+    kind: str
+    type_name: str
+    values: tuple[str, ...]
+    xsd_type: Any
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        return tuple(self.xsd_type.attributes) if self.kind == "complex" else ()
+
+
+def _member(element: Any, order: int) -> Member:
+    xsd_type = element.type
+    values: tuple[str, ...] = ()
+    if xsd_type.is_complex():
+        kind = "complex"
+    elif getattr(xsd_type, "enumeration", None):
+        kind, values = "enum", tuple(xsd_type.enumeration)
+    else:
+        kind = xsd_type.local_name or "string"
+    return Member(
+        name=element.local_name,
+        order=order,
+        repeated=element.max_occurs is None or element.max_occurs > 1,
+        kind=kind,
+        type_name=xsd_type.local_name or "",
+        values=values,
+        xsd_type=xsd_type,
+    )
+
+
+_MEMBERS: dict[int, dict[str, Member]] = {}
+
+
+def members(member: Member) -> dict[str, Member]:
+    """The child elements a complex member's type allows, by name, in schema order."""
+    key = id(member.xsd_type)
+    if key not in _MEMBERS:
+        content = getattr(member.xsd_type, "content", None)
+        found: dict[str, Member] = {}
+        if content is not None and hasattr(content, "iter_elements"):
+            for element in content.iter_elements():
+                found.setdefault(element.local_name, _member(element, len(found)))
+        _MEMBERS[key] = found
+    return _MEMBERS[key]
+
+
+def root_member(tag: str) -> Member | None:
+    """The global element `tag` as a member, or None when the schema has no such element."""
+    element = schema().elements.get(tag)
+    return _member(element, 0) if element is not None else None
+
+
+# -- requests ------------------------------------------------------------------------
+
+
+def check_request(root: ET.Element) -> ET.Element:
+    """`root` read as the engine reads it: values checked and normalised, children in schema
+    order, then validated. Raises `SyntaxIncorrect` or `InvalidValue`."""
+    member = root_member(root.tag)
+    if member is None:
+        raise SyntaxIncorrect(f"unexpected element <{root.tag}>")
+    _normalise(root, member)
+    try:
+        validate(root)
+    except SchemaViolation as error:
+        raise SyntaxIncorrect(str(error)) from None
+    return root
+
+
+def _normalise(element: ET.Element, member: Member) -> None:
+    if member.kind != "complex":
+        if len(element):
+            raise SyntaxIncorrect(f"<{element.tag}> holds a value, not elements")
+        element.text = _value(element.text or "", member)
+        element.attrib.clear()
+        return
+    for name in [a for a in element.attrib if a not in member.attributes]:
+        del element.attrib[name]  # JAXB does not report unknown attributes
+    allowed = members(member)
+    kept: dict[str, list[ET.Element]] = {}
+    for child in element:
+        child_member = allowed.get(child.tag)
+        if child_member is None:
+            raise SyntaxIncorrect(f"unexpected element <{child.tag}> in <{element.tag}>")
+        _normalise(child, child_member)
+        if child_member.repeated:
+            kept.setdefault(child.tag, []).append(child)
+        else:
+            kept[child.tag] = [child]  # the last one wins
+    ordered = sorted(kept.items(), key=lambda item: allowed[item[0]].order)
+    for child in list(element):
+        element.remove(child)
+    for _, children in ordered:
+        element.extend(children)
+    element.text = None  # character data between elements is not a member
+    for child in element:
+        child.tail = None
+
+
+def _value(text: str, member: Member) -> str:
+    if member.kind == "boolean":
+        if text.lower() == "true" or text == "1":
+            return "true"
+        if text.lower() == "false" or text == "0":
+            return "false"
+        raise InvalidValue(
+            f'Value "{text}" isn\'t a valid boolean, it should be "true" , "false", "0" or "1"'
+        )
+    if member.kind in _MAXIMUM:
+        if not text.strip():
+            return "0"
+        if not _INTEGER.fullmatch(text):
+            raise SyntaxIncorrect(f"<{member.name}>: {text!r} is not an integer")
+        words, maximum = _MAXIMUM[member.kind]
+        value = int(text)
+        if value > maximum:
+            raise InvalidValue(f"Value {text} is greater than {words} {maximum}")
+        span = 2 * (maximum + 1)  # below the minimum Java wraps around, silently
+        return str((value + maximum + 1) % span - maximum - 1)
+    if member.kind == "enum":
+        if text.lower() not in member.values:
+            choices = ", ".join(f"'{v}'" for v in member.values)
+            raise InvalidValue(
+                f"The string '{text}' isn't a valid value for the '{member.type_name}' "
+                f"enumerated type. Valid values are: {choices}."
+            )
+        return text.lower()
+    return text

@@ -10,6 +10,7 @@ Rules of this file (the wire rules of behaviour.md §1):
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -125,7 +126,14 @@ def collection(tag: str, items: Iterable[ET.Element]) -> ET.Element:
     return element
 
 
+# Characters XML 1.0 cannot carry, even escaped; a client's id or text may hold them.
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def to_bytes(element: ET.Element) -> bytes:
+    """The element as a UTF-8 document; characters XML cannot carry become U+FFFD."""
     ET.indent(element, space="  ")
     data: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    if _NOT_XML.search(data):  # UTF-8 never uses these bytes inside a longer sequence
+        data = _NOT_XML.sub("\ufffd".encode(), data)
     return data + b"\n"

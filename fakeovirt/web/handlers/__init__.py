@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from . import backups, inventory, transfers
+from . import backups, inventory, linked, transfers
 
 __all__ = ["HANDLERS"]
 
@@ -14,4 +14,5 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     **inventory.HANDLERS,
     **backups.HANDLERS,
     **transfers.HANDLERS,
+    **linked.HANDLERS,
 }

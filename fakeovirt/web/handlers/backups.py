@@ -19,13 +19,18 @@ def backups_collection(ctx: Context, vm: str) -> Response:
     if ctx.request.method == "POST":
         return backups_add(ctx, vm)
     follow = ctx.follow("backup")
-    found = ctx.engine.backups(vm, observe=True)
-    return ctx.listing("backups", found, lambda b: r.render_backup(ctx.state, b, follow))
+    return ctx.listing(
+        "backups",
+        ctx.engine.iter_backups(vm),
+        lambda b: r.render_backup(ctx.state, b, follow),
+        observe=ctx.engine.observe_backup,
+    )
 
 
 def backups_add(ctx: Context, vm: str) -> Response:
     ctx.state.vm(vm)  # an unknown VM is a 404 before anything else
-    request = parse_backup(ctx.request.get_data(), ctx.request.args)
+    body, kind = ctx.request.get_data(), ctx.request.mimetype
+    request = parse_backup(body, ctx.request.args, content_type=kind)
     backup = ctx.engine.start_backup(vm, request, user=ctx.user)
     element = r.render_backup(ctx.state, backup, ctx.follow("backup"))
     location = ctx.base_url + element.get("href", "")
@@ -39,7 +44,7 @@ def backups_get(ctx: Context, vm: str, id: str) -> Response:
 
 def backups_finalize(ctx: Context, vm: str, id: str) -> Response:
     ctx.state.backup(vm, id)
-    parse_body(ctx.request.get_data(), "action", optional=True)
+    parse_body(ctx.request.get_data(), "action", optional=True, content_type=ctx.request.mimetype)
     ctx.engine.finalize_backup(vm, id, user=ctx.user)
     return ctx.action_done()
 
@@ -65,7 +70,7 @@ def checkpoints_collection(ctx: Context, vm: str) -> Response:
     follow = ctx.follow("checkpoint")
     return ctx.listing(
         "checkpoints",
-        ctx.engine.checkpoints(vm),
+        ctx.engine.iter_checkpoints(vm),
         lambda c: r.render_checkpoint(ctx.state, c, follow),
     )
 

@@ -9,8 +9,10 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from fakeovirt.core import messages as msg
+from fakeovirt.core import searchable
 from fakeovirt.core.errors import NotFound
-from fakeovirt.core.model import Disk, Vm
+from fakeovirt.core.model import Vm
+from fakeovirt.core.search import SearchObject
 from fakeovirt.core.state import State
 from fakeovirt.web import render as r
 from fakeovirt.web.context import Context
@@ -46,14 +48,7 @@ def vms_collection(ctx: Context) -> Response:
         "vms",
         ctx.state.vms.values(),
         lambda vm: r.render_vm(ctx.state, vm, follow),
-        search=(
-            {
-                "name": lambda vm: vm.name,
-                "status": lambda vm: vm.status,
-                "id": lambda vm: vm.id,
-            },
-            lambda vm: (vm.name,),
-        ),
+        search=searchable.vms(ctx.state),
     )
 
 
@@ -97,24 +92,12 @@ def snapshots_get(ctx: Context, vm: str, id: str) -> Response:
 
 def disks_collection(ctx: Context) -> Response:
     follow = ctx.follow("disk")
-
-    def text(disk: Disk) -> tuple[str, ...]:
-        return (disk.alias, disk.id)
-
     return ctx.listing(
         "disks",
         ctx.state.disks.values(),
         lambda d: r.render_disk(ctx.state, d, follow),
-        search=(
-            {
-                "alias": lambda d: d.alias,
-                "name": lambda d: d.alias,
-                "id": lambda d: d.id,
-                "status": lambda d: d.status,
-                "format": lambda d: d.format,
-            },
-            text,
-        ),
+        search=searchable.disks(ctx.state),
+        always_search=False,
     )
 
 
@@ -126,8 +109,14 @@ Renderer = Callable[[State, Any, Follow], ET.Element]
 Handler = Callable[..., Response]
 
 
-def _simple(kind: str, tag: str, store_name: str, renderer: Renderer) -> tuple[Handler, Handler]:
-    """List and get handlers for a plain collection searched by `name=` and `id=`."""
+def _simple(
+    kind: str,
+    tag: str,
+    store_name: str,
+    renderer: Renderer,
+    search: Callable[[State], SearchObject[Any]],
+) -> tuple[Handler, Handler]:
+    """List and get handlers for a search-backed collection of one store."""
 
     def collection_handler(ctx: Context) -> Response:
         follow = ctx.follow(kind)
@@ -136,10 +125,7 @@ def _simple(kind: str, tag: str, store_name: str, renderer: Renderer) -> tuple[H
             tag,
             store.values(),
             lambda item: renderer(ctx.state, item, follow),
-            search=(
-                {"name": lambda item: item.name, "id": lambda item: item.id},
-                lambda item: (item.name,),
-            ),
+            search=search(ctx.state),
         )
 
     def get_handler(ctx: Context, id: str) -> Response:
@@ -151,41 +137,32 @@ def _simple(kind: str, tag: str, store_name: str, renderer: Renderer) -> tuple[H
     return collection_handler, get_handler
 
 
-hosts_collection, hosts_get = _simple("host", "hosts", "hosts", r.render_host)
+hosts_collection, hosts_get = _simple("host", "hosts", "hosts", r.render_host, searchable.hosts)
 sds_collection, sds_get = _simple(
-    "storage_domain", "storage_domains", "storage_domains", r.render_storage_domain
+    "storage_domain",
+    "storage_domains",
+    "storage_domains",
+    r.render_storage_domain,
+    searchable.storage_domains,
 )
 dcs_collection, dcs_get = _simple(
-    "data_center", "data_centers", "data_centers", r.render_data_center
+    "data_center", "data_centers", "data_centers", r.render_data_center, searchable.data_centers
 )
-clusters_collection, clusters_get = _simple("cluster", "clusters", "clusters", r.render_cluster)
+clusters_collection, clusters_get = _simple(
+    "cluster", "clusters", "clusters", r.render_cluster, searchable.clusters
+)
 
 
 def events_collection(ctx: Context) -> Response:
     after = parse_from(ctx.request.args)
     follow = ctx.follow("event")
     state = ctx.state
-    events = [e for e in state.events.newest_first() if after is None or e.index > after]
-
-    def vm_name(event: object) -> str | None:
-        vm = state.vms.get(getattr(event, "vm_id", None) or "")
-        return vm.name if vm else None
-
+    events = state.events.iter_newest_first(after=after)
     return ctx.listing(
         "events",
         events,
         lambda e: r.render_event(state, e, follow),
-        search=(
-            {
-                "type": lambda e: e.code,
-                "code": lambda e: e.code,
-                "severity": lambda e: e.severity,
-                "vm.name": vm_name,
-                "vm.id": lambda e: e.vm_id,
-                "index": lambda e: e.index,
-            },
-            lambda e: (e.description, *e.subjects),
-        ),
+        search=searchable.events(state),
     )
 
 
@@ -198,12 +175,11 @@ def events_get(ctx: Context, id: str) -> Response:
 
 def jobs_collection(ctx: Context) -> Response:
     follow = ctx.follow("job")
-    jobs = sorted(ctx.state.jobs.values(), key=lambda j: j.start_time)
     return ctx.listing(
         "jobs",
-        jobs,
+        ctx.state.jobs.values(),  # in the order they started
         lambda j: r.render_job(ctx.state, j, follow),
-        search=({"status": lambda j: j.status, "id": lambda j: j.id}, lambda j: (j.description,)),
+        search=searchable.jobs(ctx.state),
     )
 
 

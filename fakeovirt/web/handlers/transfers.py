@@ -15,7 +15,7 @@ __all__ = ["HANDLERS"]
 
 def transfers_collection(ctx: Context) -> Response:
     if ctx.request.method == "POST":
-        request = parse_transfer(ctx.request.get_data())
+        request = parse_transfer(ctx.request.get_data(), content_type=ctx.request.mimetype)
         transfer = ctx.engine.start_transfer(request, user=ctx.user)
         element = r.render_transfer(
             ctx.state, transfer, ctx.follow("image_transfer"), data_url=ctx.base_url
@@ -24,8 +24,9 @@ def transfers_collection(ctx: Context) -> Response:
     follow = ctx.follow("image_transfer")
     return ctx.listing(
         "image_transfers",
-        ctx.engine.transfers(observe=True),
+        ctx.engine.iter_transfers(),
         lambda t: r.render_transfer(ctx.state, t, follow, data_url=ctx.base_url),
+        observe=ctx.engine.observe_transfer,
     )
 
 
@@ -38,7 +39,7 @@ def transfers_get(ctx: Context, id: str) -> Response:
 
 def transfers_action(ctx: Context, id: str, action: str) -> Response:
     ctx.engine.transfer(id)
-    parse_body(ctx.request.get_data(), "action", optional=True)
+    parse_body(ctx.request.get_data(), "action", optional=True, content_type=ctx.request.mimetype)
     ctx.engine.transfer_action(id, action, user=ctx.user)
     return ctx.action_done()
 

@@ -3,6 +3,11 @@
 Rules of this file:
 - the API's credentials (an SSO bearer token or HTTP Basic) are required on every route;
 - JSON in, JSON out; a refusal is `{"error": ..., "detail": ...}` with a 4xx, never a 500;
+- a body is parsed first (malformed JSON is `bad_json` before any other check), then every
+  key and value is checked, and only then does anything change: a refused request leaves
+  the engine, its journal and its fault rules exactly as they were;
+- over HTTP a scenario file is named by a path ending in .toml or .json, and is read only
+  if it is a regular file of bounded size (`core/scenario_file.py`);
 - every route runs under the engine lock after a clock tick, as the API does;
 - VMs and disks may be named by id or by name/alias, so shell scripts need no lookups.
 The routes, with curl examples that the tests replay, are in `docs/control-plane.md`.
@@ -14,7 +19,8 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -23,11 +29,14 @@ from werkzeug.wrappers import Request, Response
 
 from fakeovirt.core.clock import ManualClock
 from fakeovirt.core.errors import EngineError, Unauthorized
-from fakeovirt.core.model import Backup, Disk, Event, ImageTransfer, Vm
-from fakeovirt.core.phases import BackupPhase
+from fakeovirt.core.model import Backup, Disk, ImageTransfer, Vm
 from fakeovirt.core.policy import TransitionPolicy
-from fakeovirt.core.scenario import Scenario
+from fakeovirt.core.scale import SCALE_PREFIX
+from fakeovirt.core.scenario import BUILT_IN, Scenario
 from fakeovirt.web.journal import ENVIRON_ENDPOINT, ENVIRON_USER
+
+from .control_input import Refused, bad_request, field, int_arg, keys, parse_body, parse_time
+from .control_output import event_json, inventory_json, iso, phase_name
 
 if TYPE_CHECKING:
     from fakeovirt.web.host import AppHost
@@ -36,6 +45,8 @@ __all__ = ["PREFIX", "ROUTES", "mount"]
 
 PREFIX = "/fakeovirt/"
 MAX_WRITE = 64 * 1024 * 1024
+CLOCK_END = datetime(9000, 1, 1, tzinfo=UTC)  # past it, engine date arithmetic could overflow
+SCENARIO_SUFFIXES = (".toml", ".json")
 _GET, _POST, _PUT, _DELETE = ["GET"], ["POST"], ["PUT"], ["DELETE"]
 
 ROUTES = Map(
@@ -59,14 +70,6 @@ ROUTES = Map(
 )
 
 
-class Refused(Exception):
-    """A request the control plane turns down: answered as JSON with a 4xx status."""
-
-    def __init__(self, status: int, error: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.error, self.detail = status, error, detail
-
-
 def mount(app: AppHost) -> None:
     """Register the control plane's routes on `app.extra_routes`."""
     app.extra_routes[PREFIX] = ControlPlane(app)
@@ -84,10 +87,11 @@ class ControlPlane:
             adapter = ROUTES.bind("fakeovirt", path_info=request.path)
             endpoint, args = adapter.match(method=request.method)
             request.environ[ENVIRON_ENDPOINT] = f"control.{endpoint}"
+            body = parse_body(request) if request.method in ("POST", "PUT") else None
             handler: Callable[..., Any] = getattr(self, f"_{endpoint}")
             with self.app.engine.lock:
                 self.app.engine.tick()
-                status, data = handler(request, **args)
+                status, data = handler(request, body, **args)
         except Refused as refused:
             status, data = refused.status, {"error": refused.error, "detail": refused.detail}
         except Unauthorized as error:
@@ -106,8 +110,8 @@ class ControlPlane:
             status, data = 404, {"error": "not_found", "detail": detail}
         return Response(json.dumps(data), status, content_type="application/json")
 
-    # -- routes: each returns (status, JSON-able data) --------------------------------
-    def _index(self, request: Request) -> tuple[int, Any]:
+    # -- routes: each checks all its input first, then acts; returns (status, JSON data) ---
+    def _index(self, request: Request, body: Any) -> tuple[int, Any]:
         routes = [
             f"{method} {rule.rule}"
             for rule in ROUTES.iter_rules()
@@ -115,19 +119,20 @@ class ControlPlane:
         ]
         return 200, {"routes": routes}
 
-    def _reset(self, request: Request) -> tuple[int, Any]:
-        body = _body(request, default={})
-        scenario = _field(body, "scenario", str, required=False)
-        policy = _field(body, "policy", dict, required=False)
-        chosen = _refuse_value_error(Scenario.named, scenario) if scenario else None
-        if policy is not None:
-            self.app.engine.policy = _refuse_value_error(TransitionPolicy.from_dict, policy)
+    def _reset(self, request: Request, body: Any) -> tuple[int, Any]:
+        given = keys(body, ("scenario", "policy"), required=False)
+        name = field(given, "scenario", str, required=False)
+        policy_data = field(given, "policy", dict, required=False)
+        policy = None if policy_data is None else _checked(TransitionPolicy.from_dict, policy_data)
+        chosen = None if name is None else _named(name)
         self.app.reset(chosen)
+        if policy is not None:
+            self.app.engine.policy = policy
         return 200, self._summary()
 
-    def _scenario(self, request: Request) -> tuple[int, Any]:
-        body = _body(request)
-        self.app.reset(_refuse_value_error(Scenario.from_dict, body))
+    def _scenario(self, request: Request, body: Any) -> tuple[int, Any]:
+        given = keys(body, tuple(body) if isinstance(body, dict) else ())
+        self.app.reset(_checked(Scenario.from_dict, given))
         return 200, self._summary()
 
     def _summary(self) -> dict[str, Any]:
@@ -135,43 +140,48 @@ class ControlPlane:
         return {
             "scenario": engine.scenario.name,
             "policy": engine.policy.to_dict(),
-            "now": _iso(engine.clock.now()),
+            "now": iso(engine.clock.now()),
         }
 
-    def _inventory(self, request: Request) -> tuple[int, Any]:
-        state = self.app.engine.state
-        return 200, {"vms": [_vm(vm, state.vm_disks(vm)) for vm in state.vms.values()]}
+    def _inventory(self, request: Request, body: Any) -> tuple[int, Any]:
+        return 200, inventory_json(self.app.engine.state)
 
-    def _clock(self, request: Request) -> tuple[int, Any]:
+    def _clock(self, request: Request, body: Any) -> tuple[int, Any]:
         clock = self.app.engine.clock
         if request.method == "POST":
+            given = keys(body, ("advance", "set"))
+            advance = field(given, "advance", (int, float), required=False)
+            when = field(given, "set", str, required=False)
+            if (advance is None) == (when is None):
+                raise bad_request('give either "advance" (seconds) or "set"')
+            target = None if when is None else parse_time(when)
             if not isinstance(clock, ManualClock):
                 detail = "this engine runs on the system clock; only a manual clock can be moved"
                 raise Refused(409, "conflict", detail)
-            body = _body(request)
-            advance = _field(body, "advance", (int, float), required=False)
-            when = _field(body, "set", str, required=False)
-            if (advance is None) == (when is None):
-                raise Refused(400, "bad_request", 'give either "advance" (seconds) or "set"')
+            now = clock.now()
+            if advance is not None and advance > (CLOCK_END - now).total_seconds():
+                raise bad_request(f"the clock cannot pass {iso(CLOCK_END)}")
+            if target is not None and target > CLOCK_END:
+                raise bad_request(f"the clock cannot pass {iso(CLOCK_END)}")
             if advance is not None:
-                _refuse_value_error(clock.advance, advance)
+                _checked(clock.advance, advance)
             else:
-                _refuse_value_error(clock.set, _parse_time(when or ""))
+                _checked(clock.set, target)
             self.app.engine.tick()
-        return 200, {"now": _iso(clock.now()), "manual": isinstance(clock, ManualClock)}
+        return 200, {"now": iso(clock.now()), "manual": isinstance(clock, ManualClock)}
 
-    def _policy(self, request: Request) -> tuple[int, Any]:
+    def _policy(self, request: Request, body: Any) -> tuple[int, Any]:
         if request.method == "PUT":
-            body = _body(request)
-            self.app.engine.policy = _refuse_value_error(TransitionPolicy.from_dict, body)
+            given = keys(body, tuple(body) if isinstance(body, dict) else ())
+            self.app.engine.policy = _checked(TransitionPolicy.from_dict, given)
         return 200, self.app.engine.policy.to_dict()
 
-    def _release(self, request: Request) -> tuple[int, Any]:
-        body = _body(request)
-        entity_id = _field(body, "id", str, required=False)
-        vm_name = _field(body, "vm", str, required=False)
+    def _release(self, request: Request, body: Any) -> tuple[int, Any]:
+        given = keys(body, ("id", "vm"))
+        entity_id = field(given, "id", str, required=False)
+        vm_name = field(given, "vm", str, required=False)
         if (entity_id is None) == (vm_name is None):
-            raise Refused(400, "bad_request", 'give either "id" (backup or transfer) or "vm"')
+            raise bad_request('give either "id" (backup or transfer) or "vm"')
         if entity_id is None:
             state = self.app.engine.state
             backup = state.unfinished_backup(self._vm(vm_name or "").id)
@@ -181,37 +191,40 @@ class ControlPlane:
         self.app.engine.release(entity_id)
         return 200, self._entity(entity_id)
 
-    def _faults(self, request: Request) -> tuple[int, Any]:
+    def _faults(self, request: Request, body: Any) -> tuple[int, Any]:
         faults = self.app.faults
+        if request.method == "POST":
+            if body is None:
+                raise bad_request("give a fault rule (an object) or a list of them")
+            specs = body if isinstance(body, list) else [body]
         if faults is None:
             raise Refused(409, "conflict", "this app was built without fault injection")
         if request.method == "POST":
-            body = _body(request)
-            specs = body if isinstance(body, list) else [body]
-            return 201, {"faults": _refuse_value_error(faults.load, specs)}
+            return 201, {"faults": _checked(faults.load, specs)}
         if request.method == "DELETE":
             faults.clear()
         return 200, {"faults": faults.describe()}
 
-    def _write(self, request: Request, disk: str) -> tuple[int, Any]:
-        body = _body(request)
-        target = self._disk(disk)
-        offset = _field(body, "offset", int)
-        data = _field(body, "data", str, required=False)
-        pattern = _field(body, "pattern", int, required=False)
-        if data is not None and pattern is None:
+    def _write(self, request: Request, body: Any, disk: str) -> tuple[int, Any]:
+        given = keys(body, ("offset", "data", "pattern", "length"))
+        offset = field(given, "offset", int)
+        data = field(given, "data", str, required=False)
+        pattern = field(given, "pattern", int, required=False)
+        if data is not None and pattern is None and "length" not in given:
             try:
                 payload = base64.b64decode(data, validate=True)
             except (binascii.Error, ValueError):
-                raise Refused(400, "bad_request", '"data" must be base64') from None
+                raise bad_request('"data" must be base64') from None
         elif pattern is not None and data is None:
-            length = _field(body, "length", int)
+            length = field(given, "length", int)
             if not 0 <= pattern <= 255 or not 0 < length <= MAX_WRITE:
-                detail = f'"pattern" must be a byte (0-255), "length" 1..{MAX_WRITE}'
-                raise Refused(400, "bad_request", detail)
-            payload = bytes([pattern]) * length
+                raise bad_request(f'"pattern" must be a byte (0-255), "length" 1..{MAX_WRITE}')
+            payload = b""
         else:
-            raise Refused(400, "bad_request", 'give either "data" (base64) or "pattern"')
+            raise bad_request('give either "data" (base64) or "pattern" and "length"')
+        target = self._disk(disk)
+        if pattern is not None:
+            payload = bytes([pattern]) * length
         self.app.engine.guest_write(target.id, offset, payload)
         return 200, {
             "disk": target.id,
@@ -220,26 +233,26 @@ class ControlPlane:
             "length": len(payload),
         }
 
-    def _freeze(self, request: Request, vm: str) -> tuple[int, Any]:
+    def _freeze(self, request: Request, body: Any, vm: str) -> tuple[int, Any]:
+        fails = field(keys(body, ("fails",)), "fails", bool) if request.method == "PUT" else None
         target = self._vm(vm)
-        if request.method == "PUT":
-            fails = _field(_body(request), "fails", bool)
+        if fails is not None:
             self.app.engine.set_freeze_fails(target.id, fails)
         return 200, {"vm": target.id, "name": target.name, "fails": target.guest.freeze_fails}
 
-    def _history(self, request: Request, id: str) -> tuple[int, Any]:
+    def _history(self, request: Request, body: Any, id: str) -> tuple[int, Any]:
         return 200, self._entity(id)
 
-    def _journal(self, request: Request) -> tuple[int, Any]:
-        since = _int_arg(request, "since") or 0
+    def _journal(self, request: Request, body: Any) -> tuple[int, Any]:
+        since = int_arg(request, "since") or 0
         bodies = request.args.get("bodies", "false").lower() in ("1", "true", "yes")
         entries = [e.to_dict(bodies=bodies) for e in self.app.journal.entries if e.index > since]
         return 200, {"entries": entries}
 
-    def _events(self, request: Request) -> tuple[int, Any]:
-        code = _int_arg(request, "code")
+    def _events(self, request: Request, body: Any) -> tuple[int, Any]:
+        code = int_arg(request, "code")
         events = self.app.engine.state.events.newest_first()[::-1]
-        return 200, {"events": [_event(e) for e in events if code is None or e.code == code]}
+        return 200, {"events": [event_json(e) for e in events if code is None or e.code == code]}
 
     # -- lookups by id or name ----------------------------------------------------------
     def _vm(self, name_or_id: str) -> Vm:
@@ -259,8 +272,8 @@ class ControlPlane:
             entity, kind = state.transfers.get(entity_id), "image_transfer"
         if entity is None:
             raise Refused(404, "not_found", f"No backup or image transfer with id {entity_id}")
-        phases = [{"phase": _phase(p), "time": _iso(when)} for p, when in entity.history]
-        return {"id": entity.id, "kind": kind, "phase": _phase(entity.phase), "history": phases}
+        phases = [{"phase": phase_name(p), "time": iso(when)} for p, when in entity.history]
+        return {"id": entity.id, "kind": kind, "phase": phase_name(entity.phase), "history": phases}
 
 
 _ERRORS = {
@@ -272,102 +285,21 @@ _ERRORS = {
 }
 
 
-def _body(request: Request, default: Any = None) -> Any:
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        if default is None:
-            raise Refused(400, "bad_request", "this route needs a JSON body")
-        return default
-    try:
-        data = json.loads(raw)
-    except ValueError as error:
-        raise Refused(400, "bad_json", f"the body is not JSON: {error}") from None
-    if not isinstance(data, dict | list):
-        raise Refused(400, "bad_request", "the body must be a JSON object")
-    return data
-
-
-def _field(body: Any, name: str, kind: type | tuple[type, ...], *, required: bool = True) -> Any:
-    """`body[name]`, checked against `kind` (a bool is never taken for a number)."""
-    if not isinstance(body, dict):
-        raise Refused(400, "bad_request", "the body must be a JSON object")
-    if name not in body or body[name] is None:
-        if required:
-            raise Refused(400, "bad_request", f'"{name}" is required')
-        return None
-    value = body[name]
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-        names = " or ".join(_JSON_TYPES.get(k, k.__name__) for k in kinds)
-        raise Refused(400, "bad_request", f'"{name}" must be {names}, got {json.dumps(value)}')
-    return value
-
-
-_JSON_TYPES = {
-    int: "an integer",
-    float: "a number",
-    str: "a string",
-    bool: "true or false",
-    dict: "an object",
-}
-
-
-def _refuse_value_error(function: Callable[..., Any], *args: Any) -> Any:
-    """Call `function`; a `ValueError` (bad input) becomes a 400."""
+def _checked(function: Callable[..., Any], *args: Any) -> Any:
+    """Call `function`; a `ValueError` (bad input, nothing changed yet) becomes a 400."""
     try:
         return function(*args)
     except ValueError as error:
-        raise Refused(400, "bad_request", str(error)) from None
+        raise bad_request(str(error)) from None
 
 
-def _int_arg(request: Request, name: str) -> int | None:
-    value = request.args.get(name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise Refused(400, "bad_request", f"query parameter {name} must be an integer") from None
-
-
-def _parse_time(text: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise Refused(400, "bad_request", f"not an ISO 8601 time: {text!r}") from None
-    if when.tzinfo is None:
-        raise Refused(400, "bad_request", "the time needs a UTC offset, e.g. +00:00")
-    return when
-
-
-def _iso(when: datetime) -> str:
-    return when.isoformat(timespec="milliseconds")
-
-
-def _phase(phase: Any) -> str:
-    return str(phase.rest if isinstance(phase, BackupPhase) else phase.value)
-
-
-def _vm(vm: Vm, disks: list[Disk]) -> dict[str, Any]:
-    return {
-        "id": vm.id,
-        "name": vm.name,
-        "status": vm.status.value,
-        "freeze_fails": vm.guest.freeze_fails,
-        "disks": [
-            {"id": d.id, "alias": d.alias, "size": d.content.size, "format": d.format}
-            for d in disks
-        ],
-    }
-
-
-def _event(event: Event) -> dict[str, Any]:
-    return {
-        "index": event.index,
-        "code": event.code,
-        "severity": event.severity,
-        "time": _iso(event.time),
-        "description": event.description,
-        "vm": event.vm_id,
-        "subjects": list(event.subjects),
-    }
+def _named(name: str) -> Scenario:
+    """A built-in, `scale:` or file scenario; over HTTP a file must end in .toml or .json."""
+    is_file = name not in BUILT_IN and not name.startswith(SCALE_PREFIX)
+    if is_file and (len(name) > 4096 or Path(name).suffix not in SCENARIO_SUFFIXES):
+        raise bad_request(
+            f"unknown scenario {name[:80]!r}: use one of {', '.join(BUILT_IN)}, "
+            "scale:vms=N[,...] or the path of a .toml or .json scenario file"
+        )
+    scenario: Scenario = _checked(Scenario.named, name)
+    return scenario

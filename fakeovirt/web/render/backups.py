@@ -16,7 +16,6 @@ from .inventory import (
     href,
     render_disk,
     render_disk_by_id,
-    render_snapshot,
     vm_ref,
 )
 
@@ -32,17 +31,9 @@ def render_backup(state: State, backup: Backup, follow: Follow) -> ET.Element:
         follow,
         lambda state, disk_id, f: render_backup_disk(state, backup, disk_id, f),
     )
-    snapshot = None
-    if backup.snapshot_id is not None:
-        snap = state.snapshots.get(backup.snapshot_id)
-        if snap is not None and "snapshot" in follow:
-            snapshot = render_snapshot(state, snap, follow["snapshot"])
-        else:
-            snapshot = reference(
-                "snapshot",
-                backup.snapshot_id,
-                href("vms", backup.vm_id, "snapshots", backup.snapshot_id),
-            )
+    # The engine writes the snapshot as an id only: "restapi: revert snapshot link",
+    # oVirt/ovirt-engine 27a8d1c3f67 (BackendVmBackupResource, BackendVmBackupsResource).
+    snapshot = reference("snapshot", backup.snapshot_id, None) if backup.snapshot_id else None
     return entity(
         "backup",
         backup.id,

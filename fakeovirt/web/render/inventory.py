@@ -21,8 +21,13 @@ from fakeovirt.core.model import (
     Vm,
 )
 from fakeovirt.core.state import State
+from fakeovirt.core.templates import BLANK
 from fakeovirt.web.follow import Follow
 from fakeovirt.web.xmlout import API, collection, entity, format_date, nested, reference
+
+from .permissions import render_permission, vm_permissions
+from .statistics import host_statistics, render_statistic
+from .templates import template_ref
 
 __all__ = [
     "FOLLOWABLE",
@@ -36,6 +41,7 @@ __all__ = [
     "render_disk",
     "render_event",
     "render_host",
+    "render_host_storage",
     "render_job",
     "render_snapshot",
     "render_storage_domain",
@@ -45,19 +51,22 @@ __all__ = [
 ]
 
 FOLLOWABLE = {
-    "vm": ("disk_attachments", "snapshots", "host", "cluster"),
+    "vm": ("disk_attachments", "snapshots", "host", "cluster", "template", "permissions"),
     "disk_attachment": ("disk", "vm"),
     "disk": ("storage_domains",),
-    "backup": ("disks", "vm", "host", "snapshot"),
+    "backup": ("disks", "vm", "host"),
     "checkpoint": ("disks", "vm"),
-    "image_transfer": ("disk", "host", "backup", "image"),
+    "image_transfer": ("disk", "host"),
     "snapshot": ("disks", "vm"),
     "event": ("vm", "host"),
-    "host": ("cluster",),
+    "host": ("cluster", "statistics"),
     "cluster": ("data_center",),
     "storage_domain": ("data_centers",),
     "data_center": (),
     "job": (),
+    "template": (),
+    "permission": (),
+    "statistic": (),
 }
 
 
@@ -92,6 +101,7 @@ def render_api(state: State, *, user_id: str, now: datetime, instance_id: str) -
             "imagetransfers",
             "jobs",
             "storagedomains",
+            "templates",
             "vms",
         )
     ]
@@ -146,6 +156,7 @@ def render_vm(state: State, vm: Vm, follow: Follow, *, tag: str = "vm") -> ET.El
             else reference("cluster", vm.cluster_id, href("clusters", vm.cluster_id))
         ),
         "host": host_ref(state, vm.host_id, follow.get("host")),
+        "template": template_ref(BLANK, follow.get("template")),
     }
     rels = []
     if "disk_attachments" in follow:
@@ -163,6 +174,12 @@ def render_vm(state: State, vm: Vm, follow: Follow, *, tag: str = "vm") -> ET.El
     else:
         rels.append(("snapshots", f"{base}/snapshots"))
     rels += [("backups", f"{base}/backups"), ("checkpoints", f"{base}/checkpoints")]
+    if "permissions" in follow:
+        links["permissions"] = collection(
+            "permissions", (render_permission(p) for p in vm_permissions(vm.id))
+        )
+    else:
+        rels.append(("permissions", f"{base}/permissions"))
     return entity(
         tag,
         vm.id,
@@ -253,6 +270,10 @@ def render_disk(
 
 def render_host(state: State, host: Host, follow: Follow) -> ET.Element:
     cluster = state.clusters.get(host.cluster_id)
+    statistics, rels = None, [("statistics", href("hosts", host.id, "statistics"))]
+    if "statistics" in follow:
+        stats = (render_statistic(host.id, s) for s in host_statistics())
+        statistics, rels = collection("statistics", stats), []
     return entity(
         "host",
         host.id,
@@ -263,8 +284,10 @@ def render_host(state: State, host: Host, follow: Follow) -> ET.Element:
                 render_cluster(state, cluster, follow["cluster"])
                 if cluster is not None and "cluster" in follow
                 else reference("cluster", host.cluster_id, href("clusters", host.cluster_id))
-            )
+            ),
+            "statistics": statistics,
         },
+        rels=rels,
     )
 
 
@@ -323,11 +346,26 @@ def render_storage_domain(state: State, domain: StorageDomain, follow: Follow) -
             "master": domain.master,
             "name": domain.name,
             "status": domain.status,
+            "storage": render_host_storage(domain),
             "storage_format": domain.storage_format,
             "type": domain.type,
             "used": domain.used,
         },
         links={"data_centers": collection("data_centers", [dc_element])},
+    )
+
+
+def render_host_storage(domain: StorageDomain) -> ET.Element:
+    """A domain's `storage`: its type, and for file storage where it is mounted from."""
+    kind = domain.storage_type
+    remote = kind in ("nfs", "glusterfs", "posixfs")
+    return nested(
+        "storage",
+        {
+            "address": "storage.fakeovirt.test" if remote else None,
+            "path": f"/exports/{domain.name}" if remote or kind == "localfs" else None,
+            "type": kind,
+        },
     )
 
 

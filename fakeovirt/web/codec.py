@@ -1,0 +1,151 @@
+"""One document, two encodings: the element tree handlers build, written as XML or as the
+engine's JSON, and JSON request bodies read back into the same tree.
+
+Rules of this file (the engine's Jackson mapper over its JAXB classes,
+`RESTAPI/json/CustomObjectMapperFactory.java`, and the `api.xjb` adapters; see
+`docs/wire.md`):
+- JSON is chosen by `Accept` (or the `accept` query parameter, RESTEasy's
+  `resteasy.media.type.param.mapping`); XML when both are acceptable, for `*/*` and when
+  absent: the engine lists XML first;
+- the root element's name is not written; `id`, `href` (and a link's `rel`) are members;
+- a member that may repeat (`link`, the items of a collection, `disks.disk`) is an array,
+  even of one; an empty collection is `{}`;
+- integers, booleans, enums and strings are JSON strings (`"memory": "1073741824"`);
+  dates are epoch milliseconds; decimals are numbers;
+- the member types come from `schemas/api.xsd`, so the codec never guesses per resource.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from typing import Any
+
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+from werkzeug.wrappers import Request, Response
+
+from .refusals import SyntaxIncorrect
+from .schema import Member, members, root_member
+from .xmlout import format_date, to_bytes
+
+__all__ = ["JSON", "XML", "decode_json", "encode", "to_json", "wants_json"]
+
+XML = "application/xml"
+JSON = "application/json"
+
+
+def wants_json(request: Request | None) -> bool:
+    """Whether the client prefers the engine's JSON to its XML."""
+    if request is None:
+        return False
+    raw = request.args.get("accept") or request.headers.get("Accept", "")
+    return parse_accept_header(raw, MIMEAccept).best_match([XML, JSON]) == JSON
+
+
+def encode(
+    element: ET.Element,
+    request: Request | None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The answer carrying `element`, in the encoding the request asks for."""
+    if wants_json(request):
+        body = json.dumps(to_json(element), indent=2, ensure_ascii=False) + "\n"
+        return Response(body.encode(), status=status, content_type=JSON, headers=headers)
+    return Response(to_bytes(element), status=status, content_type=XML, headers=headers)
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def to_json(element: ET.Element) -> Any:
+    """The engine's JSON form of an element tree (a dict for every document it answers)."""
+    return _to_json(element, root_member(element.tag))
+
+
+def _to_json(element: ET.Element, member: Member | None) -> Any:
+    if member is not None and member.kind != "complex":
+        return _scalar(element.text or "", member.kind)
+    if member is None and not len(element) and not element.attrib:
+        return element.text or ""
+    allowed = members(member) if member is not None else {}
+    grouped: dict[str, list[ET.Element]] = {}
+    for child in element:
+        grouped.setdefault(child.tag, []).append(child)
+    obj: dict[str, Any] = {}
+    for tag, children in grouped.items():
+        child_member = allowed.get(tag)
+        values = [_to_json(child, child_member) for child in children]
+        repeated = child_member.repeated if child_member is not None else len(values) > 1
+        obj[tag] = values if repeated else values[-1]
+    obj.update(element.attrib)
+    return obj
+
+
+def _scalar(text: str, kind: str) -> Any:
+    if kind == "dateTime":
+        return round(datetime.fromisoformat(text).timestamp() * 1000)
+    if kind == "decimal":
+        number = float(text)
+        return int(number) if number.is_integer() and "." not in text else number
+    return text
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def decode_json(body: bytes, tag: str) -> ET.Element:
+    """A JSON request body as the `<tag>` element tree the XML path would have parsed.
+
+    Malformed JSON, a member the type does not have, or a value of the wrong shape is
+    `SyntaxIncorrect`, as Jackson's `JsonProcessingException` is for the engine."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise SyntaxIncorrect(f"malformed JSON ({error})") from None
+    member = root_member(tag)
+    if member is None:
+        raise SyntaxIncorrect(f"no <{tag}> documents")
+    element = _from_json(tag, data, member)
+    if element is None:
+        raise SyntaxIncorrect(f"expected a {tag} object, got null")
+    return element
+
+
+def _from_json(tag: str, value: Any, member: Member) -> ET.Element | None:
+    if value is None:
+        return None  # Jackson leaves the member unset
+    element = ET.Element(tag)
+    if member.kind != "complex":
+        element.text = _text(value, member)
+        return element
+    if not isinstance(value, dict):
+        raise SyntaxIncorrect(f"{tag}: expected an object, got {type(value).__name__}")
+    allowed = members(member)
+    for key, item in value.items():
+        if key in member.attributes:
+            element.set(key, _text(item, None))
+            continue
+        child_member = allowed.get(key)
+        if child_member is None:
+            raise SyntaxIncorrect(f"unrecognized member {key!r} of {tag}")
+        items = item if child_member.repeated else [item]
+        if not isinstance(items, list):
+            raise SyntaxIncorrect(f"{tag}.{key}: expected an array")
+        for one in items:
+            child = _from_json(key, one, child_member)
+            if child is not None:
+                element.append(child)
+    return element
+
+
+def _text(value: Any, member: Member | None) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if member is not None and member.kind == "dateTime" and isinstance(value, int):
+        return format_date(datetime.fromtimestamp(value / 1000).astimezone())
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise SyntaxIncorrect(f"expected a value, got {type(value).__name__}")

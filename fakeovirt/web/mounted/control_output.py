@@ -1,0 +1,88 @@
+"""The control plane's answers as JSON data: the inventory, events, times and phases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fakeovirt.core.model import Event, Vm
+from fakeovirt.core.phases import BackupPhase
+from fakeovirt.core.state import State
+
+__all__ = ["event_json", "inventory_json", "iso", "phase_name"]
+
+
+def iso(when: datetime) -> str:
+    return when.isoformat(timespec="milliseconds")
+
+
+def phase_name(phase: Any) -> str:
+    return str(phase.rest if isinstance(phase, BackupPhase) else phase.value)
+
+
+def inventory_json(state: State) -> dict[str, Any]:
+    """Data centers, clusters, storage domains, hosts, and VMs with their disks, by name."""
+    dcs = {d.id: d.name for d in state.data_centers.values()}
+    clusters = {c.id: c.name for c in state.clusters.values()}
+    return {
+        "data_centers": [{"id": d.id, "name": d.name} for d in state.data_centers.values()],
+        "clusters": [
+            {"id": c.id, "name": c.name, "data_center": dcs.get(c.data_center_id)}
+            for c in state.clusters.values()
+        ],
+        "storage_domains": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "type": d.type,
+                "storage": d.storage_type,
+                "data_center": dcs.get(d.data_center_id),
+                "available": d.available,
+                "used": d.used,
+                "committed": d.committed,
+            }
+            for d in state.storage_domains.values()
+        ],
+        "hosts": [
+            {"id": h.id, "name": h.name, "cluster": clusters.get(h.cluster_id)}
+            for h in state.hosts.values()
+        ],
+        "vms": [_vm(state, vm, clusters) for vm in state.vms.values()],
+    }
+
+
+def _vm(state: State, vm: Vm, clusters: dict[str, str]) -> dict[str, Any]:
+    host = state.hosts.get(vm.host_id or "")
+    domains = state.storage_domains
+    return {
+        "id": vm.id,
+        "name": vm.name,
+        "status": vm.status.value,
+        "freeze_fails": vm.guest.freeze_fails,
+        "cluster": clusters.get(vm.cluster_id),
+        "host": host.name if host else None,
+        "disks": [
+            {
+                "id": d.id,
+                "alias": d.alias,
+                "size": d.content.size,
+                "format": d.format,
+                "storage_domain": domains[d.storage_domain_id].name
+                if d.storage_domain_id in domains
+                else None,
+            }
+            for d in state.vm_disks(vm)
+        ],
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    return {
+        "index": event.index,
+        "code": event.code,
+        "severity": event.severity,
+        "time": iso(event.time),
+        "description": event.description,
+        "vm": event.vm_id,
+        "subjects": list(event.subjects),
+    }

@@ -1,0 +1,108 @@
+"""An answer is whole or visibly cut, and an app sets its connection's timeout (the contract
+with the imageio app: `environ["fakeovirt.idle_timeout"]`, as the daemon sets the ticket's
+`inactivity_timeout` on an authorized connection, ovirt-imageio
+`ovirt_imageio/_internal/backends/__init__.py:119-120`)."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import time
+
+import pytest
+
+from fakeovirt.web.serving import Timeouts
+
+from .rawclients import closed_by_server, read_answer, request_bytes
+from .servertools import MiB, pattern, seconds_until_closed, serving
+
+# An API connection idles 0.2 s; an imageio one 1.5 s unless its app says otherwise. (The
+# upper bounds below leave a busy machine a second or two to close.)
+SHORT = Timeouts(head=5.0, keep_alive=0.2, body=0.5, send=0.5, imageio=1.5)
+
+
+@pytest.mark.parametrize("path", ["/short", "/raise", "/raise-chunked"])
+def test_an_answer_the_app_cannot_complete_is_cut_so_the_client_sees_an_error(path: str) -> None:
+    with serving() as (_, server):
+        connection = server.http()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        start = time.monotonic()
+        with pytest.raises(http.client.IncompleteRead):
+            response.read()
+        assert time.monotonic() - start < 1.0  # cut at once, not when the connection idles out
+        connection.close()
+
+
+def test_a_reader_stalled_past_the_timeout_is_cut_and_never_sees_a_whole_body() -> None:
+    with serving(timeouts=SHORT) as (_, server):
+        connection = server.http()
+        connection.request("GET", "/images/big")
+        response = connection.getresponse()
+        assert response.read(MiB) == pattern(0, MiB)
+        time.sleep(3.5)  # the server's writes wait 1.5 s at most (the imageio timeout)
+        with pytest.raises(http.client.IncompleteRead) as cut:
+            response.read()
+        assert len(cut.value.partial) < 63 * MiB
+        connection.close()
+
+
+def idle_seconds_before_close(query: str, path: str = "/images/x") -> float:
+    """Serve one request with `query`, then time how long the server keeps it open idle."""
+    with serving(timeouts=SHORT) as (_, server):
+        sock = server.connect()
+        sock.sendall(request_bytes(f"{path}?{query}" if query else path))
+        assert read_answer(sock)[0] == 200
+        seconds = seconds_until_closed(sock)
+        sock.close()
+        return seconds
+
+
+def test_an_imageio_connection_idles_for_the_imageio_timeout() -> None:
+    assert 1.4 < idle_seconds_before_close("") < 3.5
+
+
+def test_an_api_connection_idles_for_the_keep_alive_timeout() -> None:
+    assert 0.15 < idle_seconds_before_close("", path="/ovirt-engine/api") < 1.2
+
+
+def test_the_idle_timeout_the_app_sets_lengthens_the_connection_timeout() -> None:
+    assert 2.9 < idle_seconds_before_close("idle=3") < 5.5
+
+
+def test_the_idle_timeout_the_app_sets_shortens_the_connection_timeout() -> None:
+    assert 0.25 < idle_seconds_before_close("idle=0.3") < 1.2
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan"])
+def test_an_idle_timeout_of_zero_or_less_means_the_imageio_default(value: str) -> None:
+    assert 1.4 < idle_seconds_before_close(f"idle={value}") < 3.5
+
+
+def test_the_idle_timeout_the_app_sets_also_bounds_a_stalled_write() -> None:
+    with serving(timeouts=SHORT) as (_, server):
+        sock = server.connect()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sock.sendall(request_bytes("/images/big?idle=6"))
+        start = time.monotonic()
+        time.sleep(2.5)  # longer than the imageio default (1.5 s): still served, as asked
+        received = 0
+        while chunk := sock.recv(MiB):
+            received += len(chunk)
+            if received > 2 * MiB:
+                break
+        assert received > 2 * MiB
+        assert time.monotonic() - start > 2.4
+        sock.close()
+
+
+def test_after_an_answer_the_connection_serves_the_next_request_and_closes_when_asked() -> None:
+    with serving() as (_, server):
+        sock = server.connect()
+        sock.sendall(request_bytes("/a"))
+        assert read_answer(sock)[0] == 200
+        sock.sendall(request_bytes("/b", extra="Connection: close\r\n"))
+        status, headers, _ = read_answer(sock)
+        assert (status, headers["connection"]) == (200, "close")
+        assert closed_by_server(sock)
+        sock.close()

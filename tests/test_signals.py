@@ -1,0 +1,163 @@
+"""Stopping is prompt and quiet whatever the clients do: SIGTERM or SIGINT of `fakeovirt
+serve`, `FakeOvirt.stop()`, and the plugin's session teardown (issue 10).
+
+The crowd: a download whose reader stopped reading, 200 idle keep-alive TLS connections and
+32 slow-header clients. The property under test is the time to stop, bounded at 1 s (it
+takes a few tens of milliseconds; it took over 10 s when stopping waited on stalled clients).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import ovirtsdk4 as sdk
+import ovirtsdk4.types as types
+import pytest
+
+from fakeovirt import FakeOvirt, TransitionPolicy
+from fakeovirt.web.serving import Timeouts
+from tests import sdkflow
+
+from .rawclients import Crowd, Server, accepted, closed_by_server, crowd
+from .test_cli import Served, start_serve
+
+PROMPT = 1.0
+
+
+def a_download_url(connection: sdk.Connection) -> str:
+    """The imageio URL of a running download of vm-up's first disk, in a fresh backup."""
+    vm = connection.system_service().vms_service().list(search="name=vm-up")[0]
+    disks = sdkflow.vm_disks(connection, vm.id)
+    backup = sdkflow.start_backup(connection, vm.id, [types.Disk(id=disks[0].id)])
+    transfer = sdkflow.create_transfer(
+        connection, disks[0].id, types.ImageTransferDirection.DOWNLOAD, backup_id=backup.id
+    )
+    return str(transfer.transfer_url)
+
+
+def gather(clients: Crowd, download_url: str) -> None:
+    clients.stalled_download(download_url)
+    clients.idle_keep_alive(200)
+    clients.slow_headers(32)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stops_within_a_second_on_a_signal_whatever_clients_do(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    served: Served = start_serve(tmp_path, "--policy", "immediate", "--quiet")
+    try:
+        connection = sdk.Connection(**served.details)
+        url = a_download_url(connection)
+        with crowd(Server(served.http().origin, served.details["ca_file"])) as clients:
+            gather(clients, url)
+            start = time.monotonic()
+            code, out, err = served.stop(sig)
+            took = time.monotonic() - start
+    finally:
+        if served.process.poll() is None:
+            served.process.kill()
+            served.process.wait()
+        if served.process.stdout is not None:
+            served.process.stdout.close()
+    assert (code, err) == (0, ""), err
+    assert out.strip().endswith("fakeovirt stopped")
+    assert took < PROMPT, f"serve took {took:.2f} s to stop"
+
+
+def test_fakeovirt_stop_returns_within_a_second_whatever_clients_do() -> None:
+    patient = Timeouts(head=300, keep_alive=300)  # the whole crowd stays connected
+    fake = FakeOvirt(policy=TransitionPolicy.immediate()).start(timeouts=patient)
+    try:
+        connection = sdk.Connection(**fake.connection_kwargs())
+        url = a_download_url(connection)
+        with crowd(Server(fake.origin, fake.ca_file)) as clients:
+            gather(clients, url)
+            assert accepted(233, fake.server)
+            start = time.monotonic()
+            fake.stop()
+            took = time.monotonic() - start
+    finally:
+        fake.stop()
+    assert took < PROMPT, f"FakeOvirt.stop() took {took:.2f} s"
+
+
+def test_after_stop_no_connection_is_served_any_more() -> None:
+    fake = FakeOvirt().start()
+    try:
+        with crowd(Server(fake.origin, fake.ca_file)) as clients:
+            clients.idle_keep_alive(20)
+            clients.slow_headers(5)
+            server = fake.server
+            fake.stop()
+            assert server.connections == 0
+            for sock in clients.sockets:
+                sock.settimeout(5)
+                assert closed_by_server(sock)
+    finally:
+        fake.stop()
+
+
+CLIENTS_LEFT_OPEN = """
+import json, time
+
+import pytest
+
+OPEN = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def teardown_clock():  # set up first, torn down last: after the session's server
+    times = {}
+    yield times
+    times["end"] = time.monotonic()
+    with open("teardown.json", "w") as out:
+        json.dump({"seconds": times["end"] - times["start"]}, out)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def before_the_server_stops(teardown_clock, fakeovirt_server):
+    yield  # torn down just before the session's server
+    teardown_clock["start"] = time.monotonic()
+"""
+
+TEST_LEAVING_CLIENTS = """
+import base64, socket, ssl
+
+from conftest import OPEN
+
+AUTH = base64.b64encode(b"admin@internal:fakeovirt").decode()
+GET = f"GET /ovirt-engine/api HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Basic {AUTH}\\r\\n\\r\\n"
+
+
+def test_leaves_idle_and_slow_clients_behind(fakeovirt):
+    host, port = fakeovirt.origin.split("://")[1].rsplit(":", 1)
+    context = ssl.create_default_context(cafile=fakeovirt.ca_file)
+
+    def connect():
+        sock = socket.create_connection((host, int(port)))
+        return context.wrap_socket(sock, server_hostname=host)
+
+    for n in range(50):
+        OPEN.append(sock := connect())
+        sock.sendall(GET.encode())
+        assert sock.recv(20).startswith(b"HTTP/1.1 200")
+    OPEN.append(slow := connect())
+    slow.sendall(b"GET /ovirt-engine/api HTTP/1.1\\r\\nHost: x\\r\\nX-Slow: ")
+    OPEN.append(socket.create_connection((host, int(port))))
+"""
+
+
+def test_the_plugin_session_teardown_stops_within_a_second_with_clients_left_open(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(CLIENTS_LEFT_OPEN)
+    pytester.makepyfile(test_left=TEST_LEAVING_CLIENTS)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    took = json.loads((pytester.path / "teardown.json").read_text())["seconds"]
+    assert took < PROMPT, f"the session teardown took {took:.2f} s"
