@@ -10,6 +10,9 @@ import json
 import ssl
 from urllib.parse import urlsplit
 
+from hypothesis import settings
+
+from fakeovirt.stateful import DEFAULT_SETTINGS
 from fakeovirt.stateful_sdk import SdkBackupMachine
 
 
@@ -131,4 +134,6 @@ class MyToolMachine(SdkBackupMachine):
 
 
 def test_my_tool_restores_every_backup_exactly(fakeovirt):
-    MyToolMachine.run(fakeovirt)  # the API contract and, with the two data methods, the data
+    # Every round downloads and restores: ten examples keep this test quick; the default
+    # settings (DEFAULT_SETTINGS) are what bench/bench_contract.py measures.
+    MyToolMachine.run(fakeovirt, settings=settings(DEFAULT_SETTINGS, max_examples=10))
