@@ -25,6 +25,7 @@ from . import lookup
 from .clocks import SystemClock
 from .core.backups import BackupRequest
 from .core.clock import Clock, ManualClock
+from .core.content import ContentView
 from .core.engine import Engine
 from .core.model import Backup, Disk, Event, ImageTransfer, Vm
 from .core.phases import BackupPhase
@@ -346,6 +347,19 @@ class FakeOvirt:
         imageio ticket (`/images/<ticket>`). The engine's refusals raise `EngineError`s."""
         with self.lock:
             return self.engine.start_transfer(request)
+
+    def backup_content(self, backup_id: str, disk: str) -> ContentView:
+        """A disk's content (by id or alias) at a backup's point in time: what a correct
+        restore of that backup must equal. Kept until the engine forgets the backup."""
+        with self.lock:
+            backup = self.engine.state.backups.get(backup_id)
+            if backup is None:
+                raise KeyError(f"no backup {backup_id}")
+            target = self.engine.state.disks.get(disk) or self.engine.disk_by_alias(disk)
+            view = backup.views.get(target.id)
+            if view is None:
+                raise KeyError(f"backup {backup_id} does not hold disk {target.alias}")
+            return view
 
     def guest_write(self, disk: str, offset: int, data: bytes) -> None:
         """The guest writes to a disk (by id or alias); the blocks become dirty."""

@@ -16,6 +16,12 @@ from fakeovirt import FakeOvirt
 from tests.leftovers import pytest_configure, pytest_sessionfinish  # noqa: F401  (hooks)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "mutation: the contract's mutation suite (planted client bugs), runs in CI"
+    )
+
+
 @pytest.fixture
 def fakeovirt_defaults() -> dict[str, Any]:
     """Some tests send unknown paths on purpose, so only internal errors fail a test here."""

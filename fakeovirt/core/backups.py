@@ -86,6 +86,10 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
         )
         backup.backup_modes[disk_id] = disk.backup_mode = "incremental" if incremental else "full"
         backup.marks[disk_id] = disk.content.generation
+        # Both paths export the disks as of now: the snapshot path reads its temporary
+        # snapshot, the active path a libvirt pull-mode backup whose scratch disks keep the
+        # point in time (vdsm lib/vdsm/virt/backup.py:149-200, backupBegin at :486).
+        backup.views[disk_id] = disk.content.freeze()
     state.add_backup(backup)
     job = Job(
         id=state.ids.new(),
@@ -156,7 +160,7 @@ def _path(vm: Vm, use_active: bool) -> BackupPath:
 
 
 def _take_snapshot(state: State, vm: Vm, backup: Backup) -> None:
-    """The snapshot path's temporary snapshot: the backup reads the disks as of now."""
+    """The snapshot path's temporary snapshot, locked until the backup is ready."""
     snapshot = Snapshot(
         id=state.ids.new(),
         vm_id=vm.id,
@@ -167,8 +171,6 @@ def _take_snapshot(state: State, vm: Vm, backup: Backup) -> None:
     )
     state.snapshots[snapshot.id] = snapshot
     backup.snapshot_id = snapshot.id
-    for disk_id in backup.disk_ids:
-        backup.views[disk_id] = state.disks[disk_id].content.freeze()
     state.log(
         "snapshot_started",
         msg.EVENT_SNAPSHOT_STARTED.format(
@@ -335,7 +337,6 @@ def _end(state: State, vm: Vm, backup: Backup) -> None:
     if backup.snapshot_id is not None:
         state.snapshots.pop(backup.snapshot_id, None)
         backup.snapshot_id = None
-    backup.views.clear()
     if backup.path is not BackupPath.SNAPSHOT:  # the engine's legacy path also clears the mode
         for disk_id in backup.disk_ids:
             if disk_id in state.disks:
