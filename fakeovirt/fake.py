@@ -21,8 +21,11 @@ from typing import Any
 
 from werkzeug.test import Client
 
+from . import lookup
 from .clocks import SystemClock
+from .core.backups import BackupRequest
 from .core.clock import Clock, ManualClock
+from .core.content import ContentView
 from .core.engine import Engine
 from .core.model import Backup, Disk, Event, ImageTransfer, Vm
 from .core.phases import BackupPhase
@@ -30,8 +33,11 @@ from .core.policy import TransitionPolicy
 from .core.profile import Profile, as_profile
 from .core.retention import Retention
 from .core.scenario import Scenario
+from .core.transfers import TransferRequest
 from .faults import Fault
 from .injection import FaultSet, Injection
+from .records import TransferInfo
+from .stall import StallWatch
 from .web.app import API_PREFIX, FakeOvirtApp, ServerError
 from .web.auth import DEFAULT_USERS, Authenticator
 from .web.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
@@ -86,6 +92,7 @@ class FakeOvirt:
             journal=Journal(size=journal_size),
             faults=self.faults,
         )
+        self.app.journal.watch(StallWatch(self.engine, self.lock))
         self._server: BackgroundServer | None = None
 
     # -- serving ---------------------------------------------------------------------
@@ -139,6 +146,7 @@ class FakeOvirt:
 
     @property
     def server(self) -> BackgroundServer:
+        """The background server while serving; a `RuntimeError` when not."""
         if self._server is None:
             raise RuntimeError("not serving: call start() or use `with FakeOvirt() as fake:`")
         return self._server
@@ -155,15 +163,18 @@ class FakeOvirt:
 
     @property
     def ca_file(self) -> str | None:
+        """The CA file to give the client (`ca_file=`), None when serving plain HTTP."""
         ca = self.server.ca_file
         return str(ca) if ca else None
 
     @property
     def username(self) -> str:
+        """The first user's name (`admin@internal` unless `users=` said otherwise)."""
         return next(iter(self.users))
 
     @property
     def password(self) -> str:
+        """That user's password (`fakeovirt` unless `users=` said otherwise)."""
         return self.users[self.username]
 
     def connection_kwargs(self) -> dict[str, object]:
@@ -217,14 +228,17 @@ class FakeOvirt:
 
     def inject(self, *faults: FaultLike) -> Injection:
         """Install fault rules (see `fakeovirt.faults`); as a context manager, for a block."""
+        __tracebackhide__ = True
         return self.faults.add(*faults)
 
     @property
     def journal(self) -> Journal:
+        """The exchanges answered since the last reset, and assertions on them."""
         return self.app.journal
 
     @property
     def errors(self) -> list[ServerError]:
+        """Exceptions fakeovirt raised while answering since the last reset (its own bugs)."""
         return self.app.errors
 
     @property
@@ -234,10 +248,12 @@ class FakeOvirt:
 
     @property
     def clock(self) -> Clock:
+        """The engine's clock: a `ManualClock` unless one was given."""
         return self.engine.clock
 
     @property
     def policy(self) -> TransitionPolicy:
+        """The engine's transition policy; assign a policy, its dict form or `reads:N`."""
         return self.engine.policy
 
     @policy.setter
@@ -268,23 +284,23 @@ class FakeOvirt:
 
     def release(self, entity_id: str) -> None:
         """Let a backup or image transfer leave the phase its policy holds."""
+        __tracebackhide__ = True
         with self.lock:
+            lookup.backup_or_transfer(self.engine.state, entity_id)
             self.engine.release(entity_id)
 
     def set_freeze_fails(self, vm: str, fails: bool = True) -> None:
         """Make the guest's filesystem freeze fail (or work again) on a VM, by name or id."""
+        __tracebackhide__ = True
         with self.lock:
-            self.engine.set_freeze_fails(self._vm_id(vm), fails)
+            self.engine.set_freeze_fails(lookup.vm(self.engine.state, vm).id, fails)
 
     def history(self, entity_id: str) -> list[tuple[str, float]]:
         """A backup's or transfer's phases as the API shows them, with the engine-clock
         seconds since the last reset at which each began: `[("initializing", 0.0), ...]`."""
+        __tracebackhide__ = True
         with self.lock:
-            state = self.engine.state
-            entity: Backup | ImageTransfer | None = state.backups.get(entity_id)
-            entity = entity or state.transfers.get(entity_id)
-            if entity is None:
-                raise KeyError(f"no backup or image transfer {entity_id}")
+            entity = lookup.backup_or_transfer(self.engine.state, entity_id)
             return [
                 (
                     phase.rest if isinstance(phase, BackupPhase) else phase.value,
@@ -314,22 +330,65 @@ class FakeOvirt:
             return self._scenarios[scenario]
         return Scenario.from_dict(dict(scenario))
 
-    def _vm_id(self, vm: str) -> str:
-        return vm if vm in self.engine.state.vms else self.engine.vm_by_name(vm).id
-
+    # -- lookups: each raises `UnknownEntity` (a LookupError) naming what exists -------------
     def vm(self, name: str) -> Vm:
+        """The VM named `name` (or with that id), as the engine holds it now."""
+        __tracebackhide__ = True
         with self.lock:
-            return self.engine.vm_by_name(name)
+            return lookup.vm(self.engine.state, name)
 
     def disk(self, alias: str) -> Disk:
+        """The disk with alias `alias` (or with that id); `.content` is what the guest sees."""
+        __tracebackhide__ = True
         with self.lock:
-            return self.engine.disk_by_alias(alias)
+            return lookup.disk(self.engine.state, alias)
+
+    def transfer(self, transfer_id: str) -> TransferInfo:
+        """A record of an image transfer and the data requests on its ticket: what moved,
+        what was torn (a body that ended short) and why. See docs/data-plane.md."""
+        __tracebackhide__ = True
+        with self.lock:
+            return TransferInfo.of(lookup.transfer(self.engine.state, transfer_id))
+
+    def transfers(self) -> list[TransferInfo]:
+        """Records of every image transfer the engine still keeps, oldest first."""
+        with self.lock:
+            return [TransferInfo.of(t) for t in self.engine.state.transfers.values()]
+
+    # -- acting as a client would, without HTTP ------------------------------------------
+    def start_backup(self, vm: str, request: BackupRequest | None = None) -> Backup:
+        """Start a backup of a VM (by name or id) as `POST /vms/{id}/backups` would; without
+        `request`, of all its disks. The engine's refusals raise `EngineError`s."""
+        __tracebackhide__ = True
+        with self.lock:
+            found = lookup.vm(self.engine.state, vm)
+            wanted = request or BackupRequest(disk_ids=tuple(a.disk_id for a in found.attachments))
+            return self.engine.start_backup(found.id, wanted)
+
+    def start_transfer(self, request: TransferRequest) -> ImageTransfer:
+        """Start an image transfer as `POST /imagetransfers` would; its `ticket` is the
+        imageio ticket (`/images/<ticket>`). The engine's refusals raise `EngineError`s."""
+        with self.lock:
+            return self.engine.start_transfer(request)
+
+    def backup_content(self, backup_id: str, disk: str) -> ContentView:
+        """A disk's content (by id or alias) at a backup's point in time: what a correct
+        restore of that backup must equal. Kept until the engine forgets the backup."""
+        with self.lock:
+            backup = self.engine.state.backups.get(backup_id)
+            if backup is None:
+                raise KeyError(f"no backup {backup_id}")
+            target = self.engine.state.disks.get(disk) or self.engine.disk_by_alias(disk)
+            view = backup.views.get(target.id)
+            if view is None:
+                raise KeyError(f"backup {backup_id} does not hold disk {target.alias}")
+            return view
 
     def guest_write(self, disk: str, offset: int, data: bytes) -> None:
         """The guest writes to a disk (by id or alias); the blocks become dirty."""
+        __tracebackhide__ = True
         with self.lock:
-            target = self.engine.state.disks.get(disk) or self.engine.disk_by_alias(disk)
-            self.engine.guest_write(target.id, offset, data)
+            self.engine.guest_write(lookup.disk(self.engine.state, disk).id, offset, data)
 
 
 def as_policy(value: PolicyLike) -> TransitionPolicy:

@@ -78,6 +78,10 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
         )
         backup.backup_modes[disk_id] = disk.backup_mode = "incremental" if incremental else "full"
         backup.marks[disk_id] = disk.content.generation
+        # Both paths export the disks as of now: the snapshot path reads its temporary
+        # snapshot, the active path a libvirt pull-mode backup whose scratch disks keep the
+        # point in time (vdsm lib/vdsm/virt/backup.py:149-200, backupBegin at :486).
+        backup.views[disk_id] = disk.content.freeze()
     state.add_backup(backup)
     if path in profile.checkpoint_at_start and any(state.disks[d].qcow2 for d in disk_ids):
         _make_checkpoint(state, vm, backup)  # StartVmBackupCommand.java:278-290
@@ -110,7 +114,7 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
 
 
 def _take_snapshot(state: State, vm: Vm, backup: Backup) -> None:
-    """The snapshot path's temporary snapshot: the backup reads the disks as of now."""
+    """The snapshot path's temporary snapshot, locked until the backup is ready."""
     snapshot = Snapshot(
         id=state.ids.new(),
         vm_id=vm.id,
@@ -121,8 +125,6 @@ def _take_snapshot(state: State, vm: Vm, backup: Backup) -> None:
     )
     state.snapshots[snapshot.id] = snapshot
     backup.snapshot_id = snapshot.id
-    for disk_id in backup.disk_ids:
-        backup.views[disk_id] = state.disks[disk_id].content.freeze()
     state.log(
         "snapshot_started",
         msg.EVENT_SNAPSHOT_STARTED.format(
@@ -303,7 +305,6 @@ def _end(state: State, vm: Vm, backup: Backup) -> None:
     if backup.snapshot_id is not None:
         state.snapshots.pop(backup.snapshot_id, None)
         backup.snapshot_id = None
-    backup.views.clear()
     if backup.path is not BackupPath.SNAPSHOT:  # the engine's legacy path also clears the mode
         for disk_id in backup.disk_ids:
             if disk_id in state.disks:

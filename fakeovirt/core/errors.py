@@ -26,20 +26,30 @@ class EngineError(Exception):
 
 
 class BadRequest(EngineError):
+    """The engine refuses the request as invalid: HTTP 400."""
+
     status = 400
 
 
 class Unauthorized(EngineError):
+    """No valid credentials: HTTP 401."""
+
     status = 401
 
 
 class Forbidden(EngineError):
+    """Not allowed, or an imageio ticket that does not stand: HTTP 403."""
+
     status = 403
 
 
 class NotFound(EngineError):
+    """No such entity or path: HTTP 404."""
+
     status = 404
 
 
 class Conflict(EngineError):
+    """Not possible in the entity's current state: HTTP 409."""
+
     status = 409

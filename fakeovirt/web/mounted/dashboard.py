@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 from fakeovirt.core.model import Backup, Checkpoint, ImageTransfer, Vm
 from fakeovirt.core.state import State
+from fakeovirt.core.tickets import data_summary
 
 if TYPE_CHECKING:
     from fakeovirt.web.host import AppHost
@@ -165,4 +166,5 @@ def _transfer(state: State, transfer: ImageTransfer) -> dict[str, Any]:
         "transferred": transfer.transferred,
         "created": _when(transfer.created),
         "history": [{"phase": phase.value, "at": _when(at)} for phase, at in transfer.history],
+        "data": data_summary(transfer),  # the imageio data requests: moved, torn, last torn
     }

@@ -85,12 +85,26 @@ function vmHtml(vm) {
     `<h2>Backups</h2>${backups || '<p class="muted">no backups</p>'}</article>`;
 }
 
+// A transfer's imageio data requests: how many, the bytes moved, and the torn ones (a body
+// that ended short of its Content-Length), with the last one's reason on hover.
+function dataCell(d) {
+  const flight = d.in_flight ? `, ${esc(d.in_flight)} in flight` : "";
+  const line = `${esc(d.requests)} done${flight} · ${size(d.moved)}`;
+  if (!d.torn) return `<td class="data" data-torn="0">${line}</td>`;
+  const last = d.last_torn;
+  const why = last ? `last: ${last.method} ${last.op} at ${last.offset}, ` +
+    `${last.moved} of ${last.announced} bytes (${last.reason})` : "";
+  return `<td class="data" data-torn="${esc(d.torn)}">${line} ` +
+    `<span class="badge torn" title="${esc(why)}">${esc(d.torn)} torn</span>` +
+    (last ? `<div class="muted small">${esc(last.reason)}</div>` : "") + `</td>`;
+}
+
 function transferRow(t) {
   const pct = t.size ? Math.min(100, (100 * t.transferred) / t.size) : 0;
   return `<tr data-transfer-id="${esc(t.id)}" data-phase="${esc(t.phase)}">` +
     `<td><code>${short(t.id)}</code></td><td>${esc(t.disk)}</td><td><code>${short(t.backup_id)}</code></td>` +
     `<td>${badge(t.phase)}</td><td><div class="bar"><div style="width:${pct.toFixed(1)}%"></div>` +
-    `<span>${size(t.transferred)} of ${size(t.size)}</span></div></td></tr>`;
+    `<span>${size(t.transferred)} of ${size(t.size)}</span></div></td>${dataCell(t.data)}</tr>`;
 }
 
 function journalRow(e) {
@@ -104,7 +118,7 @@ function render(state) {
     `scenario ${state.scenario} · engine time ${state.now} · policy ${state.policy.mode}`;
   document.getElementById("vms").innerHTML = state.vms.map(vmHtml).join("");
   document.querySelector("#transfers tbody").innerHTML =
-    state.transfers.map(transferRow).join("") || '<tr><td colspan="5" class="muted">none</td></tr>';
+    state.transfers.map(transferRow).join("") || '<tr><td colspan="6" class="muted">none</td></tr>';
   document.querySelector("#journal tbody").innerHTML = state.journal.map(journalRow).join("");
   document.body.dataset.updated = state.now;
 }
