@@ -9,6 +9,7 @@ __all__ = [
     "BadRequest",
     "Conflict",
     "EngineError",
+    "EngineFailure",
     "Forbidden",
     "NotFound",
     "Unauthorized",
@@ -43,3 +44,10 @@ class NotFound(EngineError):
 
 class Conflict(EngineError):
     status = 409
+
+
+class EngineFailure(EngineError):
+    """A refusal whose message key has the ErrorType INTERNAL_ERROR (or a RuntimeException in
+    a command's validate): the engine answers 500 with an `Operation Failed` fault."""
+
+    status = 500
