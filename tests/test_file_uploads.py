@@ -30,7 +30,10 @@ RESTORE = Scenario(
         VmSpec(
             "vm",
             "down",
-            disks=(DiskSpec("cow", SIZE, seeded_blocks=4), DiskSpec("raw", SIZE, format="raw", backup="none")),
+            disks=(
+                DiskSpec("cow", SIZE, seeded_blocks=4),
+                DiskSpec("raw", SIZE, format="raw", backup="none"),
+            ),
         ),
     ),
 )
