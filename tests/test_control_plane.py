@@ -501,3 +501,30 @@ def test_a_refused_request_changes_nothing(
     assert [e.index for e in fake.journal.entries][:-1] == journal
     assert fake.disk("vm-up-disk1").content.read(0, 14) == b"written before"
     assert fake.errors == []
+
+
+def test_the_inventory_lists_each_vms_snapshots_and_each_disks_volumes(
+    fake: FakeOvirt, http: Http
+) -> None:
+    snapshot = fake.snapshot("vm-down", "nightly")
+    (vm,) = [
+        v for v in http.ok("GET", "/fakeovirt/inventory").json()["vms"] if v["name"] == "vm-down"
+    ]
+    (disk,) = vm["disks"]
+    base, active = disk["volumes"]
+    assert (base["parent"], base["active"], active["parent"], active["active"]) == (
+        None,
+        False,
+        base["image_id"],
+        True,
+    )
+    assert active["format"] == "cow" and active["status"] == "ok"
+    listed = {s["description"]: s for s in vm["snapshots"]}
+    assert listed["nightly"] == {
+        "id": snapshot.id,
+        "description": "nightly",
+        "type": "regular",
+        "status": "ok",
+        "disks": {disk["id"]: base["image_id"]},
+    }
+    assert listed["Active VM"]["type"] == "active"
