@@ -27,13 +27,15 @@ from .core.backups import BackupRequest
 from .core.clock import Clock, ManualClock
 from .core.content import ContentView
 from .core.engine import Engine
-from .core.model import Backup, Disk, Event, ImageTransfer, Vm
+from .core.model import Backup, Disk, Event, ImageTransfer, Snapshot, Vm
 from .core.phases import BackupPhase
 from .core.policy import TransitionPolicy
 from .core.profile import Profile, as_profile
 from .core.retention import Retention
 from .core.scenario import Scenario
+from .core.snapshots import SnapshotRequest
 from .core.transfers import TransferRequest
+from .core.volumes import Volume
 from .faults import Fault
 from .injection import FaultSet, Injection
 from .records import TransferInfo
@@ -389,6 +391,43 @@ class FakeOvirt:
         __tracebackhide__ = True
         with self.lock:
             self.engine.guest_write(lookup.disk(self.engine.state, disk).id, offset, data)
+
+    # -- snapshots (docs/snapshots.md) -----------------------------------------------------
+    def snapshot(
+        self,
+        vm: str,
+        description: str = "fakeovirt snapshot",
+        *,
+        disks: Iterable[str] | None = None,
+        persist_memorystate: bool = False,
+    ) -> Snapshot:
+        """Take a snapshot of a VM (name or id) by the engine's rules, as
+        `POST /vms/{vm}/snapshots` does; `disks` (aliases or ids) limits it to those. It is
+        ``locked`` until the policy ends its creation (at once under `immediate`)."""
+        with self.lock:
+            vm_id = lookup.vm(self.engine.state, vm).id
+            disk_ids = None if disks is None else tuple(self._disk(d).id for d in disks)
+            request = SnapshotRequest(description, persist_memorystate, disk_ids)
+            return self.engine.create_snapshot(vm_id, request)
+
+    def snapshots(self, vm: str) -> list[Snapshot]:
+        """A VM's snapshots (name or id), "Active VM" first, as the API lists them."""
+        with self.lock:
+            return self.engine.snapshots(lookup.vm(self.engine.state, vm).id)
+
+    def remove_snapshot(self, vm: str, snapshot_id: str) -> None:
+        """Remove a snapshot by the engine's rules; it is merged away when the policy says."""
+        with self.lock:
+            self.engine.remove_snapshot(lookup.vm(self.engine.state, vm).id, snapshot_id)
+
+    def volumes(self, disk: str) -> list[Volume]:
+        """A disk's volumes (alias or id), base first: each one's image id, parent, and what
+        it reads (`guest`: the disk at that point; `own`: that layer alone)."""
+        with self.lock:
+            return self._disk(disk).volumes.volumes()
+
+    def _disk(self, disk: str) -> Disk:
+        return lookup.disk(self.engine.state, disk)
 
 
 def as_policy(value: PolicyLike) -> TransitionPolicy:

@@ -11,6 +11,8 @@ arguments checked with `InvalidArgument` when the strategy is first drawn from.
 - `backup_requests`, `invalid_backup_requests`: what a client may ask for, and what it must
   not (with the fault the engine answers); `backup_request_http` turns one into a body
   and query for raw HTTP clients;
+- `snapshot_requests`, `invalid_snapshot_requests`, `snapshot_request_http`: the same for
+  `POST /vms/{vm}/snapshots`;
 - `guest_writes`, `guest_workloads`: what the guest writes between backups;
 - `xml_elements`, `xml_documents`: any document of `schemas/api.xsd` (or your XSD), valid by
   construction.
@@ -28,6 +30,12 @@ from urllib.parse import urlencode
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from ._snapshot_strategies import (
+    InvalidSnapshotRequest,
+    invalid_snapshot_requests,
+    snapshot_request_http,
+    snapshot_requests,
+)
 from ._xsd_strategies import XsdElements, load_schema, xml_safe_text
 from .core import messages as msg
 from .core.backups import MAX_DESCRIPTION, BackupRequest
@@ -41,13 +49,17 @@ if TYPE_CHECKING:
 __all__ = [
     "GuestWrite",
     "InvalidBackupRequest",
+    "InvalidSnapshotRequest",
     "backup_request_http",
     "backup_requests",
     "disk_specs",
     "guest_workloads",
     "guest_writes",
     "invalid_backup_requests",
+    "invalid_snapshot_requests",
     "scenarios",
+    "snapshot_request_http",
+    "snapshot_requests",
     "vm_specs",
     "xml_documents",
     "xml_elements",

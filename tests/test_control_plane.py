@@ -540,3 +540,30 @@ def test_a_profile_chosen_over_http_applies_to_backups_started_afterwards(
     assert http.ok("GET", "/fakeovirt/profile").json()["switches"]["active_path_flags"] == [
         "legacy"
     ]
+
+
+def test_the_inventory_lists_each_vms_snapshots_and_each_disks_volumes(
+    fake: FakeOvirt, http: Http
+) -> None:
+    snapshot = fake.snapshot("vm-down", "nightly")
+    (vm,) = [
+        v for v in http.ok("GET", "/fakeovirt/inventory").json()["vms"] if v["name"] == "vm-down"
+    ]
+    (disk,) = vm["disks"]
+    base, active = disk["volumes"]
+    assert (base["parent"], base["active"], active["parent"], active["active"]) == (
+        None,
+        False,
+        base["image_id"],
+        True,
+    )
+    assert active["format"] == "cow" and active["status"] == "ok"
+    listed = {s["description"]: s for s in vm["snapshots"]}
+    assert listed["nightly"] == {
+        "id": snapshot.id,
+        "description": "nightly",
+        "type": "regular",
+        "status": "ok",
+        "disks": {disk["id"]: base["image_id"]},
+    }
+    assert listed["Active VM"]["type"] == "active"

@@ -52,7 +52,7 @@ def places(fake: FakeOvirt, files: Path) -> dict[str, str]:
     with fake.lock:
         disk = fake.disk("vm-down-disk1")
         transfer = fake.engine.start_transfer(
-            TransferRequest(disk_id=disk.id, direction="download")
+            TransferRequest(disk_id=disk.id, direction="download", format="raw")
         )
         while transfer.phase.value != "transferring":
             fake.engine.transfer(transfer.id, observe=True)

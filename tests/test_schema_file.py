@@ -120,6 +120,9 @@ VALID: dict[str, str] = {
 """,
     "disk_snapshot": '<disk_snapshot id="ds1"><format>cow</format><disk id="d1"/>'
     '<parent id="ds0"/><snapshot id="s1"/></disk_snapshot>',
+    "disk_snapshots": '<disk_snapshots><disk_snapshot href="/ovirt-engine/api/disks/d1/'
+    'disksnapshots/ds1" id="ds1"><status>ok</status><disk id="d1"/><storage_domains>'
+    '<storage_domain id="sd1"/></storage_domains></disk_snapshot></disk_snapshots>',
     "disk_profile": '<disk_profile id="dp1"><name>sd1</name></disk_profile>',
     "quota": '<quota id="q1"><name>Default</name></quota>',
     "disk_attachment": '<disk_attachment id="d1"><active>true</active>'
@@ -288,6 +291,7 @@ def test_collections_hold_only_their_items(schema: xmlschema.XMLSchema) -> None:
         "events": "event",
         "jobs": "job",
         "snapshots": "snapshot",
+        "disk_snapshots": "disk_snapshot",
         "backups": "backup",
         "checkpoints": "checkpoint",
         "image_transfers": "image_transfer",

@@ -16,9 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import messages as msg
+from . import snapshots
 from .backup_requests import MAX_DESCRIPTION, BackupRequest, choose_path, validate
+from .content import ContentView
 from .errors import BadRequest, Conflict
-from .model import Backup, Checkpoint, Job, Snapshot, Vm, VmStatus
+from .model import Backup, Checkpoint, Job, Vm, VmStatus
 from .phases import BackupPath, BackupPhase, Step, next_backup_phase
 from .policy import Progress, TransitionPolicy
 from .retention import job_due
@@ -114,17 +116,14 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
 
 
 def _take_snapshot(state: State, vm: Vm, backup: Backup) -> None:
-    """The snapshot path's temporary snapshot, locked until the backup is ready."""
-    snapshot = Snapshot(
-        id=state.ids.new(),
-        vm_id=vm.id,
-        description=msg.SNAPSHOT_FOR_BACKUP,
-        date=state.now(),
-        disk_ids=list(backup.disk_ids),
-        status="locked",
-    )
-    state.snapshots[snapshot.id] = snapshot
+    """The snapshot path's temporary snapshot: a real one (`snapshots.take_for_backup`), whose
+    frozen volumes the backup reads; guest writes after it go to the new active volumes."""
+    snapshot = snapshots.take_for_backup(state, vm, backup)
     backup.snapshot_id = snapshot.id
+    for disk_id, image_id in snapshot.images.items():
+        frozen = state.disks[disk_id].volumes.volume(image_id).guest
+        assert isinstance(frozen, ContentView)  # a snapshot's volume is never the active one
+        backup.views[disk_id] = frozen
     state.log(
         "snapshot_started",
         msg.EVENT_SNAPSHOT_STARTED.format(
@@ -302,9 +301,10 @@ def _end(state: State, vm: Vm, backup: Backup) -> None:
     if not succeeded and backup.checkpoint_id in state.checkpoints:
         drop_checkpoint(state, backup.checkpoint_id or "")
         backup.to_checkpoint_id = backup.checkpoint_id = None
-    if backup.snapshot_id is not None:
-        state.snapshots.pop(backup.snapshot_id, None)
-        backup.snapshot_id = None
+    snapshot = state.snapshots.get(backup.snapshot_id or "")
+    if snapshot is not None:  # merged away before the backup ends (RemoveSnapshot)
+        snapshots.remove_for_backup(state, snapshot, backup.user)
+    backup.snapshot_id = None  # the views stay: what a restore must equal (backup_content)
     if backup.path is not BackupPath.SNAPSHOT:  # the engine's legacy path also clears the mode
         for disk_id in backup.disk_ids:
             if disk_id in state.disks:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 
-from . import backups, checkpoints, tickets, timed, transfers
+from . import backups, checkpoints, disksnapshots, snapshots, tickets, timed, transfers
 from . import messages as msg
 from .backups import BackupRequest
 from .build import SeededContent, build_state
 from .clock import Clock, ManualClock
+from .disksnapshots import DiskSnapshot
 from .errors import BadRequest, NotFound
 from .model import (
     Backup,
@@ -31,6 +32,7 @@ from .policy import TransitionPolicy
 from .profile import Profile, as_profile
 from .retention import Retention
 from .scenario import DEMO, Scenario
+from .snapshots import SnapshotRequest
 from .state import State
 from .tickets import TransferTicket
 from .transfers import TransferRequest
@@ -225,10 +227,50 @@ class Engine:
         """Mark one checkpoint, or all of the VM's, invalid (as a snapshot restore does)."""
         checkpoints.invalidate(self.state, vm_id, checkpoint_id)
 
-    # -- snapshots ---------------------------------------------------------------------
-    def snapshots(self, vm_id: str) -> list[Snapshot]:
-        self.state.vm(vm_id)
-        return sorted(self.state.vm_snapshots(vm_id), key=lambda s: (s.type != "active", s.date))
+    # -- snapshots and disk snapshots ------------------------------------------------------
+    def snapshots(self, vm_id: str, *, observe: bool = False) -> list[Snapshot]:
+        """The VM's snapshots, "Active VM" first; an unknown VM has none, as in the engine.
+
+        `observe` counts a client's read of each (a per-read policy moves a locked one, and a
+        merged one is then gone from the answer)."""
+        if observe:
+            for snapshot in snapshots.listing(self.state, vm_id):
+                snapshots.observe(self.state, snapshot)
+        return snapshots.listing(self.state, vm_id)
+
+    def snapshot(self, snapshot_id: str, *, observe: bool = False) -> Snapshot:
+        """A snapshot by id (404 when unknown); `observe` counts a client's read."""
+        found = snapshots.get(self.state, snapshot_id)
+        if observe:
+            snapshots.observe(self.state, found)
+        return found
+
+    def create_snapshot(
+        self, vm_id: str, request: SnapshotRequest, *, user: str = SYSTEM_USER
+    ) -> Snapshot:
+        self.tick()
+        return snapshots.create(self.state, vm_id, request, user)
+
+    def remove_snapshot(self, vm_id: str, snapshot_id: str, *, user: str = SYSTEM_USER) -> None:
+        self.tick()
+        snapshots.remove(self.state, vm_id, snapshot_id, user)
+
+    def disk_snapshots(self, disk_id: str, *, include_active: bool = False) -> list[DiskSnapshot]:
+        """A disk's volumes as `/disks/{id}/disksnapshots` lists them, base first."""
+        return disksnapshots.of_disk(self.state, disk_id, include_active=include_active)
+
+    def domain_disk_snapshots(
+        self, domain_id: str, *, include_active: bool = False
+    ) -> list[DiskSnapshot]:
+        """The volumes on a storage domain that belong to a VM snapshot."""
+        return disksnapshots.of_domain(self.state, domain_id, include_active=include_active)
+
+    def disk_snapshot(self, image_id: str) -> DiskSnapshot:
+        """A disk snapshot (a volume) by image id; 404 when no disk has it."""
+        found = disksnapshots.find(self.state, image_id)
+        if found is None:
+            raise NotFound(msg.NOT_FOUND.format(kind="disk snapshot", id=image_id))
+        return found
 
     # -- image transfers ------------------------------------------------------------
     def start_transfer(self, request: TransferRequest, *, user: str = SYSTEM_USER) -> ImageTransfer:

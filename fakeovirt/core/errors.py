@@ -9,6 +9,7 @@ __all__ = [
     "BadRequest",
     "Conflict",
     "EngineError",
+    "EngineFailure",
     "Forbidden",
     "NotFound",
     "Unauthorized",
@@ -53,3 +54,10 @@ class Conflict(EngineError):
     """Not possible in the entity's current state: HTTP 409."""
 
     status = 409
+
+
+class EngineFailure(EngineError):
+    """A refusal whose message key has the ErrorType INTERNAL_ERROR (or a RuntimeException in
+    a command's validate): the engine answers 500 with an `Operation Failed` fault."""
+
+    status = 500

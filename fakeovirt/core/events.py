@@ -28,6 +28,8 @@ KINDS = {
     "freeze_failed": EventKind(10764, "warning"),
     "snapshot_started": EventKind(45, "normal"),
     "snapshot_finished": EventKind(68, "normal"),
+    "snapshot_remove_started": EventKind(342, "normal"),  # USER_REMOVE_SNAPSHOT
+    "snapshot_remove_finished": EventKind(356, "normal"),  # ..._FINISHED_SUCCESS
     "transfer_initiated": EventKind(1031, "normal"),
     "transfer_succeeded": EventKind(1032, "normal"),
     "transfer_cancelled": EventKind(1033, "normal"),

@@ -58,7 +58,6 @@ FINALIZE_PREMATURE = "Backup '{id}' is in '{phase}' phase, premature backup stop
 CHECKPOINT_DURING_BACKUP = "Cannot remove checkpoint. The VM is during a backup operation."
 
 # -- image transfers -------------------------------------------------------------
-TRANSFER_DISK_NOT_EXIST = "Cannot transfer Virtual Disk. Disk {id} does not exist."
 TRANSFER_BAD_DIRECTION = "Invalid image transfer direction '{value}': expected upload or download"
 TRANSFER_BAD_FORMAT = "Invalid image transfer format '{value}': expected raw or cow"
 TRANSFER_BAD_TIMEOUT_POLICY = "Invalid timeout policy '{value}': expected legacy, pause or cancel"
@@ -76,7 +75,6 @@ TRANSFER_UPLOAD_WITH_BACKUP = (
 TRANSFER_DISK_NOT_IN_BACKUP = (
     "Cannot transfer Virtual Disk. Disk {disk} is not part of VM backup {backup}."
 )
-TRANSFER_DISK_LOCKED = "Cannot transfer Virtual Disk: The following disks are locked: {aliases}."
 TRANSFER_CANNOT_PAUSE_DOWNLOAD = (
     "Cannot pause image download as it's handled by the client. "
     "Note that it can be canceled if you wish to stop it."
@@ -118,6 +116,76 @@ EVENT_TRANSFER_PAUSED_ON_TIMEOUT = (
     "The transfer was paused by the system according to the timeout policy. "
     "Reason: client inactivity timeout."
 )
+
+# -- snapshots, disk snapshots and transfers of volumes (AppErrors.properties: line) ---------
+# `{what}` is the command's "<action> <type>": "create Snapshot", "remove Snapshot",
+# "transfer Virtual Disk" (VAR__ACTION__* / VAR__TYPE__*, APPERR:1204,1208,1261,1375).
+INCOMPLETE_PARAMETERS = "Incomplete parameters"  # restapi logging/Messages.properties:5-6
+SNAPSHOT_DESCRIPTION_REQUIRED = "Snapshot [description] required for doAdd"
+SNAPSHOT_DESCRIPTION_EMPTY = "Snapshot description cannot be empty"  # 1140
+SNAPSHOT_DESCRIPTION_INVALID = (  # 1138
+    "Snapshot description must be formed only from alpha-numeric characters and special "
+    "characters that conform to the standard ASCII character set."
+)
+SNAPSHOT_DESCRIPTION_MAX = "Snapshot description must not exceed 4000 characters"  # 1139
+LOCK_SNAPSHOT_BEING_TAKEN = "Cannot {what}. Snapshot is currently being created for VM {name}."
+LOCK_VM_DURING_BACKUP = "Cannot {what}. The VM is during a backup operation."  # 1688
+LOCK_DISK_LOCKED = "Cannot {what}: Disk is locked. Please try again later."  # 126
+LOCK_DISK_TRANSFERRED = "Cannot {what}. Disk {name} is being transferred."  # 144
+VM_NOT_FOUND = "Cannot {what}. VM is not found."  # 677
+DISKS_NOT_EXIST = "Cannot {what}. The following disk(s) ID(s) does not exist: {ids}."  # 117
+DISK_SNAPSHOT_NOT_SUPPORTED = (  # 1605
+    "Cannot {what}. Snapshot is not allowed for the following disk(s): {aliases}."
+)
+DISKS_NOT_ATTACHED = (  # 1575
+    "Cannot {what}. The following disk(s) are not attached to the VM {vm}: {aliases}."
+)
+VM_SAVING_RESTORING = (  # 675
+    "Cannot {what}. VM is in saving/restoring state.\n"
+    "-Please try again when the VM is either up or down."
+)
+VM_STATUS_ILLEGAL = "Cannot {what} because the VM is in {status} status."  # 695
+VM_DURING_SNAPSHOT = (  # 664
+    "Cannot {what}. The VM is performing an operation on a Snapshot. "
+    "Please wait for the operation to finish, and try again."
+)
+VM_IN_PREVIEW = "Cannot {what}. VM is previewing a Snapshot."  # 651
+VM_DURING_BACKUP = "Cannot {what}. The VM is during a backup operation."  # 1688
+DISKS_LOCKED = (  # 116
+    "Cannot {what}: The following disks are locked: {aliases}. Please try again in a few minutes."
+)
+DISKS_ILLEGAL = (  # 115
+    "Cannot {what}. The following attached disks are in ILLEGAL status: {aliases} - "
+    "please remove them and try again."
+)
+SNAPSHOT_IMAGE_EXISTS = "Cannot {what}. Image IDs {ids} are already used by a snapshot."  # 692
+STORAGE_DOMAIN_STATUS = "Cannot {what}. The relevant Storage Domain's status is {status}."  # 548
+SNAPSHOT_NOT_EXIST = "Cannot {what}. VM's Snapshot does not exist."  # 689
+SNAPSHOT_NOT_REGULAR = (  # 693
+    "Cannot {what}. The operation is only allowed for regular snapshots."
+)
+VM_NOT_DOWN_OR_UP = "Cannot {what}. VM {vm} must be in status Down, Up or Paused."  # 670
+SNAPSHOT_UNPLUGGED_DISKS = (  # 119
+    "Cannot {what}. The following disks are either unplugged or unattached: \n {aliases}"
+)
+DISK_NOT_EXIST = "Cannot {what}. The specified disk does not exist."  # 159
+DISK_PLUGGED_TO_NON_DOWN_VMS = (  # 158
+    "Cannot {what}. The disk {alias} is plugged to non-Down VMs: {vms}"
+)
+TRANSFER_NO_SIGNATURE = (  # metamodel JaxrsHelperGenerator.closeSignatureDetectionMethod
+    "No matching signature found, make sure that mandatory attributes are provided."
+)
+INPUT_VALIDATION_FAILED = "Input validation failed."  # ValidationExceptionMapper
+TRANSFER_INTO_SNAPSHOT = (
+    "Cannot transfer Virtual Disk. fakeovirt does not model an upload into disk snapshot "
+    "{image}: upload into the disk's active volume"
+)
+EVENT_SNAPSHOT_REMOVE_STARTED = (  # ALM:58
+    "Snapshot '{snapshot}' deletion for VM '{vm}' was initiated by {user}."
+)
+EVENT_SNAPSHOT_REMOVE_FINISHED = "Snapshot '{snapshot}' deletion for VM '{vm}' has been completed."
+JOB_CREATE_SNAPSHOT = "Creating VM Snapshot {snapshot} for VM {vm}"  # ExecutionMessages:61
+JOB_REMOVE_SNAPSHOT = "Removing Snapshot {snapshot} of VM {vm}"  # ExecutionMessages:97
 
 SNAPSHOT_FOR_BACKUP = "Auto-generated for Backup VM"
 ACTIVE_SNAPSHOT = "Active VM"

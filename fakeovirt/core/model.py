@@ -23,6 +23,7 @@ __all__ = [
     "DataTotals",
     "Disk",
     "DiskAttachment",
+    "DiskConfiguration",
     "Event",
     "Host",
     "ImageTransfer",
@@ -30,6 +31,7 @@ __all__ = [
     "Snapshot",
     "StorageDomain",
     "Vm",
+    "VmConfiguration",
     "VmStatus",
 ]
 
@@ -110,6 +112,9 @@ class Disk:
     shareable: bool = False
     description: str = ""
     backup_mode: str | None = None  # set by the last backup, as the engine stores it
+    # -- volumes (snapshots): what differs per volume from the disk's own fields --------
+    volume_formats: dict[str, str] = field(default_factory=dict)  # image id -> cow, if not base
+    volume_status: dict[str, str] = field(default_factory=dict)  # image id -> status, non-active
 
     @property
     def content(self) -> DiskContent:
@@ -128,6 +133,29 @@ class Disk:
     @property
     def qcow2(self) -> bool:
         return self.format == "cow"
+
+    def volume_format(self, image_id: str) -> str:
+        """A volume's format: a snapshot's new volumes are ``cow``, the base keeps the disk's."""
+        return self.volume_formats.get(image_id, self.format)
+
+    @property
+    def active_format(self) -> str:
+        """The active volume's format: what the engine shows as the disk's ``format``."""
+        return self.volume_format(self.image_id)
+
+    def volume_state(self, image_id: str) -> str:
+        """A volume's status: the disk's own for the active volume (ok, locked, illegal)."""
+        if image_id == self.image_id:
+            return self.status
+        return self.volume_status.get(image_id, "ok")
+
+    def set_volume_state(self, image_id: str, status: str) -> None:
+        if image_id == self.image_id:
+            self.status = status
+        elif status == "ok":
+            self.volume_status.pop(image_id, None)
+        else:
+            self.volume_status[image_id] = status
 
 
 @dataclass
@@ -164,8 +192,44 @@ class Vm:
         return next((a for a in self.attachments if a.disk_id == disk_id), None)
 
 
+@dataclass(frozen=True)
+class DiskConfiguration:
+    """One disk as a snapshot's VM configuration keeps it; ``image_id`` is the snapshot's
+    volume of that disk."""
+
+    disk_id: str
+    image_id: str
+    alias: str
+    format: str
+    sparse: bool
+    provisioned_size: int
+    actual_size: int
+    storage_domain_id: str
+    description: str = ""
+    interface: str = "virtio_scsi"
+    bootable: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class VmConfiguration:
+    """The VM as a snapshot keeps it (the engine stores it as OVF with the snapshot)."""
+
+    name: str
+    memory: int
+    cluster_id: str
+    created: datetime
+    disks: tuple[DiskConfiguration, ...] = ()
+    ovf: str | None = None  # the OVF text, once fakeovirt writes OVF (see core/snapshots.py)
+
+
 @dataclass
 class Snapshot:
+    """A VM snapshot; ``images`` maps each of its disks to the volume that belongs to it.
+
+    ``status`` is ``locked`` while it is created or, with ``removing``, merged away.
+    """
+
     id: str
     vm_id: str
     description: str
@@ -173,6 +237,15 @@ class Snapshot:
     disk_ids: list[str]
     type: str = "regular"  # regular or active
     status: str = "ok"  # ok, locked, in_preview
+    images: dict[str, str] = field(default_factory=dict)
+    memory: bool = False  # persist_memorystate: memory was saved with it
+    configuration: VmConfiguration | None = None
+    user: str | None = None
+    removing: bool = False
+    progress: Progress | None = None  # where its locked status stands (engine clock, policy)
+    job_id: str | None = None
+    backup_id: str | None = None  # the snapshot-path backup that took it, if any
+    locked_disks: list[str] = field(default_factory=list)  # disks it holds locked
 
 
 @dataclass
@@ -270,6 +343,11 @@ class ImageTransfer:
     inactivity_timeout: int = 60
     timeout_policy: str = "legacy"
     shallow: bool = False
+    image_id: str | None = None  # the volume transferred (`<snapshot id>`, else the active one)
+    backend: str = "nbd"  # nbd (guest data) or file (the volume file as stored)
+    file: DiskContent | None = None  # a file-backend upload of a cow volume: the file's bytes
+    file_end: int = 0  # how far the uploaded file reaches
+    served: object | None = None  # what the FILE backend serves, kept while it stays valid
     transferred: int = 0
     last_activity: datetime | None = None  # a client's last use of the ticket (or extend)
     policy: TransitionPolicy | None = None

@@ -22,7 +22,7 @@ def test_the_served_checksum_is_the_block_hash_of_the_disk():
     fake = FakeOvirt(SMALL)
     fake.guest_write("disk", 5 * MIB, b"my data")
     disk = fake.disk("disk")
-    transfer = fake.start_transfer(TransferRequest(disk.id, direction="download"))
+    transfer = fake.start_transfer(TransferRequest(disk.id, direction="download", format="raw"))
 
     answer = fake.client().get(f"/images/{transfer.ticket}/checksum").get_json()
 
@@ -33,7 +33,7 @@ def test_the_served_checksum_is_the_block_hash_of_the_disk():
 def test_a_torn_upload_is_on_the_transfers_record_and_in_the_journal():
     fake = FakeOvirt(SMALL)
     disk = fake.disk("disk")
-    transfer = fake.start_transfer(TransferRequest(disk.id, direction="upload"))
+    transfer = fake.start_transfer(TransferRequest(disk.id, direction="upload", format="raw"))
 
     # A client announces 8 MiB, sends 3 MiB and stops.
     fake.client().put(

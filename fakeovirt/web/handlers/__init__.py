@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from . import backups, inventory, linked, transfers
+from . import backups, inventory, linked, snapshots, transfers
 
 __all__ = ["HANDLERS"]
 
@@ -15,4 +15,5 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     **backups.HANDLERS,
     **transfers.HANDLERS,
     **linked.HANDLERS,
+    **snapshots.HANDLERS,
 }

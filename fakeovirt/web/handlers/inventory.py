@@ -73,23 +73,6 @@ def attachments_get(ctx: Context, vm: str, id: str) -> Response:
     return ctx.respond(r.render_attachment(ctx.state, attachment, ctx.follow("disk_attachment")))
 
 
-def snapshots_collection(ctx: Context, vm: str) -> Response:
-    follow = ctx.follow("snapshot")
-    return ctx.listing(
-        "snapshots",
-        ctx.engine.snapshots(vm),
-        lambda s: r.render_snapshot(ctx.state, s, follow),
-    )
-
-
-def snapshots_get(ctx: Context, vm: str, id: str) -> Response:
-    ctx.state.vm(vm)
-    snapshot = ctx.state.snapshots.get(id)
-    if snapshot is None or snapshot.vm_id != vm:
-        raise NotFound(msg.NOT_FOUND.format(kind="snapshot", id=id))
-    return ctx.respond(r.render_snapshot(ctx.state, snapshot, ctx.follow("snapshot")))
-
-
 def disks_collection(ctx: Context) -> Response:
     follow = ctx.follow("disk")
     return ctx.listing(
@@ -196,8 +179,6 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     "vms.get": vms_get,
     "attachments.collection": attachments_collection,
     "attachments.get": attachments_get,
-    "snapshots.collection": snapshots_collection,
-    "snapshots.get": snapshots_get,
     "disks.collection": disks_collection,
     "disks.get": disks_get,
     "hosts.collection": hosts_collection,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fakeovirt.core.model import Event, Vm
+from fakeovirt.core.model import Disk, Event, Vm
 from fakeovirt.core.phases import BackupPhase
+from fakeovirt.core.snapshots import listing as snapshot_list
 from fakeovirt.core.state import State
 
 __all__ = ["event_json", "inventory_json", "iso", "phase_name"]
@@ -70,10 +71,35 @@ def _vm(state: State, vm: Vm, clusters: dict[str, str]) -> dict[str, Any]:
                 "storage_domain": domains[d.storage_domain_id].name
                 if d.storage_domain_id in domains
                 else None,
+                "volumes": _volumes(d),
             }
             for d in state.vm_disks(vm)
         ],
+        "snapshots": [
+            {
+                "id": s.id,
+                "description": s.description,
+                "type": s.type,
+                "status": s.status,
+                "disks": dict(s.images),  # disk id -> the snapshot's volume
+            }
+            for s in snapshot_list(state, vm.id)
+        ],
     }
+
+
+def _volumes(disk: Disk) -> list[dict[str, Any]]:
+    """A disk's volumes, base first: the snapshot layers and the active one."""
+    return [
+        {
+            "image_id": v.image_id,
+            "parent": v.parent_id,
+            "active": v.active,
+            "format": disk.volume_format(v.image_id),
+            "status": disk.volume_state(v.image_id),
+        }
+        for v in disk.volumes.volumes()
+    ]
 
 
 def event_json(event: Event) -> dict[str, Any]:

@@ -13,9 +13,11 @@ from .inventory import *  # noqa: F403
 from .inventory import __all__ as _inventory
 from .permissions import *  # noqa: F403
 from .permissions import __all__ as _permissions
+from .snapshots import *  # noqa: F403
+from .snapshots import __all__ as _snapshots
 from .statistics import *  # noqa: F403
 from .statistics import __all__ as _statistics
 from .templates import *  # noqa: F403
 from .templates import __all__ as _templates
 
-__all__ = sorted({*_inventory, *_backups, *_permissions, *_statistics, *_templates})
+__all__ = sorted({*_inventory, *_backups, *_permissions, *_snapshots, *_statistics, *_templates})

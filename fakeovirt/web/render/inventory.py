@@ -16,16 +16,17 @@ from fakeovirt.core.model import (
     Event,
     Host,
     Job,
-    Snapshot,
     StorageDomain,
     Vm,
 )
+from fakeovirt.core.snapshots import listing as snapshot_list
 from fakeovirt.core.state import State
 from fakeovirt.core.templates import BLANK
 from fakeovirt.web.follow import Follow
 from fakeovirt.web.xmlout import API, collection, entity, format_date, nested, reference
 
 from .permissions import render_permission, vm_permissions
+from .snapshots import render_snapshot
 from .statistics import host_statistics, render_statistic
 from .templates import template_ref
 
@@ -43,7 +44,6 @@ __all__ = [
     "render_host",
     "render_host_storage",
     "render_job",
-    "render_snapshot",
     "render_storage_domain",
     "render_vm",
     "user_id",
@@ -58,6 +58,7 @@ FOLLOWABLE = {
     "checkpoint": ("disks", "vm"),
     "image_transfer": ("disk", "host"),
     "snapshot": ("disks", "vm"),
+    "disk_snapshot": (),
     "event": ("vm", "host"),
     "host": ("cluster", "statistics"),
     "cluster": ("data_center",),
@@ -169,7 +170,10 @@ def render_vm(state: State, vm: Vm, follow: Follow, *, tag: str = "vm") -> ET.El
     if "snapshots" in follow:
         links["snapshots"] = collection(
             "snapshots",
-            (render_snapshot(state, s, follow["snapshots"]) for s in state.vm_snapshots(vm.id)),
+            (
+                render_snapshot(state, s, follow["snapshots"], render_vm=render_vm)
+                for s in snapshot_list(state, vm.id)
+            ),
         )
     else:
         rels.append(("snapshots", f"{base}/snapshots"))
@@ -385,25 +389,6 @@ def disks_member(
         return None, [("disks", f"{base}/disks")]
     rendered = (render_one(state, d, follow["disks"]) for d in disk_ids if d in state.disks)
     return collection("disks", rendered), []
-
-
-def render_snapshot(state: State, snapshot: Snapshot, follow: Follow) -> ET.Element:
-    base = href("vms", snapshot.vm_id, "snapshots", snapshot.id)
-    disks, rels = disks_member(state, base, snapshot.disk_ids, follow, render_disk_by_id)
-    return entity(
-        "snapshot",
-        snapshot.id,
-        base,
-        attributes={
-            "date": snapshot.date,
-            "description": snapshot.description,
-            "persist_memorystate": False,
-            "snapshot_status": snapshot.status,
-            "snapshot_type": snapshot.type,
-        },
-        links={"disks": disks, "vm": vm_ref(state, snapshot.vm_id, follow.get("vm"))},
-        rels=rels,
-    )
 
 
 def render_event(state: State, event: Event, follow: Follow) -> ET.Element:

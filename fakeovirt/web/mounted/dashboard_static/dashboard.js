@@ -71,16 +71,38 @@ function backupHtml(b) {
     `<div class="timeline">${steps}</div></div>`;
 }
 
+// A disk's volumes, base first: each layer with its snapshot, the active one last.
+function layersHtml(d) {
+  const layers = d.volumes.map((v) =>
+    `<span class="layer${v.active ? " active" : ""}" data-image-id="${esc(v.image_id)}"` +
+    ` title="${esc(v.image_id)} (${esc(v.format)}, ${size(v.stored)} own data)">` +
+    `<code>${short(v.image_id)}</code> ${esc(v.snapshot ?? "")}` +
+    `${v.status === "ok" ? "" : " " + badge(v.status)}</span>`
+  ).join('<span class="arrow">→</span>');
+  return `<div class="layers" data-disk="${esc(d.alias)}">${layers}</div>`;
+}
+
+function snapshotRow(s) {
+  const status = s.removing ? "merging" : s.status;
+  return `<tr data-snapshot-id="${esc(s.id)}" data-status="${esc(status)}">` +
+    `<td>${esc(s.description)}</td><td>${esc(s.type)}</td><td>${badge(status)}</td>` +
+    `<td><code>${short(s.id)}</code></td><td>${esc(s.disks.join(", "))}</td></tr>`;
+}
+
 function vmHtml(vm) {
   const disks = vm.disks.map((d) =>
     `<tr><td>${esc(d.alias)}</td><td>${esc(d.format)}</td><td>${esc(d.backup)}</td>` +
-    `<td>${size(d.size)}</td><td>${badge(d.status)}${d.active ? "" : " unplugged"}</td></tr>`
+    `<td>${size(d.size)}</td><td>${badge(d.status)}${d.active ? "" : " unplugged"}</td>` +
+    `<td>${layersHtml(d)}</td></tr>`
   ).join("");
+  const snapshots = vm.snapshots.map(snapshotRow).join("");
   const backups = vm.backups.slice().reverse().map(backupHtml).join("");
   return `<article class="card vm" data-vm="${esc(vm.name)}" data-vm-id="${esc(vm.id)}">` +
     `<header><h3>${esc(vm.name)}</h3>${badge(vm.status)}<code class="muted">${esc(vm.id)}</code></header>` +
     `<table class="disks"><thead><tr><th>disk</th><th>format</th><th>backup</th><th>size</th>` +
-    `<th>status</th></tr></thead><tbody>${disks}</tbody></table>` +
+    `<th>status</th><th>volumes (base → active)</th></tr></thead><tbody>${disks}</tbody></table>` +
+    `<h2>Snapshots</h2><table class="snapshots"><thead><tr><th>description</th><th>type</th>` +
+    `<th>status</th><th>id</th><th>disks</th></tr></thead><tbody>${snapshots}</tbody></table>` +
     `<h2>Checkpoint chain</h2>${chainSvg(vm)}` +
     `<h2>Backups</h2>${backups || '<p class="muted">no backups</p>'}</article>`;
 }
