@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from . import backups, transfers
+from . import backups, disks, transfers, vms
 from .model import Backup
 from .retention import job_due
 from .state import State
@@ -50,6 +50,8 @@ TIMED: dict[str, Callable[[State, str], None]] = {
     "transfer": transfers.on_time,
     "job": expire_job,
     "audit_log": age_events,
+    "disk": disks.on_time,
+    "vm": vms.on_time,
 }
 
 
@@ -75,3 +77,9 @@ def reschedule(state: State) -> None:
             backups.schedule(state, entity)
         else:
             transfers.schedule(state, entity)
+    for disk in state.disks.values():  # disk and VM work is rare: the inventory, not history
+        if disk.work is not None:
+            disks.schedule(state, disk)
+    for vm in state.vms.values():
+        if vm.work is not None:
+            vms.schedule(state, vm)
