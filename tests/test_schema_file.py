@@ -218,7 +218,6 @@ VALID: dict[str, str] = {
     "mac": "<mac><address>56:6f:00:00:00:01</address></mac>",
     "vnic_pass_through": "<vnic_pass_through><mode>disabled</mode></vnic_pass_through>",
     "usages": "<usages><usage>vm</usage><usage>management</usage></usages>",
-    "vlan": '<vlan id="100"/>',
     "nic": '<nic href="/ovirt-engine/api/vms/v1/nics/n1" id="n1"><interface>virtio</interface>'
     "<linked>true</linked><mac><address>56:6f:00:00:00:01</address></mac><name>nic1</name>"
     '<plugged>true</plugged><vm id="v1"/><vnic_profile id="p1"/></nic>',
