@@ -3,9 +3,9 @@ through the real SDK, and a picture of the engine that a refusal must leave unch
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import ovirtsdk4 as sdk
 import pytest
