@@ -219,11 +219,11 @@ class FakeOvirt:
         with self.lock:
             if new_clock is not None:
                 self.engine.clock = new_clock
-            if new_policy is not None:
-                self.engine.policy = new_policy
             if strict is not None:
                 self.app.strict = strict
             self.app.reset(chosen)
+            if new_policy is not None:  # after the rebuild: it reschedules the new state only
+                self.engine.policy = new_policy
             if new_profile is not None:
                 self.engine.profile = new_profile
             self.faults.add(*rules)

@@ -165,6 +165,10 @@ def _api_cases() -> list[Case]:
         for name, bad in BAD_IDS.items():
             path = f"{API}/{resource}/{bad}"
             out.append(Case(f"api-get-{resource}-id-{name}", "api", "GET", path, status=404))
+    served_methods = {  # a running VM and its plugged disk refuse removal as the engine does
+        ("DELETE", "vms/{vm}"): 409,
+        ("DELETE", "disks/{disk}"): 409,
+    }
     for method in ("PUT", "PATCH", "DELETE", "POST"):
         for target in ("vms/{vm}", "disks/{disk}", "hosts", ""):
             path = f"{API}/{target}".rstrip("/")
@@ -175,7 +179,7 @@ def _api_cases() -> list[Case]:
                     method,
                     path,
                     b"<x/>",
-                    status=405,
+                    status=served_methods.get((method, target), 405),
                 )
             )
     for name, header in AUTHS.items():

@@ -179,11 +179,11 @@ UNSERVED = """
 import pytest
 import ovirtsdk4 as sdk
 
-def test_asks_for_nics(fakeovirt, fakeovirt_connection):
-    vm = fakeovirt.vm("vm-up").id
-    nics = fakeovirt_connection.system_service().vms_service().vm_service(vm).nics_service()
+def test_asks_for_watchdogs(fakeovirt, fakeovirt_connection):
+    vm = fakeovirt_connection.system_service().vms_service().vm_service(fakeovirt.vm("vm-up").id)
+    watchdogs = vm.watchdogs_service()
     with pytest.raises(sdk.NotFoundError):
-        nics.list()
+        watchdogs.list()
 """
 
 
@@ -193,9 +193,9 @@ def test_a_request_no_endpoint_serves_fails_the_test_at_teardown(pytester: pytes
     result.assert_outcomes(passed=1, errors=1)  # the test body passed; its teardown did not
     result.stdout.fnmatch_lines(
         [
-            "*ERROR at teardown of test_asks_for_nics*",
+            "*ERROR at teardown of test_asks_for_watchdogs*",
             "*fakeovirt serves no endpoint for 1 request(s) of this test:*",
-            "*#* GET /ovirt-engine/api/vms/*/nics -> 404 [[]no endpoint[]]*",
+            "*#* GET /ovirt-engine/api/vms/*/watchdogs -> 404 [[]no endpoint[]]*",
         ]
     )
 

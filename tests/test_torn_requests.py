@@ -58,7 +58,9 @@ def read_head(sock: ssl.SSLSocket) -> tuple[bytes, bytes]:
 
 
 def test_a_download_the_client_hangs_up_on_is_torn(served: FakeOvirt) -> None:
-    transfer = served.start_transfer(TransferRequest(served.disk("disk").id, direction="download"))
+    transfer = served.start_transfer(
+        TransferRequest(served.disk("disk").id, direction="download", format="raw")
+    )
     sock = tls_socket(served)
     sock.sendall(
         f"GET /images/{transfer.ticket} HTTP/1.1\r\nHost: fake\r\n"
@@ -88,7 +90,9 @@ def test_a_download_the_client_hangs_up_on_is_torn(served: FakeOvirt) -> None:
 
 
 def test_an_upload_whose_client_stops_sending_is_torn(served: FakeOvirt) -> None:
-    transfer = served.start_transfer(TransferRequest(served.disk("disk").id, direction="upload"))
+    transfer = served.start_transfer(
+        TransferRequest(served.disk("disk").id, direction="upload", format="raw")
+    )
     sock = tls_socket(served)
     sock.sendall(
         f"PUT /images/{transfer.ticket} HTTP/1.1\r\nHost: fake\r\n"
@@ -111,7 +115,7 @@ def test_a_whole_download_with_the_imageio_client_tears_nothing(
     served: FakeOvirt,
 ) -> None:
     disk = served.disk("disk")
-    download = served.start_transfer(TransferRequest(disk.id, direction="download"))
+    download = served.start_transfer(TransferRequest(disk.id, direction="download", format="raw"))
     client = ImageioClient(f"{served.origin}/images/{download.ticket}", cafile=served.ca_file)
     try:
         buffer = bytearray(8 * MIB)
@@ -131,7 +135,9 @@ def test_a_whole_download_with_the_imageio_client_tears_nothing(
 
 
 def test_other_imageio_requests_are_not_journaled(served: FakeOvirt) -> None:
-    transfer = served.start_transfer(TransferRequest(served.disk("disk").id, direction="download"))
+    transfer = served.start_transfer(
+        TransferRequest(served.disk("disk").id, direction="download", format="raw")
+    )
     client = ImageioClient(f"{served.origin}/images/{transfer.ticket}", cafile=served.ca_file)
     try:
         assert client.size() == 64 * MIB  # OPTIONS and extents
@@ -142,7 +148,9 @@ def test_other_imageio_requests_are_not_journaled(served: FakeOvirt) -> None:
 
 
 def test_the_control_plane_journal_shows_what_a_data_request_moved(served: FakeOvirt) -> None:
-    transfer = served.start_transfer(TransferRequest(served.disk("disk").id, direction="upload"))
+    transfer = served.start_transfer(
+        TransferRequest(served.disk("disk").id, direction="upload", format="raw")
+    )
     served.client().put(f"/images/{transfer.ticket}", data=b"x" * MIB)
     context = ssl.create_default_context(cafile=served.ca_file)
     request = urllib.request.Request(
@@ -171,7 +179,9 @@ def test_the_dashboard_shows_the_torn_count_and_why(tmp_path: Path) -> None:
     binary = chromium()
     fake = FakeOvirt(SCENARIO)
     with fake.start(tls=False):
-        transfer = fake.start_transfer(TransferRequest(fake.disk("disk").id, direction="upload"))
+        transfer = fake.start_transfer(
+            TransferRequest(fake.disk("disk").id, direction="upload", format="raw")
+        )
         fake.client().put(
             f"/images/{transfer.ticket}",
             input_stream=io.BytesIO(b"x" * MIB),

@@ -12,22 +12,44 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 
-from . import backups, checkpoints, disksnapshots, snapshots, tickets, timed, transfers
+from . import (
+    attachments,
+    backups,
+    checkpoints,
+    disks,
+    disksnapshots,
+    external_events,
+    nics,
+    ovf,
+    snapshots,
+    tickets,
+    timed,
+    transfers,
+    vm_import,
+    vms,
+)
 from . import messages as msg
+from .attachments import AttachmentUpdate, AttachRequest
 from .backups import BackupRequest
 from .build import SeededContent, build_state
 from .clock import Clock, ManualClock
+from .disks import DiskRequest
 from .disksnapshots import DiskSnapshot
 from .errors import BadRequest, NotFound
+from .external_events import EventRequest
 from .model import (
     Backup,
     Checkpoint,
     Disk,
+    DiskAttachment,
+    Event,
     ImageTransfer,
+    Nic,
     Snapshot,
     Vm,
     VmStatus,
 )
+from .nics import NicRequest
 from .policy import TransitionPolicy
 from .profile import Profile, as_profile
 from .retention import Retention
@@ -36,6 +58,8 @@ from .snapshots import SnapshotRequest
 from .state import State
 from .tickets import TransferTicket
 from .transfers import TransferRequest
+from .vm_import import ImportRequest
+from .vms import VmRequest
 
 __all__ = ["Engine"]
 
@@ -313,6 +337,105 @@ class Engine:
     def ticket(self, ticket_id: str) -> TransferTicket:
         self.tick()
         return tickets.ticket(self.state, ticket_id)
+
+    # -- disks, attachments, VMs, NICs, custom events (restore) ---------------------------
+    def add_disk(self, request: DiskRequest, *, user: str = SYSTEM_USER) -> Disk:
+        """AddDisk, floating or (with `request.vm_id`) on a VM."""
+        self.tick()
+        return disks.add(self.state, request, user)
+
+    def remove_disk(
+        self, disk_id: str, *, storage_domain_id: str | None = None, user: str = SYSTEM_USER
+    ) -> None:
+        self.tick()
+        disks.remove(self.state, disk_id, user, storage_domain_id=storage_domain_id)
+
+    def observe_disk(self, disk: Disk) -> Disk:
+        """A client was shown `disk`: count the read (a per-read policy moves on it)."""
+        disks.observe(self.state, disk)
+        return disk
+
+    def finish_disk(self, disk_id: str) -> Disk:
+        """End the disk's pending work now, whatever the policy (`Expect: 201-created`)."""
+        disk = self.state.disk(disk_id)
+        disks.complete(self.state, disk)
+        disks.schedule(self.state, disk)
+        return disk
+
+    def attach_disk(
+        self, vm_id: str, request: AttachRequest, *, user: str = SYSTEM_USER
+    ) -> DiskAttachment:
+        self.tick()
+        return attachments.attach(self.state, vm_id, request, user)
+
+    def detach_disk(self, vm_id: str, disk_id: str, *, user: str = SYSTEM_USER) -> None:
+        self.tick()
+        attachments.detach(self.state, vm_id, disk_id, user)
+
+    def plug_disk(self, vm_id: str, disk_id: str, active: bool, *, user: str = SYSTEM_USER) -> None:
+        self.tick()
+        attachments.plug(self.state, vm_id, disk_id, active, user)
+
+    def update_attachment(
+        self, vm_id: str, disk_id: str, change: AttachmentUpdate, *, user: str = SYSTEM_USER
+    ) -> None:
+        self.tick()
+        attachments.update(self.state, vm_id, disk_id, change, user)
+        disk = self.state.disks[disk_id]
+        disks.advance(self.state, disk)
+        disks.schedule(self.state, disk)
+
+    def add_vm(self, request: VmRequest, *, user: str = SYSTEM_USER) -> Vm:
+        self.tick()
+        return vms.add(self.state, request, user)
+
+    def import_vm(self, request: ImportRequest, *, user: str = SYSTEM_USER) -> Vm:
+        """ImportVmFromConfiguration; raises `ovf.OvfError` for a configuration it cannot read."""
+        self.tick()
+        return vm_import.import_vm(self.state, request, user)
+
+    def remove_vm(
+        self,
+        vm_id: str,
+        *,
+        detach_only: bool = False,
+        force: bool = False,
+        user: str = SYSTEM_USER,
+    ) -> None:
+        self.tick()
+        vms.remove(self.state, vm_id, user, detach_only=detach_only, force=force)
+
+    def vm_action(
+        self,
+        vm_id: str,
+        action: str,
+        *,
+        force: bool = False,
+        reason: str | None = None,
+        user: str = SYSTEM_USER,
+    ) -> None:
+        """`start`, `stop` or `shutdown`."""
+        self.tick()
+        vms.power(self.state, vm_id, action, user, force=force, reason=reason)
+
+    def observe_vm(self, vm: Vm) -> Vm:
+        """A client was shown `vm`: count the read (a per-read policy moves on it)."""
+        vms.observe(self.state, vm)
+        return vm
+
+    def vm_ovf(self, vm_id: str) -> str | None:
+        """The VM's configuration as `all_content=true` shows it (None when the engine
+        writes none: a disk is locked)."""
+        return ovf.vm_ovf(self.state, self.state.vm(vm_id))
+
+    def add_nic(self, vm_id: str, request: NicRequest, *, user: str = SYSTEM_USER) -> Nic:
+        self.tick()
+        return nics.add_nic(self.state, vm_id, request, user)
+
+    def add_event(self, request: EventRequest, *, user: str = SYSTEM_USER) -> Event:
+        """AddExternalEvent: a custom event."""
+        self.tick()
+        return external_events.add_event(self.state, request, user)
 
     def __iter__(self) -> Iterator[Vm]:
         return iter(self.state.vms.values())

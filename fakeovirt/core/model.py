@@ -28,11 +28,15 @@ __all__ = [
     "Host",
     "ImageTransfer",
     "Job",
+    "Network",
+    "Nic",
+    "PendingWork",
     "Snapshot",
     "StorageDomain",
     "Vm",
     "VmConfiguration",
     "VmStatus",
+    "VnicProfile",
 ]
 
 
@@ -115,6 +119,13 @@ class Disk:
     # -- volumes (snapshots): what differs per volume from the disk's own fields --------
     volume_formats: dict[str, str] = field(default_factory=dict)  # image id -> cow, if not base
     volume_status: dict[str, str] = field(default_factory=dict)  # image id -> status, non-active
+    # -- added with disk creation (core/disks.py) --
+    content_type: str = "data"
+    wipe_after_delete: bool = False
+    propagate_errors: bool = False
+    initial_size: int | None = None
+    created: datetime | None = None
+    work: PendingWork | None = None  # the operation that keeps the disk `locked`
 
     @property
     def content(self) -> DiskContent:
@@ -167,6 +178,9 @@ class DiskAttachment:
     active: bool = True
     bootable: bool = False
     interface: str = "virtio_scsi"
+    read_only: bool = False
+    pass_discard: bool = False
+    uses_scsi_reservation: bool = False
 
 
 @dataclass
@@ -187,9 +201,98 @@ class Vm:
     memory: int = 1 << 30
     guest: GuestAgent = field(default_factory=GuestAgent)
     attachments: list[DiskAttachment] = field(default_factory=list)
+    # -- added with VM creation, power actions and NICs (core/vms.py, core/nics.py) --
+    description: str = ""
+    comment: str = ""
+    type: str = "server"  # desktop, server or high_performance
+    os: str = "other"
+    cpu_sockets: int = 1
+    cpu_cores: int = 1
+    cpu_threads: int = 1
+    memory_guaranteed: int | None = None  # default: memory
+    memory_max: int | None = None  # default: 4 x memory
+    delete_protected: bool = False
+    stateless: bool = False
+    template_id: str = "00000000-0000-0000-0000-000000000000"  # Blank
+    nics: list[Nic] = field(default_factory=list)
+    generation: int = 1  # the engine's db generation: bumped by configuration changes
+    started: datetime | None = None
+    stopped: datetime | None = None
+    stop_reason: str | None = None
+    work: PendingWork | None = None  # a power action on its way (core/vms.py)
 
     def attachment(self, disk_id: str) -> DiskAttachment | None:
         return next((a for a in self.attachments if a.disk_id == disk_id), None)
+
+    def nic(self, nic_id: str) -> Nic | None:
+        return next((n for n in self.nics if n.id == nic_id), None)
+
+    @property
+    def cpus(self) -> int:
+        return self.cpu_sockets * self.cpu_cores * self.cpu_threads
+
+    @property
+    def guaranteed_memory(self) -> int:
+        return self.memory if self.memory_guaranteed is None else self.memory_guaranteed
+
+    @property
+    def max_memory(self) -> int:
+        return 4 * self.memory if self.memory_max is None else self.memory_max
+
+
+@dataclass
+class Network:
+    """A logical network of a data center (every data center has `ovirtmgmt`)."""
+
+    id: str
+    name: str
+    data_center_id: str
+    description: str = ""
+    mtu: int = 0
+    vlan: int | None = None
+
+
+@dataclass
+class VnicProfile:
+    """A VM network interface profile on a network (every network has one of its name)."""
+
+    id: str
+    name: str
+    network_id: str
+    description: str = ""
+    port_mirroring: bool = False
+    pass_through: bool = False
+
+
+@dataclass
+class Nic:
+    """A VM's network interface, on a vNIC profile (or on no network)."""
+
+    id: str
+    name: str
+    vm_id: str
+    mac: str
+    vnic_profile_id: str | None
+    interface: str = "virtio"  # e1000, rtl8139, virtio, ...
+    linked: bool = True
+    plugged: bool = True
+    description: str = ""
+
+
+@dataclass
+class PendingWork:
+    """An operation the engine finishes on its own clock: a disk's creation, removal or
+    extension (the disk is `locked` meanwhile), or a VM's power action."""
+
+    kind: str  # disk: add, remove, extend; vm: start, stop, shutdown
+    progress: Progress
+    user: str
+    vm_id: str | None = None
+    new_size: int | None = None
+    plug: bool = False  # a new disk of an Up VM, to be hot plugged when created
+    job_id: str | None = None
+    reason: str | None = None
+    changes: dict[str, object] = field(default_factory=dict)  # an update's "disk.x"/"attachment.x"
 
 
 @dataclass(frozen=True)
@@ -375,6 +478,15 @@ class Event:
     host_id: str | None = None
     correlation_id: str | None = None
     subjects: tuple[str, ...] = ()
+    # -- a custom (external) event's own members (core/external_events.py) --
+    origin: str = "oVirt"
+    custom_id: int = -1
+    flood_rate: int = 30
+    custom_data: str | None = None
+    storage_domain_id: str | None = None
+    cluster_id: str | None = None
+    data_center_id: str | None = None
+    template_id: str | None = None
 
 
 @dataclass

@@ -122,7 +122,7 @@ def create(state: State, vm_id: str, request: SnapshotRequest, user: str) -> Sna
     locks.acquire(state, CREATE, exclusive=[locks.vm_key(vm_id)])
     vm = state.vms.get(vm_id)
     if vm is None:
-        raise BadRequest(msg.VM_NOT_FOUND.format(what=CREATE))
+        raise BadRequest(msg.VM_NOT_FOUND_TEXT.format(what=CREATE))
     disks = _validate(state, vm, request)
     now = state.now()
     snapshot = _take(state, vm, disks, request.description, user, dict(request.image_ids))
@@ -183,11 +183,11 @@ def _validate(state: State, vm: Vm, request: SnapshotRequest) -> list[Disk]:
         raise Conflict(msg.VM_SAVING_RESTORING.format(what=CREATE))
     if vm.status in _STATUS_NAMES:
         status = _STATUS_NAMES[vm.status]
-        raise Conflict(msg.VM_STATUS_ILLEGAL.format(what=CREATE, status=status))
+        raise Conflict(msg.VM_STATUS_ILLEGAL_TEXT.format(what=CREATE, status=status))
     if any(s.status == "locked" for s in state.vm_snapshots(vm.id)):
         raise Conflict(msg.VM_DURING_SNAPSHOT.format(what=CREATE))
     if any(s.status == "in_preview" for s in state.vm_snapshots(vm.id)):
-        raise Conflict(msg.VM_IN_PREVIEW.format(what=CREATE))
+        raise Conflict(msg.VM_IN_PREVIEW_TEXT.format(what=CREATE))
     disks = [d for d in vm_disks if not d.shareable]
     if request.disk_ids is not None:
         disks = [d for d in disks if d.id in set(request.disk_ids)]
@@ -204,7 +204,7 @@ def _check_images(state: State, disks: list[Disk], what: str) -> None:
     """`DiskImagesValidator.diskImagesNotLocked`, then `diskImagesNotIllegal`."""
     locked = [d.alias for d in disks if d.status == "locked"]
     if locked:
-        raise Conflict(msg.DISKS_LOCKED.format(what=what, aliases=", ".join(locked)))
+        raise Conflict(msg.DISKS_LOCKED_TEXT.format(what=what, aliases=", ".join(locked)))
     illegal = [d.alias for d in disks if d.status == "illegal"]
     if illegal:
         raise EngineFailure(msg.DISKS_ILLEGAL.format(what=what, aliases=", ".join(illegal)))
@@ -312,7 +312,7 @@ def remove(state: State, vm_id: str, snapshot_id: str, user: str) -> None:
     locks.acquire(state, REMOVE, exclusive=[locks.vm_key(vm_id)])
     vm = state.vms.get(vm_id)
     if vm is None:
-        raise BadRequest(msg.VM_NOT_FOUND.format(what=REMOVE))
+        raise BadRequest(msg.VM_NOT_FOUND_TEXT.format(what=REMOVE))
     _validate_remove(state, vm, snapshot)
     now = state.now()
     snapshot.job_id = _start_job(state, msg.JOB_REMOVE_SNAPSHOT, snapshot, vm, user)
@@ -352,7 +352,7 @@ def _validate_remove(state: State, vm: Vm, snapshot: Snapshot) -> None:
     ):
         raise Conflict(msg.VM_DURING_SNAPSHOT.format(what=REMOVE))
     if any(s.status == "in_preview" for s in state.vm_snapshots(vm.id)):
-        raise Conflict(msg.VM_IN_PREVIEW.format(what=REMOVE))
+        raise Conflict(msg.VM_IN_PREVIEW_TEXT.format(what=REMOVE))
     if snapshot.vm_id != vm.id:
         raise BadRequest(msg.SNAPSHOT_NOT_EXIST.format(what=REMOVE))
     if snapshot.type != "regular":
@@ -367,7 +367,7 @@ def _validate_remove(state: State, vm: Vm, snapshot: Snapshot) -> None:
     ]
     locked = [disk.alias for disk, image in chain if disk.volume_state(image) == "locked"]
     if locked:
-        raise Conflict(msg.DISKS_LOCKED.format(what=REMOVE, aliases=", ".join(locked)))
+        raise Conflict(msg.DISKS_LOCKED_TEXT.format(what=REMOVE, aliases=", ".join(locked)))
     if vm.status is VmStatus.DOWN:
         illegal = [disk.alias for disk, image in chain if disk.volume_state(image) == "illegal"]
         if illegal:

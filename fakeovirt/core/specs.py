@@ -220,6 +220,7 @@ class VmSpec:
     disks: tuple[DiskSpec, ...] = ()
     cluster: str | None = None
     host: str | None = None
+    nics: tuple[str, ...] = ()  # NIC names, each on the management network's profile
 
     def __post_init__(self) -> None:
         me = f"vm {check_name('vm', self.name)}"
@@ -233,6 +234,12 @@ class VmSpec:
             raise ValueError(f"{me}: at most {LIMITS['disks_per_vm']} disks")
         check_optional_name(me, "cluster", self.cluster)
         check_optional_name(me, "host", self.host)
+        nics = as_tuple(f"{me}: nics", self.nics, str)
+        object.__setattr__(self, "nics", nics)
+        for nic in nics:
+            check_name(f"{me}: nic", nic)
+        if len(set(nics)) != len(nics) or len(nics) > LIMITS["disks_per_vm"]:
+            raise ValueError(f"{me}: NIC names are unique, at most {LIMITS['disks_per_vm']}")
         if self.host is not None and self.status == VmStatus.DOWN:
             raise ValueError(f"{me}: a VM that is down runs on no host")
 

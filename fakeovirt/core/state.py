@@ -31,9 +31,11 @@ from .model import (
     Host,
     ImageTransfer,
     Job,
+    Network,
     Snapshot,
     StorageDomain,
     Vm,
+    VnicProfile,
 )
 from .policy import TransitionPolicy
 from .profile import DOCUMENTED, Profile
@@ -62,6 +64,10 @@ class State:
     checkpoints: dict[str, Checkpoint] = field(default_factory=dict)
     transfers: dict[str, ImageTransfer] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
+    networks: dict[str, Network] = field(default_factory=dict)
+    vnic_profiles: dict[str, VnicProfile] = field(default_factory=dict)
+    next_mac: int = 1  # the MAC pool hands out 56:6f:…, in order (core/nics.py)
+    custom_events: dict[tuple[str, int], int] = field(default_factory=dict)  # -> event index
     events: EventLog = field(default_factory=EventLog)
     schedule: Schedule = field(default_factory=Schedule)
     retention: Retention = field(default_factory=Retention)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from . import backups, snapshots, transfers
+from . import backups, disks, snapshots, transfers, vms
 from .model import Backup
 from .retention import job_due
 from .state import State
@@ -51,6 +51,8 @@ TIMED: dict[str, Callable[[State, str], None]] = {
     "snapshot": snapshots.on_time,  # a snapshot's locked status (creation or merge)
     "job": expire_job,
     "audit_log": age_events,
+    "disk": disks.on_time,
+    "vm": vms.on_time,
 }
 
 
@@ -78,3 +80,9 @@ def reschedule(state: State) -> None:
             transfers.schedule(state, entity)
     for snapshot in [s for s in state.snapshots.values() if s.status == "locked"]:
         snapshots.schedule(state, snapshot)
+    for disk in state.disks.values():  # disk and VM work is rare: the inventory, not history
+        if disk.work is not None:
+            disks.schedule(state, disk)
+    for vm in state.vms.values():
+        if vm.work is not None:
+            vms.schedule(state, vm)

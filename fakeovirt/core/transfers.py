@@ -132,7 +132,7 @@ def _validate(state: State, request: TransferRequest) -> tuple[Disk, str, Backup
     if request.backup_id is None:
         _lock(state, request, disk)
     if disk is None or image_id is None:  # DiskValidator.isDiskExists (see docs/data-plane.md)
-        raise BadRequest(msg.DISK_NOT_EXIST.format(what=TRANSFER))
+        raise BadRequest(msg.DISK_NOT_EXIST_TEXT.format(what=TRANSFER))
     if request.host_id is not None:
         state.host(request.host_id)
     if disk.volume_state(image_id) == "illegal":
@@ -157,7 +157,7 @@ def _validate(state: State, request: TransferRequest) -> tuple[Disk, str, Backup
             )
             raise Conflict(text)
     if disk.volume_state(image_id) == "locked":
-        raise Conflict(msg.DISKS_LOCKED.format(what=TRANSFER, aliases=disk.alias))
+        raise Conflict(msg.DISKS_LOCKED_TEXT.format(what=TRANSFER, aliases=disk.alias))
     if request.direction == "upload" and image_id != disk.image_id:
         raise BadRequest(msg.TRANSFER_INTO_SNAPSHOT.format(image=image_id))
     return disk, image_id, None

@@ -196,7 +196,7 @@ def parse_snapshot(body: bytes, *, content_type: str | None = None) -> SnapshotR
     assert root is not None
     description = root.find("description")
     if description is None:
-        raise RawFault(400, msg.SNAPSHOT_DESCRIPTION_REQUIRED, msg.INCOMPLETE_PARAMETERS)
+        raise RawFault(400, msg.SNAPSHOT_DESCRIPTION_REQUIRED, msg.INCOMPLETE_PARAMETERS_REASON)
     memory = _text(root, "persist_memorystate")
     disk_ids: tuple[str, ...] | None = None
     images: list[tuple[str, str]] = []

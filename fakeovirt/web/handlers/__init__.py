@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from . import backups, inventory, linked, snapshots, transfers
+from . import attachments, backups, disks, inventory, linked, networks, snapshots, transfers, vms
 
 __all__ = ["HANDLERS"]
 
@@ -16,4 +16,8 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     **transfers.HANDLERS,
     **linked.HANDLERS,
     **snapshots.HANDLERS,
+    **disks.HANDLERS,
+    **attachments.HANDLERS,
+    **vms.HANDLERS,
+    **networks.HANDLERS,
 }

@@ -74,6 +74,7 @@ def dashboard_state(app: AppHost) -> dict[str, Any]:
             "policy": state.policy.to_dict(),
             "vms": [_vm(state, vm) for vm in state.vms.values()],
             "transfers": [_transfer(state, t) for t in state.transfers.values()],
+            "floating_disks": _floating_disks(state),
         }
     entries = [e for e in app.journal.entries if not e.path.startswith(PREFIX)]
     data["journal"] = [
@@ -150,6 +151,25 @@ def _volumes(state: State, disk: Disk) -> list[dict[str, Any]]:
             }
         )
     return volumes
+
+
+def _floating_disks(state: State) -> list[dict[str, Any]]:
+    """Disks no VM holds (a restore creates them, then uploads and attaches)."""
+    attached = {a.disk_id for vm in state.vms.values() for a in vm.attachments}
+    return [
+        {
+            "id": disk.id,
+            "alias": disk.alias,
+            "format": disk.format,
+            "backup": disk.backup,
+            "size": disk.provisioned_size,
+            "status": disk.status,
+            "storage_domain": domain.name if domain is not None else disk.storage_domain_id,
+        }
+        for disk in state.disks.values()
+        if disk.id not in attached
+        for domain in [state.storage_domains.get(disk.storage_domain_id)]
+    ]
 
 
 def _aliases(state: State, disk_ids: list[str]) -> list[str]:

@@ -121,6 +121,12 @@ function dataCell(d) {
     (last ? `<div class="muted small">${esc(last.reason)}</div>` : "") + `</td>`;
 }
 
+function floatingDiskRow(d) {
+  return `<tr data-disk-id="${esc(d.id)}" data-status="${esc(d.status)}">` +
+    `<td>${esc(d.alias)}</td><td>${esc(d.format)}</td><td>${esc(d.backup)}</td>` +
+    `<td>${size(d.size)}</td><td>${esc(d.storage_domain)}</td><td>${badge(d.status)}</td></tr>`;
+}
+
 function transferRow(t) {
   const pct = t.size ? Math.min(100, (100 * t.transferred) / t.size) : 0;
   return `<tr data-transfer-id="${esc(t.id)}" data-phase="${esc(t.phase)}">` +
@@ -141,6 +147,9 @@ function render(state) {
   document.getElementById("vms").innerHTML = state.vms.map(vmHtml).join("");
   document.querySelector("#transfers tbody").innerHTML =
     state.transfers.map(transferRow).join("") || '<tr><td colspan="6" class="muted">none</td></tr>';
+  document.querySelector("#floating-disks tbody").innerHTML =
+    (state.floating_disks || []).map(floatingDiskRow).join("") ||
+    '<tr><td colspan="6" class="muted">none</td></tr>';
   document.querySelector("#journal tbody").innerHTML = state.journal.map(journalRow).join("");
   document.body.dataset.updated = state.now;
 }
