@@ -11,10 +11,8 @@ import pytest
 from fakeovirt import DiskSpec, Scenario, VmSpec
 
 MIB = 1024 * 1024
-WEB = Scenario(
-    name="web",
-    vms=(VmSpec("web", "down", disks=(DiskSpec("web-os", 8 * MIB, bootable=True),), nics=("nic1",)),),
-)
+OS_DISK = DiskSpec("web-os", 8 * MIB, bootable=True)
+WEB = Scenario(name="web", vms=(VmSpec("web", "down", disks=(OS_DISK,), nics=("nic1",)),))
 
 
 def put_image(fakeovirt: Any, url: str, data: bytes) -> None:
