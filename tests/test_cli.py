@@ -87,12 +87,17 @@ def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -
 
 @pytest.fixture
 def serving(tmp_path: Path) -> Iterator[list[Served]]:
-    """Served processes started by a test; killed at its end if still running."""
+    """Served processes started by a test; stopped at its end as Ctrl-C would (so that they
+    remove their CA directory), killed if they do not stop."""
     started: list[Served] = []
     yield started
     for served in started:
         if served.process.poll() is None:
-            served.process.kill()
+            served.process.send_signal(signal.SIGINT)
+            try:
+                served.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                served.process.kill()
         served.process.wait(timeout=30)
         if served.process.stdout is not None:
             served.process.stdout.close()
