@@ -38,6 +38,7 @@ from .imageio import ImageioApp, TicketNotFound
 from .journal import API_PREFIX, ENVIRON_ENDPOINT, ENVIRON_FAULTS, ENVIRON_USER, Journal
 from .mounted.control import mount as mount_control
 from .mounted.dashboard import mount as mount_dashboard
+from .router import Router
 from .routes import API_MAP
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class FakeOvirtApp:
         self.errors: list[ServerError] = []
         self.started_at = engine.clock.now()  # engine time of the last reset
         self.extra_routes: dict[str, Callable[[Request], Response]] = {}
+        self.router = Router(API_MAP)
         self.imageio = ImageioApp(self._resolve_ticket, engine.lock, on_error=self._imageio_failed)
         mount_control(self)
         mount_dashboard(self)
@@ -130,10 +132,10 @@ class FakeOvirtApp:
             if path.startswith("/images/") or path == "/images":
                 if self.faults is None or not self.faults.active:
                     return self._imageio(environ, start_response)
-                request = Request(environ)
+                request = Request(environ, populate_request=False)
                 response = self.faults(request, lambda: Response.from_app(self._imageio, environ))
             else:
-                request = Request(environ)
+                request = Request(environ, populate_request=False)
                 request.max_content_length = MAX_BODY
                 response = self.handle(request)
         except DropConnection:
@@ -205,9 +207,8 @@ class FakeOvirtApp:
         )
 
     def _api(self, request: Request, user: str, subpath: str, seen: _Seen) -> Response:
-        adapter = API_MAP.bind("fakeovirt", path_info=subpath, url_scheme="https")
         try:
-            endpoint, args = adapter.match(subpath, method=request.method)
+            endpoint, args = self.router.match(subpath, request.method)
         except MethodNotAllowed as error:
             seen.routed = False
             allowed = ", ".join(sorted(error.valid_methods or []))
@@ -218,8 +219,8 @@ class FakeOvirtApp:
         except (NotFound, HTTPException):
             seen.routed = False
             return fault_response(404, msg.UNKNOWN_PATH.format(path=request.path), request=request)
-        seen.endpoint = str(endpoint)
-        handler = HANDLERS[str(endpoint)]
+        seen.endpoint = endpoint
+        handler = HANDLERS[endpoint]
         with self.engine.lock:
             self.engine.tick()
             ctx = Context(self.engine, request, user, self.strict)
@@ -290,6 +291,9 @@ _CONTROL_ERRORS = {401: "unauthorized", 404: "not_found", 413: "too_large", 500:
 
 def _body_for_journal(request: Request) -> bytes:
     """The request body if it was read and not refused as too large."""
+    environ = request.environ
+    if "wsgi.input_terminated" not in environ and environ.get("CONTENT_LENGTH") in (None, "", "0"):
+        return b""  # werkzeug would read nothing (`get_input_stream`): skip its stream
     try:
         return request.get_data(cache=True)
     except RequestEntityTooLarge:
