@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, NoReturn
 from .clocks import SystemClock
 from .core.clock import Clock, ManualClock
 from .core.policy import TransitionPolicy
+from .core.profile import PROFILES
 from .core.scenario import BUILT_IN, Scenario
 
 if TYPE_CHECKING:
@@ -133,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="phase policy: immediate, reads:N or seconds:T (default: the scenario's own, "
         f"else {DEFAULT_SERVE_POLICY})",
+    )
+    serve.add_argument(
+        "--profile",
+        choices=tuple(PROFILES),
+        default="documented",
+        help="behaviour profile: the API documentation's contract, or what oVirt engine 4.5 "
+        "code does where it departs from it (docs/fidelity.md) (default: %(default)s)",
     )
     serve.add_argument(
         "--clock",
@@ -255,7 +263,13 @@ def serve(args: argparse.Namespace) -> int:
             scenario = dataclasses.replace(scenario, seed=args.seed)
         policy = args.policy or scenario.policy or parse_policy(DEFAULT_SERVE_POLICY)
         clock: Clock = ManualClock() if args.clock == "manual" else SystemClock()
-        fake = FakeOvirt(scenario, clock=clock, policy=policy, users={args.username: args.password})
+        fake = FakeOvirt(
+            scenario,
+            clock=clock,
+            policy=policy,
+            users={args.username: args.password},
+            profile=args.profile,
+        )
         try:
             fake.start(
                 args.host,
@@ -306,7 +320,10 @@ def _write_ready_file(path: Path, fake: FakeOvirt) -> None:
 
 
 def _announce(fake: FakeOvirt, scenario: Scenario) -> None:
-    print(f"fakeovirt is serving scenario {scenario.name!r}", flush=True)
+    print(
+        f"fakeovirt is serving scenario {scenario.name!r} (profile {fake.profile.name})",
+        flush=True,
+    )
     for key, value in _details(fake).items():
         print(f"  {key + ':':10} {value}", flush=True)
     print(f"  {'dashboard:':10} {fake.origin}/fakeovirt/dashboard", flush=True)

@@ -21,16 +21,25 @@ from typing import Any
 
 from werkzeug.test import Client
 
+from . import lookup
 from .clocks import SystemClock
+from .core.backups import BackupRequest
 from .core.clock import Clock, ManualClock
+from .core.content import ContentView
 from .core.engine import Engine
-from .core.model import Backup, Disk, Event, ImageTransfer, Vm
+from .core.model import Backup, Disk, Event, ImageTransfer, Snapshot, Vm
 from .core.phases import BackupPhase
 from .core.policy import TransitionPolicy
+from .core.profile import Profile, as_profile
 from .core.retention import Retention
 from .core.scenario import Scenario
+from .core.snapshots import SnapshotRequest
+from .core.transfers import TransferRequest
+from .core.volumes import Volume
 from .faults import Fault
 from .injection import FaultSet, Injection
+from .records import TransferInfo
+from .stall import StallWatch
 from .web.app import API_PREFIX, FakeOvirtApp, ServerError
 from .web.auth import DEFAULT_USERS, Authenticator
 from .web.journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
@@ -40,6 +49,7 @@ from .web.serving import BackgroundServer, Timeouts
 __all__ = ["FakeOvirt", "as_clock", "as_policy"]
 
 ScenarioLike = Scenario | str | Mapping[str, Any]
+ProfileLike = Profile | str
 PolicyLike = TransitionPolicy | str | Mapping[str, Any]
 ClockLike = Clock | str | datetime
 FaultLike = Fault | Mapping[str, Any]
@@ -58,10 +68,13 @@ class FakeOvirt:
         strict: bool = False,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         retention: Retention | None = None,
+        profile: ProfileLike = "documented",
     ) -> None:
         """`journal_size`: exchanges the journal keeps (older ones are dropped and counted);
         `retention`: how long finished backups, transfers, jobs and events stay (the
-        engine's defaults, see `fakeovirt.core.retention`)."""
+        engine's defaults, see `fakeovirt.core.retention`); `profile`: `documented` (the API
+        documentation's contract) or `engine` (what engine 4.5's code does where it departs
+        from it), see docs/fidelity.md."""
         self._scenarios: dict[str, Scenario] = {}
         self.lock = threading.RLock()
         self.engine = Engine(
@@ -70,6 +83,7 @@ class FakeOvirt:
             policy=policy,
             lock=self.lock,
             retention=retention,
+            profile=profile,
         )
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.faults = FaultSet(self.engine)
@@ -80,6 +94,7 @@ class FakeOvirt:
             journal=Journal(size=journal_size),
             faults=self.faults,
         )
+        self.app.journal.watch(StallWatch(self.engine, self.lock))
         self._server: BackgroundServer | None = None
 
     # -- serving ---------------------------------------------------------------------
@@ -133,6 +148,7 @@ class FakeOvirt:
 
     @property
     def server(self) -> BackgroundServer:
+        """The background server while serving; a `RuntimeError` when not."""
         if self._server is None:
             raise RuntimeError("not serving: call start() or use `with FakeOvirt() as fake:`")
         return self._server
@@ -149,15 +165,18 @@ class FakeOvirt:
 
     @property
     def ca_file(self) -> str | None:
+        """The CA file to give the client (`ca_file=`), None when serving plain HTTP."""
         ca = self.server.ca_file
         return str(ca) if ca else None
 
     @property
     def username(self) -> str:
+        """The first user's name (`admin@internal` unless `users=` said otherwise)."""
         return next(iter(self.users))
 
     @property
     def password(self) -> str:
+        """That user's password (`fakeovirt` unless `users=` said otherwise)."""
         return self.users[self.username]
 
     def connection_kwargs(self) -> dict[str, object]:
@@ -183,37 +202,45 @@ class FakeOvirt:
         clock: ClockLike | None = None,
         faults: Iterable[FaultLike] = (),
         strict: bool | None = None,
+        profile: ProfileLike | None = None,
     ) -> None:
         """Back to the scenario's start: inventory, lifecycles, journal, errors, fault rules.
 
         Given, `policy` (a policy, its dict form, or `immediate`/`reads:N`/`seconds:T`),
-        `clock` (a clock, `manual`, `system`, or a start time for a manual clock) and
-        `strict` replace the current ones; `faults` are installed after the reset.
+        `clock` (a clock, `manual`, `system`, or a start time for a manual clock),
+        `strict` and `profile` (`documented` or `engine`) replace the current ones; `faults`
+        are installed after the reset.
         """
         chosen = None if scenario is None else self.resolve_scenario(scenario)
+        new_profile = None if profile is None else as_profile(profile)
         new_policy = None if policy is None else as_policy(policy)
         new_clock = None if clock is None else as_clock(clock)
         rules = [f if isinstance(f, Fault) else Fault.from_dict(f) for f in faults]  # check first
         with self.lock:
             if new_clock is not None:
                 self.engine.clock = new_clock
-            if new_policy is not None:
-                self.engine.policy = new_policy
             if strict is not None:
                 self.app.strict = strict
             self.app.reset(chosen)
+            if new_policy is not None:  # after the rebuild: it reschedules the new state only
+                self.engine.policy = new_policy
+            if new_profile is not None:
+                self.engine.profile = new_profile
             self.faults.add(*rules)
 
     def inject(self, *faults: FaultLike) -> Injection:
         """Install fault rules (see `fakeovirt.faults`); as a context manager, for a block."""
+        __tracebackhide__ = True
         return self.faults.add(*faults)
 
     @property
     def journal(self) -> Journal:
+        """The exchanges answered since the last reset, and assertions on them."""
         return self.app.journal
 
     @property
     def errors(self) -> list[ServerError]:
+        """Exceptions fakeovirt raised while answering since the last reset (its own bugs)."""
         return self.app.errors
 
     @property
@@ -223,16 +250,30 @@ class FakeOvirt:
 
     @property
     def clock(self) -> Clock:
+        """The engine's clock: a `ManualClock` unless one was given."""
         return self.engine.clock
 
     @property
     def policy(self) -> TransitionPolicy:
+        """The engine's transition policy; assign a policy, its dict form or `reads:N`."""
         return self.engine.policy
 
     @policy.setter
     def policy(self, policy: PolicyLike) -> None:
         with self.lock:
             self.engine.policy = as_policy(policy)
+
+    @property
+    def profile(self) -> Profile:
+        """The behaviour profile: `fake.profile.name` is `documented` or `engine`."""
+        return self.engine.profile
+
+    @profile.setter
+    def profile(self, profile: ProfileLike) -> None:
+        """Switch profiles without a reset: work started from now on follows the new one."""
+        chosen = as_profile(profile)
+        with self.lock:
+            self.engine.profile = chosen
 
     def advance(self, seconds: float) -> None:
         """Move a manual clock forward and apply what became due."""
@@ -245,23 +286,23 @@ class FakeOvirt:
 
     def release(self, entity_id: str) -> None:
         """Let a backup or image transfer leave the phase its policy holds."""
+        __tracebackhide__ = True
         with self.lock:
+            lookup.backup_or_transfer(self.engine.state, entity_id)
             self.engine.release(entity_id)
 
     def set_freeze_fails(self, vm: str, fails: bool = True) -> None:
         """Make the guest's filesystem freeze fail (or work again) on a VM, by name or id."""
+        __tracebackhide__ = True
         with self.lock:
-            self.engine.set_freeze_fails(self._vm_id(vm), fails)
+            self.engine.set_freeze_fails(lookup.vm(self.engine.state, vm).id, fails)
 
     def history(self, entity_id: str) -> list[tuple[str, float]]:
         """A backup's or transfer's phases as the API shows them, with the engine-clock
         seconds since the last reset at which each began: `[("initializing", 0.0), ...]`."""
+        __tracebackhide__ = True
         with self.lock:
-            state = self.engine.state
-            entity: Backup | ImageTransfer | None = state.backups.get(entity_id)
-            entity = entity or state.transfers.get(entity_id)
-            if entity is None:
-                raise KeyError(f"no backup or image transfer {entity_id}")
+            entity = lookup.backup_or_transfer(self.engine.state, entity_id)
             return [
                 (
                     phase.rest if isinstance(phase, BackupPhase) else phase.value,
@@ -291,22 +332,102 @@ class FakeOvirt:
             return self._scenarios[scenario]
         return Scenario.from_dict(dict(scenario))
 
-    def _vm_id(self, vm: str) -> str:
-        return vm if vm in self.engine.state.vms else self.engine.vm_by_name(vm).id
-
+    # -- lookups: each raises `UnknownEntity` (a LookupError) naming what exists -------------
     def vm(self, name: str) -> Vm:
+        """The VM named `name` (or with that id), as the engine holds it now."""
+        __tracebackhide__ = True
         with self.lock:
-            return self.engine.vm_by_name(name)
+            return lookup.vm(self.engine.state, name)
 
     def disk(self, alias: str) -> Disk:
+        """The disk with alias `alias` (or with that id); `.content` is what the guest sees."""
+        __tracebackhide__ = True
         with self.lock:
-            return self.engine.disk_by_alias(alias)
+            return lookup.disk(self.engine.state, alias)
+
+    def transfer(self, transfer_id: str) -> TransferInfo:
+        """A record of an image transfer and the data requests on its ticket: what moved,
+        what was torn (a body that ended short) and why. See docs/data-plane.md."""
+        __tracebackhide__ = True
+        with self.lock:
+            return TransferInfo.of(lookup.transfer(self.engine.state, transfer_id))
+
+    def transfers(self) -> list[TransferInfo]:
+        """Records of every image transfer the engine still keeps, oldest first."""
+        with self.lock:
+            return [TransferInfo.of(t) for t in self.engine.state.transfers.values()]
+
+    # -- acting as a client would, without HTTP ------------------------------------------
+    def start_backup(self, vm: str, request: BackupRequest | None = None) -> Backup:
+        """Start a backup of a VM (by name or id) as `POST /vms/{id}/backups` would; without
+        `request`, of all its disks. The engine's refusals raise `EngineError`s."""
+        __tracebackhide__ = True
+        with self.lock:
+            found = lookup.vm(self.engine.state, vm)
+            wanted = request or BackupRequest(disk_ids=tuple(a.disk_id for a in found.attachments))
+            return self.engine.start_backup(found.id, wanted)
+
+    def start_transfer(self, request: TransferRequest) -> ImageTransfer:
+        """Start an image transfer as `POST /imagetransfers` would; its `ticket` is the
+        imageio ticket (`/images/<ticket>`). The engine's refusals raise `EngineError`s."""
+        with self.lock:
+            return self.engine.start_transfer(request)
+
+    def backup_content(self, backup_id: str, disk: str) -> ContentView:
+        """A disk's content (by id or alias) at a backup's point in time: what a correct
+        restore of that backup must equal. Kept until the engine forgets the backup."""
+        with self.lock:
+            backup = self.engine.state.backups.get(backup_id)
+            if backup is None:
+                raise KeyError(f"no backup {backup_id}")
+            target = self.engine.state.disks.get(disk) or self.engine.disk_by_alias(disk)
+            view = backup.views.get(target.id)
+            if view is None:
+                raise KeyError(f"backup {backup_id} does not hold disk {target.alias}")
+            return view
 
     def guest_write(self, disk: str, offset: int, data: bytes) -> None:
         """The guest writes to a disk (by id or alias); the blocks become dirty."""
+        __tracebackhide__ = True
         with self.lock:
-            target = self.engine.state.disks.get(disk) or self.engine.disk_by_alias(disk)
-            self.engine.guest_write(target.id, offset, data)
+            self.engine.guest_write(lookup.disk(self.engine.state, disk).id, offset, data)
+
+    # -- snapshots (docs/snapshots.md) -----------------------------------------------------
+    def snapshot(
+        self,
+        vm: str,
+        description: str = "fakeovirt snapshot",
+        *,
+        disks: Iterable[str] | None = None,
+        persist_memorystate: bool = False,
+    ) -> Snapshot:
+        """Take a snapshot of a VM (name or id) by the engine's rules, as
+        `POST /vms/{vm}/snapshots` does; `disks` (aliases or ids) limits it to those. It is
+        ``locked`` until the policy ends its creation (at once under `immediate`)."""
+        with self.lock:
+            vm_id = lookup.vm(self.engine.state, vm).id
+            disk_ids = None if disks is None else tuple(self._disk(d).id for d in disks)
+            request = SnapshotRequest(description, persist_memorystate, disk_ids)
+            return self.engine.create_snapshot(vm_id, request)
+
+    def snapshots(self, vm: str) -> list[Snapshot]:
+        """A VM's snapshots (name or id), "Active VM" first, as the API lists them."""
+        with self.lock:
+            return self.engine.snapshots(lookup.vm(self.engine.state, vm).id)
+
+    def remove_snapshot(self, vm: str, snapshot_id: str) -> None:
+        """Remove a snapshot by the engine's rules; it is merged away when the policy says."""
+        with self.lock:
+            self.engine.remove_snapshot(lookup.vm(self.engine.state, vm).id, snapshot_id)
+
+    def volumes(self, disk: str) -> list[Volume]:
+        """A disk's volumes (alias or id), base first: each one's image id, parent, and what
+        it reads (`guest`: the disk at that point; `own`: that layer alone)."""
+        with self.lock:
+            return self._disk(disk).volumes.volumes()
+
+    def _disk(self, disk: str) -> Disk:
+        return lookup.disk(self.engine.state, disk)
 
 
 def as_policy(value: PolicyLike) -> TransitionPolicy:

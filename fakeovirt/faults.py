@@ -11,7 +11,9 @@ Rules of this file:
 - faults answer as the engine would: an XML `<fault>` with the engine's status, a phase the
   engine can show, or (a dropped connection) no answer at all;
 - a rule whose effect could not happen (no backup was created) does not count as fired;
-- nothing outlives a reset: `FakeOvirt.reset` clears the rules and what they wait for.
+- nothing outlives a reset: `FakeOvirt.reset` clears the rules and what they wait for;
+- a refused declaration is a `ValueError` saying what is allowed; under pytest it reads as
+  that one line at the user's call, this file's frames hidden (`__tracebackhide__` below).
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ __all__ = [
     "transfer_paused",
 ]
 
+
+def _refused(excinfo: Any) -> bool:
+    """Pytest hides this module's frames (the dataclass's own `__init__` included) from the
+    traceback of a refused declaration, so the user sees their call and the message."""
+    return excinfo is not None and bool(excinfo.errisinstance(ValueError))
+
+
+__tracebackhide__ = _refused
 INJECTED_ERROR = "Injected fault: the engine answered {status}"
 MAX_LATENCY = 300.0  # seconds: beyond any client timeout worth testing, short of a hang
 MAX_COUNT = 1_000_000_000  # times, after
@@ -153,10 +163,12 @@ class Fault:
 
     @property
     def methods(self) -> str | None:
+        """The method it matches: the declared one, else the kind's (None: any)."""
         return self.method.upper() if self.method else KINDS[self.kind].method
 
     @property
     def paths(self) -> tuple[str, ...]:
+        """The path globs it matches: the declared one, else the kind's."""
         return (self.path,) if self.path else KINDS[self.kind].paths
 
     def to_dict(self) -> dict[str, Any]:

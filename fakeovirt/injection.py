@@ -80,9 +80,11 @@ class Injection:
 
     @property
     def fired(self) -> int:
+        """How many times these rules fired."""
         return sum(rule.fired for rule in self.rules)
 
     def remove(self) -> None:
+        """Uninstall these rules now (leaving the `with` block does it too)."""
         self.owner.remove(*self.rules)
 
     def __enter__(self) -> Injection:
@@ -145,8 +147,14 @@ class FaultSet:
             return list(self._rules)
 
     def add(self, *faults: Fault | Mapping[str, Any]) -> Injection:
-        """Install rules after the existing ones; use the result as a context manager."""
-        built = [Rule(f if isinstance(f, Fault) else Fault.from_dict(f)) for f in faults]
+        """Install rules after the existing ones; use the result as a context manager.
+
+        Every fault is checked first: a refused one (`ValueError`) installs nothing.
+        """
+        __tracebackhide__ = True  # a refused fault reads as its message, at the user's call
+        built = []
+        for fault in faults:  # a loop, not a comprehension: no frame of ours to show
+            built.append(Rule(fault if isinstance(fault, Fault) else Fault.from_dict(fault)))
         with self._lock:
             if len(self._rules) + len(built) > MAX_RULES:
                 raise ValueError(f"at most {MAX_RULES} fault rules at a time")

@@ -5,9 +5,14 @@ Fixtures: `fakeovirt` (a freshly reset `FakeOvirt` behind the session's server),
 `fakeovirt_connection` (a ready `ovirtsdk4.Connection`), `fakeovirt_factory` (more engines),
 `fakeovirt_defaults` (override it in a conftest.py for a directory's defaults).
 Per test: `@pytest.mark.fakeovirt(scenario=..., policy=..., clock=..., faults=[...],
-strict=..., check_errors=..., check_unanswered=...)`. Session defaults: ini
+strict=..., check_errors=..., check_unanswered=..., profile=...)`. Session defaults: ini
 `fakeovirt_<name>` or command line `--fakeovirt-<name>` (the command line wins).
 Precedence: command line > ini > `fakeovirt_defaults` > markers (closest last).
+
+A failure here reads as one message, never a traceback through the plugin: a bad marker or
+option fails the test's setup with what is wrong and what is allowed. `fakeovirt_connection`
+without `ovirtsdk4` installed fails with the install hint (a skip would hide a broken CI)
+unless ini `fakeovirt_skip_without_sdk = on` says to skip.
 
 The journal is reset with the engine, so each test's journal holds that test's exchanges: all
 of them up to `fakeovirt_journal_size` (default 5000; beyond it the oldest are dropped and
@@ -50,19 +55,39 @@ class Settings:
     check_unanswered: bool = True
     tls: bool = True
     journal_size: int | None = None
+    profile: str = "documented"
+    skip_without_sdk: bool = False
 
 
 _OPTIONS = {  # name -> help; every one is an ini option and a command-line option
     "scenario": "scenario for each test: demo, empty or a .toml/.json file (default demo)",
-    "policy": "transition policy: immediate, reads:N or seconds:T (default the scenario's)",
+    "policy": "transition policy: immediate, reads:N or seconds:T (default the scenario's); "
+    "seconds:T on a manual clock moves only when the test advances that clock",
     "strict": "check every API answer against the oVirt XSD: on/off (default on)",
     "check_errors": "fail a test whose requests made fakeovirt raise: on/off (default on)",
     "check_unanswered": "fail a test that sent a request no endpoint serves: on/off (default on)",
     "tls": "serve HTTPS with a generated CA file: on/off (default on)",
     "journal_size": "exchanges the journal keeps per test, older ones dropped (default 5000)",
+    "profile": "behaviour profile: documented (the API documentation's contract) or engine "
+    "(what oVirt engine 4.5 code does) (default documented)",
+    "skip_without_sdk": "skip, not fail, tests asking for fakeovirt_connection when ovirtsdk4 "
+    "is not installed: on/off (default off)",
 }
-_FLAGS = ("strict", "check_errors", "check_unanswered", "tls")
-_MARKER_KEYS = frozenset(f.name for f in fields(Settings)) - {"tls", "journal_size"}
+_FLAGS = ("strict", "check_errors", "check_unanswered", "tls", "skip_without_sdk")
+_SESSION_ONLY = frozenset({"tls", "journal_size", "skip_without_sdk"})
+_MARKER_KEYS = frozenset(f.name for f in fields(Settings)) - _SESSION_ONLY
+# marker keys that are no ini or command-line option (docs/api.md shows every key)
+_MARKER_ONLY = {
+    "clock": "the engine's clock: manual (the default, at 2026-01-01), system, a datetime "
+    "(a manual clock starting then) or a Clock",
+    "faults": "fault rules installed for the test (`fakeovirt.faults`), after those of "
+    "fakeovirt_defaults and of outer markers",
+}
+_SDK_MISSING = (
+    "fakeovirt_connection needs the oVirt SDK: pip install ovirt-engine-sdk-python "
+    "(or 'fakeovirt[clients]'); to skip such tests instead, set the ini option "
+    "fakeovirt_skip_without_sdk = on"
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,10 +100,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _configured(config)  # a bad ini or command-line value is a usage error before any test
     config.addinivalue_line(
         "markers",
         "fakeovirt(scenario=None, policy=None, clock=None, faults=(), strict=None, "
-        "check_errors=None, check_unanswered=None): configure the fakeovirt fixture "
+        "check_errors=None, check_unanswered=None, profile=None): configure the fakeovirt "
+        "fixture "
         "for this test",
     )
 
@@ -114,6 +141,7 @@ def _size(name: str, text: str) -> int:
 
 def _for_test(request: pytest.FixtureRequest, defaults: dict[str, Any]) -> Settings:
     """The session's settings, then `fakeovirt_defaults`, then the markers, closest last."""
+    __tracebackhide__ = True
     settings = _apply(_configured(request.config), defaults, "fakeovirt_defaults")
     for marker in reversed(list(request.node.iter_markers(MARKER))):
         if marker.args:
@@ -123,6 +151,7 @@ def _for_test(request: pytest.FixtureRequest, defaults: dict[str, Any]) -> Setti
 
 
 def _apply(settings: Settings, options: dict[str, Any], where: str) -> Settings:
+    __tracebackhide__ = True
     unknown = sorted(set(options) - _MARKER_KEYS)
     if unknown:
         known = ", ".join(sorted(_MARKER_KEYS))
@@ -182,12 +211,21 @@ def fakeovirt(
 
 
 @pytest.fixture
-def fakeovirt_connection(fakeovirt: FakeOvirt) -> Iterator[Any]:
-    """An `ovirtsdk4.Connection` to `fakeovirt`, closed (and logged out) after the test."""
+def fakeovirt_connection(fakeovirt: FakeOvirt, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """An `ovirtsdk4.Connection` to `fakeovirt`, closed (and logged out) after the test.
+
+    Without the SDK installed the test fails with the install hint, or is skipped when the
+    ini option `fakeovirt_skip_without_sdk` is on.
+    """
+    __tracebackhide__ = True
     try:
         import ovirtsdk4
     except ImportError:
-        pytest.skip("fakeovirt_connection needs the oVirt SDK: pip install ovirt-engine-sdk-python")
+        ovirtsdk4 = None
+    if ovirtsdk4 is None:
+        if _configured(request.config).skip_without_sdk:
+            pytest.skip(_SDK_MISSING)
+        pytest.fail(_SDK_MISSING, pytrace=False)
     connection = ovirtsdk4.Connection(**fakeovirt.connection_kwargs())
     yield connection
     fakeovirt.faults.clear()  # the test's faults must not break the logout
@@ -213,9 +251,11 @@ def fakeovirt_factory(
     made: list[FakeOvirt] = []
 
     def make(*, serve: bool = True, **options: Any) -> FakeOvirt:
+        __tracebackhide__ = True
         unknown = sorted(set(options) - _MARKER_KEYS)
         if unknown:
-            raise TypeError(f"fakeovirt_factory got unknown {', '.join(unknown)}")
+            known = ", ".join(sorted(_MARKER_KEYS))
+            raise TypeError(f"fakeovirt_factory got unknown {', '.join(unknown)}; use {known}")
         wanted = replace(base, **options)
         fake = _build(FakeOvirt, wanted)
         _reset(fake, wanted)
@@ -236,15 +276,18 @@ def fakeovirt_factory(
 
 # -- helpers ---------------------------------------------------------------------------
 def _build(factory: Callable[..., FakeOvirt], settings: Settings) -> FakeOvirt:
+    __tracebackhide__ = True
     sized = {"journal_size": settings.journal_size} if settings.journal_size else {}
     try:
-        return factory(settings.scenario, strict=settings.strict, **sized)
+        return factory(settings.scenario, strict=settings.strict, profile=settings.profile, **sized)
     except ValueError as error:
-        pytest.fail(f"fakeovirt: {error}", pytrace=False)
+        problem = str(error)
+    pytest.fail(f"fakeovirt: {problem}", pytrace=False)  # outside `except`: one message
 
 
 def _reset(fake: FakeOvirt, settings: Settings) -> None:
     """Reset `fake` to `settings`; a bad marker or option fails the test's setup clearly."""
+    __tracebackhide__ = True
     from fakeovirt import TransitionPolicy
 
     try:
@@ -256,12 +299,16 @@ def _reset(fake: FakeOvirt, settings: Settings) -> None:
             clock=settings.clock,
             faults=settings.faults,
             strict=settings.strict,
+            profile=settings.profile,
         )
+        return
     except (ValueError, TypeError) as error:
-        pytest.fail(f"@pytest.mark.fakeovirt / fakeovirt options: {error}", pytrace=False)
+        problem = str(error)
+    pytest.fail(f"@pytest.mark.fakeovirt / fakeovirt options: {problem}", pytrace=False)
 
 
 def _check(fake: FakeOvirt, settings: Settings) -> None:
+    __tracebackhide__ = True
     problems = _problems(fake, settings)
     if problems:
         pytest.fail(problems, pytrace=False)

@@ -11,7 +11,12 @@ arguments checked with `InvalidArgument` when the strategy is first drawn from.
 - `backup_requests`, `invalid_backup_requests`: what a client may ask for, and what it must
   not (with the fault the engine answers); `backup_request_http` turns one into a body
   and query for raw HTTP clients;
+- `snapshot_requests`, `invalid_snapshot_requests`, `snapshot_request_http`: the same for
+  `POST /vms/{vm}/snapshots`;
 - `guest_writes`, `guest_workloads`: what the guest writes between backups;
+- `disk_requests`, `invalid_disk_requests`, `vm_requests`, `invalid_vm_requests`: the disks
+  and VMs a restore creates, and what the engine refuses (with its fault);
+  `disk_request_http` and `vm_request_http` turn one into a `POST /disks` or `/vms` body;
 - `xml_elements`, `xml_documents`: any document of `schemas/api.xsd` (or your XSD), valid by
   construction.
 """
@@ -28,12 +33,21 @@ from urllib.parse import urlencode
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from ._snapshot_strategies import (
+    InvalidSnapshotRequest,
+    invalid_snapshot_requests,
+    snapshot_request_http,
+    snapshot_requests,
+)
 from ._xsd_strategies import XsdElements, load_schema, xml_safe_text
 from .core import messages as msg
 from .core.backups import MAX_DESCRIPTION, BackupRequest
 from .core.content import BLOCK_SIZE
+from .core.disks import ADD_DISK, DiskRequest
 from .core.model import VmStatus
 from .core.scenario import DiskSpec, Scenario, VmSpec
+from .core.translate import Message, refuse
+from .core.vms import ADD_VM, VM_NAME_SIZE, VmRequest
 
 if TYPE_CHECKING:
     from .fake import FakeOvirt
@@ -41,13 +55,25 @@ if TYPE_CHECKING:
 __all__ = [
     "GuestWrite",
     "InvalidBackupRequest",
+    "InvalidDiskRequest",
+    "InvalidSnapshotRequest",
+    "InvalidVmRequest",
     "backup_request_http",
     "backup_requests",
+    "disk_request_http",
+    "disk_requests",
     "disk_specs",
     "guest_workloads",
     "guest_writes",
     "invalid_backup_requests",
+    "invalid_disk_requests",
+    "invalid_snapshot_requests",
+    "invalid_vm_requests",
     "scenarios",
+    "snapshot_request_http",
+    "snapshot_requests",
+    "vm_request_http",
+    "vm_requests",
     "vm_specs",
     "xml_documents",
     "xml_elements",
@@ -381,6 +407,287 @@ def guest_workloads(
         return st.lists(writes, min_size=min_size, max_size=max_size).map(tuple)
 
     return _lazy(build)
+
+
+# -- disks and VMs a restore creates -----------------------------------------------------
+# (format, sparse, backup) the engine accepts (ImagesHandler.checkImageConfiguration); on block
+# storage (iSCSI, FC) a raw disk is preallocated.
+_FILE_CONFIGURATIONS = (
+    ("cow", True, None),
+    ("cow", True, "incremental"),
+    ("cow", False, "incremental"),
+    ("raw", True, None),
+    ("raw", False, None),
+)
+_BAD_CONFIGURATIONS = (("cow", False, None), ("raw", True, "incremental"))
+
+
+def disk_requests(
+    *,
+    storage_domain_ids: Sequence[str],
+    block_storage: bool = False,
+    formats: Sequence[str] = ("cow", "raw"),
+    min_size: int = BLOCK_SIZE,
+    max_size: int = 1 << 30,
+) -> st.SearchStrategy[DiskRequest]:
+    """Floating disks (`POST /disks`) the engine creates on one of `storage_domain_ids`:
+    active data domains of file storage (of block storage with `block_storage=True`) with
+    room for `max_size` bytes. A client-chosen id is a fresh UUID."""
+
+    def build() -> st.SearchStrategy[DiskRequest]:
+        if not storage_domain_ids:
+            raise InvalidArgument("storage_domain_ids must name at least one storage domain")
+        _check_range("size", min_size, max_size, at_least=1)
+        unknown = sorted(set(formats) - {"cow", "raw"})
+        if unknown or not formats:
+            raise InvalidArgument(f"formats must be among cow and raw, got {list(formats)}")
+        allowed = [
+            c
+            for c in _FILE_CONFIGURATIONS
+            if c[0] in formats and not (block_storage and c[0] == "raw" and c[1])
+        ]
+
+        @st.composite
+        def draw_disk(draw: st.DrawFn) -> DiskRequest:
+            fmt, sparse, backup = draw(st.sampled_from(allowed))
+            return DiskRequest(
+                provisioned_size=draw(st.integers(min_size, max_size)),
+                format=fmt,
+                storage_domain_id=draw(st.sampled_from(list(storage_domain_ids))),
+                alias=draw(st.none() | _NAMES),
+                description=draw(st.none() | xml_safe_text(max_size=40)),
+                sparse=draw(st.none()) if sparse and draw(st.booleans()) else sparse,
+                backup=backup if backup or draw(st.booleans()) else "none",
+                disk_id=draw(st.none() | st.uuids().map(str)),
+            )
+
+        return draw_disk()
+
+    return _lazy(build)
+
+
+@dataclass(frozen=True)
+class InvalidDiskRequest:
+    """A disk the engine refuses to create, with the status and fault detail it answers
+    (the engine puts its validation messages inside brackets: `[detail]`)."""
+
+    request: DiskRequest
+    status: int
+    detail: str
+
+
+def invalid_disk_requests(
+    *, storage_domain_ids: Sequence[str], block_storage: bool = False
+) -> st.SearchStrategy[InvalidDiskRequest]:
+    """Disk requests with exactly one defect: a configuration the domain refuses (COW
+    preallocated without incremental backup, raw with it, raw sparse on block storage), no
+    storage domain, an unknown one (by id), a size of 0, a shareable COW disk.
+
+    The expected fault holds for `storage_domain_ids` as `disk_requests` takes them."""
+
+    def build() -> st.SearchStrategy[InvalidDiskRequest]:
+        valid = disk_requests(storage_domain_ids=storage_domain_ids, block_storage=block_storage)
+        bad = list(_BAD_CONFIGURATIONS) + ([("raw", True, None)] if block_storage else [])
+        unknown = st.uuids().map(str).filter(lambda u: u not in storage_domain_ids)
+        cow = disk_requests(
+            storage_domain_ids=storage_domain_ids, block_storage=block_storage, formats=["cow"]
+        )
+        return st.one_of(
+            st.builds(_bad_configuration, valid, st.sampled_from(bad)),
+            st.builds(
+                _disk_defect,
+                valid,
+                st.just({"storage_domain_id": None}),
+                st.just(msg.STORAGE_DOMAIN_NOT_SPECIFIED),
+            ),
+            st.builds(_unknown_domain, valid, unknown),
+            st.builds(
+                _disk_defect, valid, st.just({"provisioned_size": 0}), st.just(msg.DISK_SIZE_ZERO)
+            ),
+            st.builds(
+                _disk_defect,
+                cow,
+                st.just({"shareable": True}),
+                st.just(msg.SHAREABLE_NOT_SUPPORTED_BY_FORMAT),
+            ),
+        )
+
+    return _lazy(build)
+
+
+def _bad_configuration(
+    request: DiskRequest, configuration: tuple[str, bool, str | None]
+) -> InvalidDiskRequest:
+    fmt, sparse, backup = configuration
+    changes = {"format": fmt, "sparse": sparse, "backup": backup}
+    values = {
+        "volumeFormat": fmt.upper(),
+        "volumeType": "Sparse" if sparse else "Preallocated",
+        "backup": "Incremental" if backup == "incremental" else "None",
+    }
+    return _disk_defect(request, changes, msg.DISK_CONFIGURATION_NOT_SUPPORTED, **values)
+
+
+def _unknown_domain(request: DiskRequest, domain_id: str) -> InvalidDiskRequest:
+    """REST looks the domain up first (`updateStorageTypeForDisk`): 404, no brackets."""
+    changed = replace(request, storage_domain_id=domain_id)
+    return InvalidDiskRequest(changed, 404, msg.ENTITY_NOT_FOUND.format(identifier=domain_id))
+
+
+def _disk_defect(
+    request: DiskRequest, changes: dict[str, object], message: Message, **values: object
+) -> InvalidDiskRequest:
+    changed = replace(request, **changes)  # type: ignore[arg-type]
+    refused = refuse(ADD_DISK, message, **values)
+    return InvalidDiskRequest(changed, refused.status, refused.detail)
+
+
+def disk_request_http(request: DiskRequest) -> bytes:
+    """The `<disk>` body of `POST /disks` for `request`."""
+    root = ET.Element("disk", {"id": request.disk_id} if request.disk_id else {})
+    members: list[tuple[str, object]] = [
+        ("backup", request.backup),
+        ("description", request.description),
+        ("format", request.format),
+        ("initial_size", request.initial_size),
+        ("name", request.alias),
+        ("provisioned_size", request.provisioned_size),
+        ("shareable", request.shareable or None),
+        ("sparse", request.sparse),
+    ]
+    for name, value in members:
+        if value is not None:
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            ET.SubElement(root, name).text = text
+    if request.storage_domain_id is not None:
+        domains = ET.SubElement(root, "storage_domains")
+        ET.SubElement(domains, "storage_domain", {"id": request.storage_domain_id})
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body
+
+
+MiB = 1 << 20
+_VM_NAMES = st.from_regex(r"[A-Za-z0-9_.-]{1,20}", fullmatch=True)
+_MEMORY_MIB = st.integers(256, 16 * 1024)
+
+
+def vm_requests(
+    *, cluster_ids: Sequence[str], taken_names: Sequence[str] = ()
+) -> st.SearchStrategy[VmRequest]:
+    """VMs from the Blank template (`POST /vms`, Bareos' body) the engine creates in one of
+    `cluster_ids`, named unlike `taken_names` (the VMs of the clusters' data centers)."""
+
+    def build() -> st.SearchStrategy[VmRequest]:
+        if not cluster_ids:
+            raise InvalidArgument("cluster_ids must name at least one cluster")
+        taken = set(taken_names)
+
+        @st.composite
+        def draw_vm(draw: st.DrawFn) -> VmRequest:
+            memory = draw(_MEMORY_MIB)
+            guaranteed = draw(st.none() | st.integers(1, memory))
+            return VmRequest(
+                name=draw(_VM_NAMES.filter(lambda n: n not in taken)),
+                cluster_id=draw(st.sampled_from(list(cluster_ids))),
+                memory=memory * MiB,
+                memory_guaranteed=None if guaranteed is None else guaranteed * MiB,
+                sockets=draw(st.none() | st.integers(1, 4)),
+                cores=draw(st.none() | st.integers(1, 4)),
+                threads=draw(st.none() | st.integers(1, 2)),
+                description=draw(st.none() | xml_safe_text(max_size=40)),
+            )
+
+        return draw_vm()
+
+    return _lazy(build)
+
+
+@dataclass(frozen=True)
+class InvalidVmRequest:
+    """A VM the engine refuses to create, with the status and fault detail it answers."""
+
+    request: VmRequest
+    status: int
+    detail: str
+
+
+def invalid_vm_requests(
+    *, cluster_ids: Sequence[str], taken_names: Sequence[str] = ()
+) -> st.SearchStrategy[InvalidVmRequest]:
+    """VM requests with exactly one defect: a name with a character outside letters,
+    digits, `_`, `-`, `.`; a name over 255 characters; guaranteed memory over the memory;
+    one of `taken_names` (when given)."""
+
+    def build() -> st.SearchStrategy[InvalidVmRequest]:
+        valid = vm_requests(cluster_ids=cluster_ids, taken_names=taken_names)
+        special = st.sampled_from(list(" /:;,*!?#@$%&()[]{}<>'\"+=~^|"))
+        defects = [
+            st.builds(
+                _vm_defect,
+                valid,
+                special.map(lambda c: {"name": f"vm{c}x"}),
+                st.just(msg.NAME_SPECIAL_CHARS),
+            ),
+            st.builds(
+                _vm_defect,
+                valid,
+                st.integers(VM_NAME_SIZE + 1, 2 * VM_NAME_SIZE).map(lambda n: {"name": "v" * n}),
+                st.just(msg.NAME_TOO_LONG),
+            ),
+            st.builds(
+                _vm_defect,
+                valid.filter(lambda r: (r.memory or 0) < 16 * 1024 * MiB),
+                st.integers(1, 1024).map(lambda extra: {"guaranteed_extra": extra * MiB}),
+                st.just(msg.MIN_MEMORY_EXCEEDS_MEMORY),
+            ),
+        ]
+        if taken_names:
+            defects.append(
+                st.builds(
+                    _vm_defect,
+                    valid,
+                    st.sampled_from(sorted(taken_names)).map(lambda n: {"name": n}),
+                    st.just(msg.NAME_ALREADY_USED),
+                )
+            )
+        return st.one_of(defects)
+
+    return _lazy(build)
+
+
+def _vm_defect(
+    request: VmRequest, changes: dict[str, object], message: Message
+) -> InvalidVmRequest:
+    extra = changes.pop("guaranteed_extra", None)
+    if isinstance(extra, int):
+        changes["memory_guaranteed"] = (request.memory or 0) + extra
+    changed = replace(request, **changes)  # type: ignore[arg-type]
+    refused = refuse(ADD_VM, message)
+    return InvalidVmRequest(changed, refused.status, refused.detail)
+
+
+def vm_request_http(request: VmRequest) -> bytes:
+    """The `<vm>` body of `POST /vms` for `request`, from the Blank template."""
+    root = ET.Element("vm", {"id": request.vm_id} if request.vm_id else {})
+    ET.SubElement(root, "name").text = request.name
+    ET.SubElement(root, "cluster", {"id": request.cluster_id})
+    template = ET.SubElement(root, "template")
+    ET.SubElement(template, "name").text = "Blank"
+    if request.description is not None:
+        ET.SubElement(root, "description").text = request.description
+    if request.memory is not None:
+        ET.SubElement(root, "memory").text = str(request.memory)
+    if request.memory_guaranteed is not None:
+        policy = ET.SubElement(root, "memory_policy")
+        ET.SubElement(policy, "guaranteed").text = str(request.memory_guaranteed)
+    topology = {"sockets": request.sockets, "cores": request.cores, "threads": request.threads}
+    if any(v is not None for v in topology.values()):
+        cpu_topology = ET.SubElement(ET.SubElement(root, "cpu"), "topology")
+        for name, value in topology.items():
+            if value is not None:
+                ET.SubElement(cpu_topology, name).text = str(value)
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body
 
 
 # -- XML documents ------------------------------------------------------------------------

@@ -13,6 +13,15 @@ from typing import Any
 import pytest
 
 from fakeovirt import FakeOvirt
+from tests import leftovers
+from tests.leftovers import pytest_sessionfinish  # noqa: F401  (a hook)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    leftovers.pytest_configure(config)
+    config.addinivalue_line(
+        "markers", "mutation: the contract's mutation suite (planted client bugs), runs in CI"
+    )
 
 
 @pytest.fixture

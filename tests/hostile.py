@@ -84,6 +84,18 @@ TRANSFER_BODIES = {
     b"<disk id='{disk}'/></image_transfer>",
     "unknown-disk": b"<image_transfer><disk id='no-such-disk'/></image_transfer>",
 }
+# The collections a POST creates something in: a bad body must create nothing.
+WRITE_TARGETS = (
+    "vms/{vm}/backups",
+    "imagetransfers",
+    "disks",
+    "vms",
+    "vms/{vm}/snapshots",
+    "vms/{vm}/diskattachments",
+    "vms/{vm}/nics",
+    "events",
+    "storagedomains/{sd}/disks",
+)
 COLLECTIONS = (
     "vms",
     "disks",
@@ -129,8 +141,8 @@ def _api_cases() -> list[Case]:
     out = []
     for name, body in XML_BODIES.items():
         status = 413 if name == "too-large" else None
-        for target in ("vms/{vm}/backups", "imagetransfers"):
-            short = target.split("/")[-1]
+        for target in WRITE_TARGETS:
+            short = "-".join(p for p in target.split("/") if not p.startswith("{"))
             out.append(
                 Case(
                     f"api-post-{short}-{name}",
@@ -165,6 +177,10 @@ def _api_cases() -> list[Case]:
         for name, bad in BAD_IDS.items():
             path = f"{API}/{resource}/{bad}"
             out.append(Case(f"api-get-{resource}-id-{name}", "api", "GET", path, status=404))
+    served_methods = {  # a running VM and its plugged disk refuse removal as the engine does
+        ("DELETE", "vms/{vm}"): 409,
+        ("DELETE", "disks/{disk}"): 409,
+    }
     for method in ("PUT", "PATCH", "DELETE", "POST"):
         for target in ("vms/{vm}", "disks/{disk}", "hosts", ""):
             path = f"{API}/{target}".rstrip("/")
@@ -175,7 +191,7 @@ def _api_cases() -> list[Case]:
                     method,
                     path,
                     b"<x/>",
-                    status=405,
+                    status=served_methods.get((method, target), 405),
                 )
             )
     for name, header in AUTHS.items():

@@ -2,14 +2,15 @@
 
 The examples ship in the sdist of the installed ovirt-engine-sdk-python (`examples/`), with
 `helpers/common.py` reading the engine's address from `~/.config/ovirt.conf`. The sdist is
-fetched once with pip into the same cache as `test_sdk_examples_wire.py` uses (or the
-examples are taken from ``FAKEOVIRT_SDK_EXAMPLES``); never copied into this repository.
-Without a package index the tests are skipped. A script runs in a temporary HOME holding the
-config for the fake.
+fetched once with pip into `CACHE`, under the checkout's `.pytest_cache/` (git ignores it; a
+test run leaves nothing in the temporary directory), or the examples are taken from
+``FAKEOVIRT_SDK_EXAMPLES``; never copied into this repository. Without a package index the
+tests are skipped. A script runs in a temporary HOME holding the config for the fake.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -22,34 +23,42 @@ import pytest
 
 from fakeovirt import FakeOvirt
 
-__all__ = ["examples_dir", "run_example"]
+__all__ = ["CACHE", "examples_dir", "run_example"]
 
 SDK = version("ovirt-engine-sdk-python")
+CACHE = Path(__file__).resolve().parent.parent / ".pytest_cache" / "d" / f"ovirt-sdk-sdist-{SDK}"
 
 
-def examples_dir() -> Path:
-    """The `examples/` folder of the installed SDK's sdist, fetched once per machine."""
+def examples_dir(cache: Path = CACHE) -> Path:
+    """The `examples/` folder of the installed SDK's sdist, fetched once per checkout (one
+    process at a time: xdist workers wait for the first one's download)."""
     override = os.environ.get("FAKEOVIRT_SDK_EXAMPLES")
     if override:
         return Path(override)
-    cache = Path(tempfile.gettempdir()) / f"fakeovirt-sdk-sdist-{SDK}"
     found = cache / f"ovirt_engine_sdk_python-{SDK}" / "examples"
-    if not found.is_dir():
-        cache.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not found.is_dir():
+            _fetch(cache)
+    return found
+
+
+def _fetch(cache: Path) -> None:
+    with tempfile.TemporaryDirectory(dir=cache) as scratch:
         pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
         pip += ["--retries", "1", "--timeout", "20"]  # offline: skip soon
         fetched = subprocess.run(
-            [*pip, "-d", str(cache), f"ovirt-engine-sdk-python=={SDK}"],
+            [*pip, "-d", scratch, f"ovirt-engine-sdk-python=={SDK}"],
             capture_output=True,
             text=True,
             check=False,
         )
-        archives = sorted(cache.glob("*.tar.gz"))
+        archives = sorted(Path(scratch).glob("*.tar.gz"))
         if fetched.returncode != 0 or not archives:
             pytest.skip(f"cannot fetch the ovirt-engine-sdk-python {SDK} sdist: {fetched.stderr}")
         with tarfile.open(archives[0]) as archive:
             archive.extractall(cache, filter="data")
-    return found
 
 
 def run_example(

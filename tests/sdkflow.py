@@ -33,9 +33,10 @@ def start_backup(
     disks: list[types.Disk],
     *,
     from_checkpoint_id: str | None = None,
-    **query: bool,
+    **query: object,
 ) -> types.Backup:
-    """Start a backup and poll until it is ready."""
+    """Start a backup and poll until it is ready; keyword arguments go to `add()`
+    (`require_consistency=True`, or `query={"legacy": "true"}` for the active volume)."""
     service = backups_service(connection, vm_id)
     backup = service.add(types.Backup(disks=disks, from_checkpoint_id=from_checkpoint_id), **query)
     backup_service = service.backup_service(backup.id)

@@ -120,9 +120,9 @@ def test_unknown_path_is_an_xml_404(client: Client) -> None:
 
 
 def test_wrong_method_is_an_xml_405_with_allow(fake: FakeOvirt, client: Client) -> None:
-    response = client.delete(f"{API}/vms/{fake.vm('vm-up').id}", headers=AUTH)
+    response = client.put(f"{API}/vms/{fake.vm('vm-up').id}", headers=AUTH)
     fault(response, 405)
-    assert response.headers["Allow"] == "GET, HEAD"
+    assert response.headers["Allow"] == "DELETE, GET, HEAD"
 
 
 def test_unknown_follow_is_400_naming_the_choices(client: Client) -> None:

@@ -1,4 +1,10 @@
-"""Checkpoints through the real ovirtsdk4: made by ready backups, listed as a chain, removed."""
+"""Checkpoints through the real ovirtsdk4: made by ready backups, listed as a chain, removed.
+
+`@both_profiles` tests run under the documented contract and the `engine` profile; with
+`PATHS` also on both paths. The engine makes a legacy backup's checkpoint when the backup
+starts (StartVmBackupCommand.java:278-290) and removes it if the backup fails (:707-713);
+tests/test_profiles.py shows when it appears.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,10 @@ import ovirtsdk4.types as types
 import pytest
 
 from fakeovirt import FakeOvirt, TransitionPolicy
+
+from .profiles import both_profiles, path_args
+
+PATHS = pytest.mark.parametrize("legacy", [False, True], ids=["default path", "legacy path"])
 
 
 def vm_service(connection: sdk.Connection, fake: FakeOvirt, vm: str) -> sdk.services.VmService:
@@ -29,15 +39,18 @@ def backup(
     description: str | None = None,
     from_checkpoint_id: str | None = None,
     finalize: bool = True,
+    legacy: bool = False,
 ) -> types.Backup:
-    """A backup of all the VM's disks, finalized unless told otherwise; returns it as added."""
+    """A backup of all the VM's disks, finalized unless told otherwise; returns it as added.
+    `legacy`: on the legacy (active-volume) path."""
     service = vm_service(connection, fake, vm).backups_service()
     added = service.add(
         types.Backup(
             disks=[types.Disk(id=a.disk_id) for a in fake.vm(vm).attachments],
             description=description,
             from_checkpoint_id=from_checkpoint_id,
-        )
+        ),
+        **path_args(legacy),
     )
     if finalize:
         service.backup_service(added.id).finalize()
@@ -91,10 +104,12 @@ def test_a_checkpoint_carries_the_backups_description(
     assert (checkpoint.id, checkpoint.description) == (added.to_checkpoint_id, "before upgrade")
 
 
+@both_profiles
+@PATHS
 def test_a_checkpoint_holds_only_the_backups_qcow2_disks(
-    fake: FakeOvirt, connection: sdk.Connection
+    profile: str, legacy: bool, fake: FakeOvirt, connection: sdk.Connection
 ) -> None:
-    added = backup(connection, fake, "vm-mixed")
+    added = backup(connection, fake, "vm-mixed", legacy=legacy)
     service = checkpoints_service(connection, fake, "vm-mixed")
     disks = service.checkpoint_service(added.to_checkpoint_id).disks_service().list()
     assert [d.id for d in disks] == [fake.disk("vm-mixed-disk1").id]
@@ -106,8 +121,9 @@ def test_the_first_checkpoint_is_a_root(fake: FakeOvirt, connection: sdk.Connect
     assert checkpoint.parent_id is None
 
 
+@both_profiles
 def test_each_checkpoint_parents_on_the_previous_newest(
-    fake: FakeOvirt, connection: sdk.Connection
+    profile: str, fake: FakeOvirt, connection: sdk.Connection
 ) -> None:
     first, second, third = chain_of_three(connection, fake)
     parents = {c.id: c.parent_id for c in checkpoints_service(connection, fake).list()}
@@ -134,20 +150,25 @@ def test_checkpoints_belong_to_their_vm(fake: FakeOvirt, connection: sdk.Connect
     assert checkpoints_service(connection, fake, "vm-down").list() == []
 
 
+@both_profiles
+@PATHS
 def test_a_backup_that_fails_keeps_no_checkpoint(
-    fake: FakeOvirt, connection: sdk.Connection
+    profile: str, legacy: bool, fake: FakeOvirt, connection: sdk.Connection
 ) -> None:
     fake.engine.policy = TransitionPolicy.immediate().failing_at("starting")
-    backup(connection, fake, finalize=False)
+    failed = backup(connection, fake, finalize=False, legacy=legacy)
+    assert failed.phase == types.BackupPhase.FAILED
     assert checkpoints_service(connection, fake).list() == []
 
 
+@both_profiles
+@PATHS
 def test_a_failed_backup_leaves_the_earlier_chain_alone(
-    fake: FakeOvirt, connection: sdk.Connection
+    profile: str, legacy: bool, fake: FakeOvirt, connection: sdk.Connection
 ) -> None:
     first = backup(connection, fake).to_checkpoint_id
     fake.engine.policy = TransitionPolicy.immediate().failing_at("finalizing")
-    backup(connection, fake)
+    backup(connection, fake, legacy=legacy)
     listed = checkpoints_service(connection, fake).list()
     assert [(c.id, c.parent_id) for c in listed] == [(first, None)]
 

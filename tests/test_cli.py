@@ -178,6 +178,14 @@ def test_serve_on_the_system_clock_refuses_to_move_time(
     assert served.http().call("POST", "/fakeovirt/clock", {"advance": 90}).status == 409
 
 
+def test_serve_profile_engine_serves_the_engines_behaviour(
+    tmp_path: Path, serving: list[Served]
+) -> None:
+    serving.append(served := start_serve(tmp_path, "--profile", "engine", "--quiet"))
+    assert any("(profile engine)" in line for line in served.printed)
+    assert served.http().ok("GET", "/fakeovirt/profile").json()["name"] == "engine"
+
+
 def test_serve_seed_overrides_the_scenario_seed(tmp_path: Path, serving: list[Served]) -> None:
     serving.append(served := start_serve(tmp_path, "--seed", "42", "--quiet"))
     served_ids = {
@@ -225,7 +233,7 @@ def test_version_prints_the_package_version() -> None:
 
 
 SERVE_OPTIONS = (
-    "--host", "--port", "--http", "--scenario", "--seed", "--policy", "--clock",
+    "--host", "--port", "--http", "--scenario", "--seed", "--policy", "--profile", "--clock",
     "--username", "--password", "--ca-dir", "--ready-file", "--quiet",
 )  # fmt: skip
 
@@ -248,6 +256,7 @@ def test_serve_help_has_a_description_and_every_option_with_its_default() -> Non
         (["serve", "--port", "http"], "not an integer: 'http'"),
         (["serve", "--port", "70000"], "port must be 0..65535"),
         (["serve", "--clock", "sundial"], "invalid choice: 'sundial'"),
+        (["serve", "--profile", "strict"], "invalid choice: 'strict'"),
         (["serve", "--policy", "sometimes"], "argument --policy"),
         (["serve", "--scenario", "missing.toml"], "no such file: missing.toml"),
         (["serve", "--scenario", "nope"], "unknown scenario 'nope'"),

@@ -473,6 +473,22 @@ ONCE_500 = {
         {"scenario": "empty", "policy": {"hold": 5}},
         "bad_request",
     ),
+    "reset-unknown-profile": (
+        "POST",
+        "/fakeovirt/reset",
+        {"scenario": "empty", "profile": "strict"},
+        "bad_request",
+    ),
+    "reset-profile-number": ("POST", "/fakeovirt/reset", {"profile": 1}, "bad_request"),
+    "reset-profile-then-a-bad-scenario": (
+        "POST",
+        "/fakeovirt/reset",
+        {"scenario": "/", "profile": "engine"},
+        "bad_request",
+    ),
+    "profile-unknown": ("PUT", "/fakeovirt/profile", {"name": "strict"}, "bad_request"),
+    "profile-extra-key": ("PUT", "/fakeovirt/profile", {"name": "engine", "x": 1}, "bad_request"),
+    "profile-no-name": ("PUT", "/fakeovirt/profile", {}, "bad_request"),
     "policy-hold-number": ("PUT", "/fakeovirt/policy", {"hold": 5}, "bad_request"),
     "policy-reads-list": ("PUT", "/fakeovirt/policy", {"reads": [1]}, "bad_request"),
     "policy-list": ("PUT", "/fakeovirt/policy", "[1, 2]", "bad_request"),
@@ -491,13 +507,63 @@ def test_a_refused_request_changes_nothing(
     vm, disk = fake.vm("vm-up"), fake.disk("vm-up-disk1")
     start_backup(http, vm.id, disk.id)
     engine = fake.engine
-    before = (engine.scenario, engine.state, engine.policy, fake.faults.describe())
+    before = (engine.scenario, engine.state, engine.policy, engine.profile, fake.faults.describe())
     backups, journal = dict(engine.state.backups), [e.index for e in fake.journal.entries]
     answer = http.call(method, path, body)
     assert (answer.status, answer.content_type) == (400, "application/json")
     assert answer.json()["error"] == error, answer.json()
-    assert (engine.scenario, engine.state, engine.policy, fake.faults.describe()) == before
+    after = (engine.scenario, engine.state, engine.policy, engine.profile, fake.faults.describe())
+    assert after == before
     assert engine.state.backups == backups and engine.scenario.name == "demo"
     assert [e.index for e in fake.journal.entries][:-1] == journal
     assert fake.disk("vm-up-disk1").content.read(0, 14) == b"written before"
     assert fake.errors == []
+
+
+# -- the behaviour profile -------------------------------------------------------------------
+def test_a_profile_chosen_over_http_applies_to_backups_started_afterwards(
+    fake: FakeOvirt, http: Http
+) -> None:
+    """A running backup keeps its profile: its premature finalize answers as it started."""
+    http.ok("PUT", "/fakeovirt/policy", {"mode": "reads", "reads": 1})
+    vm, disk = fake.vm("vm-up"), fake.disk("vm-up-disk1")
+    body = f'<backup><disks><disk id="{disk.id}"/></disks></backup>'
+    path = f"/ovirt-engine/api/vms/{vm.id}/backups?legacy=true"
+    documented = xml(http.ok("POST", path, body)).get("id")
+    assert http.ok("PUT", "/fakeovirt/profile", {"name": "engine"}).json()["name"] == "engine"
+    finalize = f"/ovirt-engine/api/vms/{vm.id}/backups/{documented}/finalize"
+    assert http.call("POST", finalize, "<action/>").status == 200
+    assert http.ok("POST", "/fakeovirt/reset", {"profile": "engine"}).json()["profile"] == "engine"
+    engine = xml(http.ok("POST", path, body)).get("id")
+    finalize = f"/ovirt-engine/api/vms/{vm.id}/backups/{engine}/finalize"
+    assert http.call("POST", finalize, "<action/>").status == 400
+    assert http.ok("GET", "/fakeovirt/profile").json()["switches"]["active_path_flags"] == [
+        "legacy"
+    ]
+
+
+def test_the_inventory_lists_each_vms_snapshots_and_each_disks_volumes(
+    fake: FakeOvirt, http: Http
+) -> None:
+    snapshot = fake.snapshot("vm-down", "nightly")
+    (vm,) = [
+        v for v in http.ok("GET", "/fakeovirt/inventory").json()["vms"] if v["name"] == "vm-down"
+    ]
+    (disk,) = vm["disks"]
+    base, active = disk["volumes"]
+    assert (base["parent"], base["active"], active["parent"], active["active"]) == (
+        None,
+        False,
+        base["image_id"],
+        True,
+    )
+    assert active["format"] == "cow" and active["status"] == "ok"
+    listed = {s["description"]: s for s in vm["snapshots"]}
+    assert listed["nightly"] == {
+        "id": snapshot.id,
+        "description": "nightly",
+        "type": "regular",
+        "status": "ok",
+        "disks": {disk["id"]: base["image_id"]},
+    }
+    assert listed["Active VM"]["type"] == "active"

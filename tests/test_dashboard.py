@@ -238,3 +238,52 @@ def test_dashboard_polls_stay_out_of_the_users_journal(fake: FakeOvirt) -> None:
     for _ in range(3):
         assert client.get(STATE).status_code == 200
     assert fake.journal.entries == []
+
+
+# -- snapshots and layers -------------------------------------------------------------------
+def snapshotted(fake: FakeOvirt) -> tuple[str, str]:
+    """vm-down with a snapshot "nightly" and a second one being merged away."""
+    fake.policy = TransitionPolicy.immediate()
+    nightly = fake.snapshot("vm-down", "nightly")
+    doomed = fake.snapshot("vm-down", "doomed")
+    fake.policy = TransitionPolicy.after_seconds(60)
+    fake.remove_snapshot("vm-down", doomed.id)
+    return nightly.id, doomed.id
+
+
+def test_state_lists_each_vms_snapshots_and_each_disks_layers(watched: FakeOvirt) -> None:
+    snapshotted(watched)
+    state = watched.client().get(STATE).get_json()
+    vm = next(v for v in state["vms"] if v["name"] == "vm-down")
+    assert [(s["description"], s["status"], s["removing"]) for s in vm["snapshots"]] == [
+        ("Active VM", "ok", False),
+        ("nightly", "ok", False),
+        ("doomed", "locked", True),
+    ]
+    (disk,) = vm["disks"]
+    layers = [(v["snapshot"], v["active"], v["status"]) for v in disk["volumes"]]
+    assert layers == [
+        ("nightly", False, "locked"),
+        ("doomed", False, "locked"),
+        ("Active VM", True, "locked"),
+    ]
+
+
+def test_chromium_shows_the_snapshots_and_the_disks_layers(tmp_path: Path) -> None:
+    binary = chromium()
+    fake = FakeOvirt()
+    with fake.start(tls=False):
+        nightly, doomed = snapshotted(fake)
+        volumes = [v.image_id for v in fake.volumes("vm-down-disk1")]
+        dom = Dom(
+            run_chromium(binary, fake.origin + "/fakeovirt/dashboard", tmp_path / "p", "--dump-dom")
+        )
+    assert dom.find(data_snapshot_id=nightly, data_status="ok")
+    assert dom.find(data_snapshot_id=doomed, data_status="merging")
+    assert dom.find(data_disk="vm-down-disk1", class_="layers")
+    start = next(
+        i for i, (_, a) in enumerate(dom.elements) if a.get("data-disk") == "vm-down-disk1"
+    )
+    drawn = [a["data-image-id"] for _, a in dom.elements[start:] if "data-image-id" in a]
+    assert drawn[: len(volumes)] == volumes  # base first, the active volume last
+    assert not fake.errors

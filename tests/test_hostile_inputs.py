@@ -52,13 +52,14 @@ def places(fake: FakeOvirt, files: Path) -> dict[str, str]:
     with fake.lock:
         disk = fake.disk("vm-down-disk1")
         transfer = fake.engine.start_transfer(
-            TransferRequest(disk_id=disk.id, direction="download")
+            TransferRequest(disk_id=disk.id, direction="download", format="raw")
         )
         while transfer.phase.value != "transferring":
             fake.engine.transfer(transfer.id, observe=True)
     return {
         "vm": fake.vm("vm-up").id,
         "disk": fake.disk("vm-up-disk1").id,
+        "sd": disk.storage_domain_id,
         "ticket": transfer.ticket,
         "files": str(files),
     }
@@ -100,11 +101,24 @@ def snapshot(fake: FakeOvirt, *, data_plane: bool = False) -> dict[str, Any]:
                 for name in ("data_centers", "clusters", "hosts", "storage_domains")
             ],
             "vms": {
-                v.id: (v.name, v.status, v.host_id, v.guest.freeze_fails, repr(v.attachments))
+                v.id: (
+                    v.name,
+                    v.status,
+                    v.host_id,
+                    v.guest.freeze_fails,
+                    repr(v.attachments),
+                    repr(v.nics),
+                )
                 for v in state.vms.values()
             },
             "disks": {
-                d.id: (d.alias, d.status, d.content.generation, d.content.stored_blocks)
+                d.id: (
+                    d.alias,
+                    d.status,
+                    d.provisioned_size,
+                    d.content.generation,
+                    d.content.stored_blocks,
+                )
                 for d in state.disks.values()
             },
             "backups": {b.id: (b.phase, len(b.history)) for b in state.backups.values()},

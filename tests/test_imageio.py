@@ -235,7 +235,9 @@ def test_a_transfers_pieces_are_its_stored_blocks_themselves() -> None:
     disk = fake.disk("disk")
     fake.guest_write("disk", 0, bytes(range(256)) * 1024)  # four whole blocks
     fake.guest_write("disk", 10 * B + 5, b"part of a block")
-    transfer = fake.engine.start_transfer(TransferRequest(disk.id, direction="download"))
+    transfer = fake.engine.start_transfer(
+        TransferRequest(disk.id, direction="download", format="raw")
+    )
     with fake.lock:
         pieces = fake.engine.ticket(transfer.ticket).read_pieces(0, 3 * MIB)
     stored = [part.obj for part in disk.content.iter_chunks(0, 4 * B)]
@@ -805,7 +807,9 @@ def test_a_finished_transfers_ticket_is_no_such_ticket(fake: Any) -> None:
     from fakeovirt.core.transfers import TransferRequest
 
     disk = fake.disk("vm-down-disk1")
-    transfer = fake.engine.start_transfer(TransferRequest(disk.id, direction="download"))
+    transfer = fake.engine.start_transfer(
+        TransferRequest(disk.id, direction="download", format="raw")
+    )
     client = fake.client()
     assert client.options(f"/images/{transfer.ticket}").status_code == 200
     fake.engine.transfer_action(transfer.id, "finalize")

@@ -172,7 +172,9 @@ def ticket(fake: FakeOvirt) -> str:
     disk = fake.disk("vm-down-disk1")
     fake.guest_write(disk.id, 3 * MIB + 5, b"data" * 100_000)
     fake.guest_write(disk.id, 20 * MIB, bytes(8 * MIB))
-    transfer = fake.engine.start_transfer(TransferRequest(disk.id, direction="download"))
+    transfer = fake.engine.start_transfer(
+        TransferRequest(disk.id, direction="download", format="raw")
+    )
     return transfer.ticket
 
 
@@ -236,7 +238,9 @@ def test_an_unknown_ticket_is_403_and_keeps_the_connection(fake: FakeOvirt) -> N
 
 def test_an_upload_ticket_may_checksum_what_was_written(fake: FakeOvirt) -> None:
     disk = fake.disk("vm-down-disk1")
-    transfer = fake.engine.start_transfer(TransferRequest(disk.id, direction="upload"))
+    transfer = fake.engine.start_transfer(
+        TransferRequest(disk.id, direction="upload", format="raw")
+    )
     client = fake.client()
     assert client.put(f"/images/{transfer.ticket}", data=b"uploaded").status_code == 200
     response = client.get(f"/images/{transfer.ticket}/checksum")
@@ -255,7 +259,9 @@ def test_a_large_sparse_disk_answers_without_reading_its_zeros() -> None:
         )
     )
     disk = fake.disk("big")
-    transfer = fake.engine.start_transfer(TransferRequest(disk.id, direction="download"))
+    transfer = fake.engine.start_transfer(
+        TransferRequest(disk.id, direction="download", format="raw")
+    )
     response = fake.client().get(f"/images/{transfer.ticket}/checksum?block_size=16777216")
     assert response.status_code == 200
     data_blocks = {e.start // (16 * MIB) for e in disk.content.zero_extents() if not e.zero}

@@ -70,8 +70,10 @@ def eventually(predicate: Callable[[], bool], what: str) -> None:
 
 
 def transfer_of(fake: FakeOvirt, direction: str) -> ImageTransfer:
+    """A guest-data (NBD, ``format=raw``) transfer of a down VM's disk."""
     disk = fake.disk("vm-down-disk1")
-    return fake.engine.start_transfer(TransferRequest(disk.id, direction=direction))
+    request = TransferRequest(disk.id, direction=direction, format="raw")
+    return fake.engine.start_transfer(request)
 
 
 # Uploads of any size

@@ -126,12 +126,12 @@ def test_query_and_status_narrow_a_search(fake: FakeOvirt, client: Client) -> No
 
 def test_unrouted_lists_paths_and_methods_nothing_serves(fake: FakeOvirt, client: Client) -> None:
     client.get(API + "/vms/no-such-vm", headers=AUTH)  # a known endpoint, an unknown id
-    client.get(API + "/vms/x/nics", headers=AUTH)
+    client.get(API + "/vms/x/watchdogs", headers=AUTH)
     client.delete(API + "/vms", headers=AUTH)
     client.get("/elsewhere")
     unrouted = [(e.method, e.path, e.status) for e in fake.journal.unrouted()]
     assert unrouted == [
-        ("GET", API + "/vms/x/nics", 404),
+        ("GET", API + "/vms/x/watchdogs", 404),
         ("DELETE", API + "/vms", 405),
         ("GET", "/elsewhere", 404),
     ]

@@ -1,6 +1,7 @@
 """Nothing left behind in the temporary directory: a served fake removes the CA it made.
 
-(`fakeovirt serve` is checked in test_cli.py, against the real process.)
+(`fakeovirt serve` is checked in test_cli.py, against the real process; the whole suite runs in
+a temporary directory of its own and fails if it leaves a `fakeovirt*` entry: tests/leftovers.py.)
 """
 
 from __future__ import annotations
@@ -57,3 +58,67 @@ def test_a_plugin_run_leaves_nothing_behind(scratch: Path, pytester: pytest.Pyte
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
     assert fakeovirt_entries(scratch) == []
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_suite_runs_in_its_own_temporary_directory_and_checks_it() -> None:
+    """tests/leftovers.py gave this run a directory of its own; the end of the run checks it."""
+    assert Path(tempfile.gettempdir()).name.startswith("tests-tmp-")
+
+
+def test_a_run_that_leaves_a_fakeovirt_entry_behind_fails(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FAKEOVIRT_TESTS_TMPDIR")  # a run of its own, as `python -m pytest` is
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeconftest(
+        "from tests.leftovers import pytest_configure, pytest_sessionfinish  # noqa: F401\n"
+    )
+    pytester.makepyfile(
+        """
+        import tempfile
+        from pathlib import Path
+
+        def test_forgets_to_clean_up():
+            Path(tempfile.mkdtemp(prefix="fakeovirt-oops-")).joinpath("ca.pem").touch()
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["left behind in the run's temporary directory *", "  fakeovirt-oops-*"]
+    )
+
+
+def test_a_clean_run_removes_its_temporary_directory(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("FAKEOVIRT_TESTS_TMPDIR")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    pytester.makeconftest(
+        "from tests.leftovers import pytest_configure, pytest_sessionfinish  # noqa: F401\n"
+    )
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_code_writes_to_a_fixed_tmp_path() -> None:
+    """Everything goes through `tempfile`, so the run's own directory sees it all."""
+    sources = [*ROOT.joinpath("fakeovirt").rglob("*.py"), *ROOT.joinpath("tests").rglob("*.py")]
+    fixed = [
+        str(p.relative_to(ROOT))
+        for p in sources
+        if p.name != "test_leftovers.py" and '"/tmp' in p.read_text(encoding="utf-8")
+    ]
+    assert fixed == []
+
+
+def test_the_sdk_examples_cache_is_no_temporary_fakeovirt_entry() -> None:
+    from tests.sdkexamples import CACHE
+
+    assert CACHE.is_relative_to(ROOT / ".pytest_cache")
+    assert not CACHE.is_relative_to(tempfile.gettempdir())

@@ -179,11 +179,11 @@ UNSERVED = """
 import pytest
 import ovirtsdk4 as sdk
 
-def test_asks_for_nics(fakeovirt, fakeovirt_connection):
-    vm = fakeovirt.vm("vm-up").id
-    nics = fakeovirt_connection.system_service().vms_service().vm_service(vm).nics_service()
+def test_asks_for_watchdogs(fakeovirt, fakeovirt_connection):
+    vm = fakeovirt_connection.system_service().vms_service().vm_service(fakeovirt.vm("vm-up").id)
+    watchdogs = vm.watchdogs_service()
     with pytest.raises(sdk.NotFoundError):
-        nics.list()
+        watchdogs.list()
 """
 
 
@@ -193,9 +193,9 @@ def test_a_request_no_endpoint_serves_fails_the_test_at_teardown(pytester: pytes
     result.assert_outcomes(passed=1, errors=1)  # the test body passed; its teardown did not
     result.stdout.fnmatch_lines(
         [
-            "*ERROR at teardown of test_asks_for_nics*",
+            "*ERROR at teardown of test_asks_for_watchdogs*",
             "*fakeovirt serves no endpoint for 1 request(s) of this test:*",
-            "*#* GET /ovirt-engine/api/vms/*/nics -> 404 [[]no endpoint[]]*",
+            "*#* GET /ovirt-engine/api/vms/*/watchdogs -> 404 [[]no endpoint[]]*",
         ]
     )
 
@@ -254,9 +254,42 @@ def test_options_share_one_prefix_and_the_command_line_wins(pytester: pytest.Pyt
         passed=1
     )
     help_text = pytester.runpytest("--help").stdout.str()
-    for option in ("scenario", "policy", "strict", "check-errors", "check-unanswered", "tls"):
+    options = ("scenario", "policy", "strict", "check-errors", "check-unanswered", "tls", "profile")
+    for option in options:
         assert f"--fakeovirt-{option}" in help_text
         assert f"fakeovirt_{option.replace('-', '_')} (" in help_text
+
+
+def test_the_profile_comes_from_the_ini_file_the_command_line_or_the_marker(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\nfakeovirt_profile = engine\n")
+    pytester.makepyfile(
+        test_profiles="""
+        import pytest
+
+        def test_session_profile(fakeovirt, request):
+            expected = request.config.getoption("fakeovirt_profile") or "engine"
+            assert fakeovirt.profile.name == expected
+
+        @pytest.mark.fakeovirt(profile="documented")
+        def test_the_marker_wins(fakeovirt):
+            assert fakeovirt.profile.name == "documented"
+
+        def test_the_next_test_is_reset_to_the_session_profile(fakeovirt, request):
+            expected = request.config.getoption("fakeovirt_profile") or "engine"
+            assert fakeovirt.profile.name == expected
+
+        @pytest.mark.fakeovirt(profile="strict")
+        def test_an_unknown_profile(fakeovirt):
+            pass
+        """
+    )
+    result = pytester.runpytest(*QUIET, "-p", "no:randomly")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*unknown profile 'strict': use one of documented, engine*"])
+    override = pytester.runpytest(*QUIET, "-p", "no:randomly", "--fakeovirt-profile", "documented")
+    override.assert_outcomes(passed=3, errors=1)
 
 
 def test_a_bad_marker_fails_the_setup_with_a_reason(pytester: pytest.Pytester) -> None:
@@ -302,9 +335,11 @@ def test_the_factory_makes_independent_engines(pytester: pytest.Pytester) -> Non
     pytester.runpytest(*QUIET).assert_outcomes(passed=1)
 
 
-def test_the_connection_fixture_skips_without_the_sdk(
+def test_the_connection_fixture_without_the_sdk_fails_with_the_install_hint(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A skip would hide a CI without the SDK; the ini option that skips instead is tested in
+    test_failures_read_well.py."""
     monkeypatch.setitem(sys.modules, "ovirtsdk4", None)  # as if it were not installed
     pytester.makepyfile(
         test_nosdk="""
@@ -312,8 +347,8 @@ def test_the_connection_fixture_skips_without_the_sdk(
             pass
         """
     )
-    result = pytester.runpytest(*QUIET, "-rs")
-    result.assert_outcomes(skipped=1)
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fakeovirt_connection needs the oVirt SDK: pip install*"])
 
 

@@ -1,6 +1,6 @@
 """qcow2 volume files: the synthesized file is what qemu reads, the parser reads what qemu writes.
 
-Upstream facts behind the module (fakeovirt/core/qcow2.py opens with its rules):
+Upstream facts behind the module (fakeovirt/core/qcow2/__init__.py opens with its rules):
 - A transfer without ``format`` uses the FILE backend (ovirt-engine
   ``TransferDiskImageCommand.java`` lines 539-556), which serves the prepared volume file byte
   for byte (ovirt-imageio ``_internal/backends/file.py``): a ``cow`` volume is its qcow2 file.

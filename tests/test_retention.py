@@ -202,8 +202,8 @@ def test_the_plugins_journal_holds_each_test_whole_up_to_journal_size(
     quiet = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:randomly")
     pytester.runpytest(*quiet, "--fakeovirt-journal-size=3").assert_outcomes(passed=2)
     refused = pytester.runpytest(*quiet, "--fakeovirt-journal-size=0")
-    refused.assert_outcomes(errors=2)
-    assert "fakeovirt_journal_size must be a positive whole number" in refused.stdout.str()
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR  # before any test runs
+    assert "fakeovirt_journal_size must be a positive whole number" in refused.stderr.str()
 
 
 # -- nothing leaks per backup or transfer --------------------------------------------------------

@@ -5,6 +5,7 @@ with the same allowed methods.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,9 +17,12 @@ from werkzeug.routing import Map, Rule
 from fakeovirt.web.router import Router
 from fakeovirt.web.routes import API_MAP
 
+RULES = [rule.rule for rule in API_MAP.iter_rules()]
+CHOICES = {w.strip() for r in RULES for c in re.findall(r"any\(([^)]*)\)", r) for w in c.split(",")}
 WORDS = sorted(
-    {s for rule in API_MAP.iter_rules() for s in rule.rule.split("/") if s and "<" not in s}
-    | {"cancel", "extend", "finalize", "pause", "resume", "CANCEL"}
+    {s for rule in RULES for s in rule.split("/") if s and "<" not in s}
+    | CHOICES
+    | {w.upper() for w in CHOICES}
 )
 SEGMENTS = (
     st.sampled_from(WORDS)
@@ -68,6 +72,7 @@ def test_the_router_answers_as_werkzeug(path: str, method: str) -> None:
         ("/vms/vm-2/backups/b-2/finalize", "GET"),
         ("/imagetransfers/t-1/cancel", "POST"),
         ("/imagetransfers/t-1/CANCEL", "POST"),
+        ("/vms/vm-1/start", "POST"),
         ("/vms/", "GET"),
         ("//vms", "GET"),
         ("/vms//backups", "GET"),

@@ -120,6 +120,9 @@ VALID: dict[str, str] = {
 """,
     "disk_snapshot": '<disk_snapshot id="ds1"><format>cow</format><disk id="d1"/>'
     '<parent id="ds0"/><snapshot id="s1"/></disk_snapshot>',
+    "disk_snapshots": '<disk_snapshots><disk_snapshot href="/ovirt-engine/api/disks/d1/'
+    'disksnapshots/ds1" id="ds1"><status>ok</status><disk id="d1"/><storage_domains>'
+    '<storage_domain id="sd1"/></storage_domains></disk_snapshot></disk_snapshots>',
     "disk_profile": '<disk_profile id="dp1"><name>sd1</name></disk_profile>',
     "quota": '<quota id="q1"><name>Default</name></quota>',
     "disk_attachment": '<disk_attachment id="d1"><active>true</active>'
@@ -205,6 +208,30 @@ VALID: dict[str, str] = {
     "permissions": '<permissions><permission id="p1"/></permissions>',
     "statistics": '<statistics><statistic id="s1"/></statistics>',
     "values": "<values><value><datum>1</datum></value></values>",
+    # the VM configuration, NICs and networks of a restore (docs/disks-and-vms.md)
+    "cpu": "<cpu><topology><cores>2</cores><sockets>1</sockets><threads>1</threads>"
+    "</topology></cpu>",
+    "cpu_topology": "<cpu_topology><cores>2</cores><sockets>1</sockets></cpu_topology>",
+    "memory_policy": "<memory_policy><ballooning>true</ballooning><guaranteed>1073741824"
+    "</guaranteed><max>4294967296</max></memory_policy>",
+    "operating_system": "<operating_system><type>other</type></operating_system>",
+    "initialization": "<initialization><configuration><data>&lt;ovf:Envelope/&gt;</data>"
+    "<type>ovf</type></configuration><regenerate_ids>true</regenerate_ids></initialization>",
+    "configuration": "<configuration><data>x</data><type>ovf</type></configuration>",
+    "mac": "<mac><address>56:6f:00:00:00:01</address></mac>",
+    "vnic_pass_through": "<vnic_pass_through><mode>disabled</mode></vnic_pass_through>",
+    "usages": "<usages><usage>vm</usage><usage>management</usage></usages>",
+    "nic": '<nic href="/ovirt-engine/api/vms/v1/nics/n1" id="n1"><interface>virtio</interface>'
+    "<linked>true</linked><mac><address>56:6f:00:00:00:01</address></mac><name>nic1</name>"
+    '<plugged>true</plugged><vm id="v1"/><vnic_profile id="p1"/></nic>',
+    "vnic_profile": '<vnic_profile id="p1"><name>ovirtmgmt</name><pass_through><mode>disabled'
+    '</mode></pass_through><port_mirroring>false</port_mirroring><network id="n1"/>'
+    "</vnic_profile>",
+    "network": '<network id="n1"><mtu>0</mtu><name>ovirtmgmt</name><required>true</required>'
+    '<stp>false</stp><usages><usage>vm</usage></usages><data_center id="dc1"/></network>',
+    "nics": '<nics><nic id="n1"/></nics>',
+    "vnic_profiles": '<vnic_profiles><vnic_profile id="p1"/></vnic_profiles>',
+    "networks": '<networks><network id="n1"/></networks>',
 }
 
 INVALID: dict[str, str] = {
@@ -216,7 +243,7 @@ INVALID: dict[str, str] = {
     "attribute other than id/href": '<backup id="b1" phase="ready"/>',
     "foreign item in a collection": '<disks><vm id="v1"/></disks>',
     "xs:int overflow": "<event><code>4294967296</code></event>",
-    "unknown root element": '<nic id="n1"/>',
+    "unknown root element": '<tag id="t1"/>',
 }
 
 
@@ -288,6 +315,7 @@ def test_collections_hold_only_their_items(schema: xmlschema.XMLSchema) -> None:
         "events": "event",
         "jobs": "job",
         "snapshots": "snapshot",
+        "disk_snapshots": "disk_snapshot",
         "backups": "backup",
         "checkpoints": "checkpoint",
         "image_transfers": "image_transfer",

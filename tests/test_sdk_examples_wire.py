@@ -4,8 +4,9 @@
 They hard-code `https://engine40.example.com/ovirt-engine/api`, `admin@internal` /
 `redhat123`, `ca.pem` in the working directory, a VM `myvm` and a host `myhost`. Each runs
 as a subprocess in a temporary directory, reaching the fake through `https_proxy` (see
-`tests/connect_proxy.py`). The sdist is fetched once with pip (the examples are not
-fakeovirt's to commit); without a package index the tests are skipped.
+`tests/connect_proxy.py`). The sdist is fetched once with pip into the cache
+`tests/sdkexamples.py` keeps (the examples are not fakeovirt's to commit); without a package
+index the tests are skipped.
 """
 
 from __future__ import annotations
@@ -13,19 +14,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tarfile
-import tempfile
 from collections.abc import Iterator
-from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from fakeovirt import FakeOvirt
 from tests.connect_proxy import TerminatingProxy
+from tests.sdkexamples import examples_dir
 
 ENGINE = "engine40.example.com"
-SDK = version("ovirt-engine-sdk-python")
 STATISTICS = [
     "memory.total",
     "memory.used",
@@ -46,24 +44,7 @@ STATISTICS = [
 @pytest.fixture(scope="module")
 def examples() -> Path:
     """The `examples/` folder of the installed SDK's sdist."""
-    cache = Path(tempfile.gettempdir()) / f"fakeovirt-sdk-sdist-{SDK}"
-    found = cache / f"ovirt_engine_sdk_python-{SDK}" / "examples"
-    if not found.is_dir():
-        cache.mkdir(parents=True, exist_ok=True)
-        pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-        pip += ["--retries", "1", "--timeout", "20"]  # offline: skip soon
-        fetched = subprocess.run(
-            [*pip, "-d", str(cache), f"ovirt-engine-sdk-python=={SDK}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        archives = sorted(cache.glob("*.tar.gz"))
-        if fetched.returncode != 0 or not archives:
-            pytest.skip(f"cannot fetch the ovirt-engine-sdk-python {SDK} sdist: {fetched.stderr}")
-        with tarfile.open(archives[0]) as archive:
-            archive.extractall(cache, filter="data")
-    return found
+    return examples_dir()
 
 
 @pytest.fixture(scope="module")

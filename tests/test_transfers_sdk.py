@@ -1,4 +1,9 @@
-"""Backups move data: full and incremental downloads with the real imageio client are exact."""
+"""Backups move data: full and incremental downloads with the real imageio client are exact.
+
+The incremental chain also runs on the `engine` profile's legacy path, whose checkpoint is
+made when the backup starts, not when it is ready (docs/fidelity.md): the restored chain
+must not care.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from fakeovirt.core.tickets import TransferTicket
 from tests import sdkflow
 from tests.qemutools import require_qemu
 
+from .profiles import path_args
+
 
 def compare(image: Path, raw: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -32,12 +39,18 @@ def vm_up(fake: FakeOvirt) -> str:
 
 
 def full_then_incremental(
-    fake: FakeOvirt, connection: sdk.Connection, tmp_path: Path, writes: list[tuple[int, bytes]]
+    fake: FakeOvirt,
+    connection: sdk.Connection,
+    tmp_path: Path,
+    writes: list[tuple[int, bytes]],
+    *,
+    legacy: bool = False,
 ) -> tuple[Path, Path, Path]:
-    """A full backup download, guest writes, an incremental download onto it; expected raw."""
+    """A full backup download, guest writes, an incremental download onto it; expected raw.
+    `legacy`: both backups on the legacy (active-volume) path."""
     disk = fake.disk("vm-up-disk1")
     vm_id = fake.vm("vm-up").id
-    full = sdkflow.start_backup(connection, vm_id, [types.Disk(id=disk.id)])
+    full = sdkflow.start_backup(connection, vm_id, [types.Disk(id=disk.id)], **path_args(legacy))
     full_path = tmp_path / "full.qcow2"
     sdkflow.download_backup_disk(connection, full, disk.id, full_path, fake.ca_file or "")
     sdkflow.finalize_backup(connection, full)
@@ -45,17 +58,28 @@ def full_then_incremental(
         fake.guest_write(disk.id, offset, data)
     expected = tmp_path / "expected.raw"
     sdkflow.write_raw(fake.disk("vm-up-disk1").content, expected)
-    inc_path = incremental_onto_full(fake, connection, tmp_path, full.to_checkpoint_id)
+    inc_path = incremental_onto_full(
+        fake, connection, tmp_path, full.to_checkpoint_id, legacy=legacy
+    )
     return full_path, inc_path, expected
 
 
 def incremental_onto_full(
-    fake: FakeOvirt, connection: sdk.Connection, tmp_path: Path, checkpoint: str | None
+    fake: FakeOvirt,
+    connection: sdk.Connection,
+    tmp_path: Path,
+    checkpoint: str | None,
+    *,
+    legacy: bool = False,
 ) -> Path:
     """An incremental backup of vm-up-disk1 from `checkpoint`, downloaded onto full.qcow2."""
     disk_id = fake.disk("vm-up-disk1").id
     incremental = sdkflow.start_backup(
-        connection, fake.vm("vm-up").id, [types.Disk(id=disk_id)], from_checkpoint_id=checkpoint
+        connection,
+        fake.vm("vm-up").id,
+        [types.Disk(id=disk_id)],
+        from_checkpoint_id=checkpoint,
+        **path_args(legacy),
     )
     path = tmp_path / "incremental.qcow2"
     sdkflow.download_backup_disk(
@@ -89,11 +113,20 @@ def test_full_download_equals_the_disk(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    "legacy",
+    [
+        pytest.param(False, id="documented"),
+        pytest.param(True, marks=pytest.mark.fakeovirt(profile="engine"), id="engine legacy"),
+    ],
+)
 def test_incremental_chain_equals_the_disk_at_the_incremental_backup(
-    fake: FakeOvirt, connection: sdk.Connection, tmp_path: Path
+    legacy: bool, fake: FakeOvirt, connection: sdk.Connection, tmp_path: Path
 ) -> None:
     require_qemu()
-    _, incremental, expected = full_then_incremental(fake, connection, tmp_path, WRITES)
+    _, incremental, expected = full_then_incremental(
+        fake, connection, tmp_path, WRITES, legacy=legacy
+    )
     result = compare(incremental, expected)
     assert result.returncode == 0, result.stdout + result.stderr
 

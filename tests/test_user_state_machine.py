@@ -1,110 +1,135 @@
 """What a user writes: contract tests from our public strategies and state machine only.
 
-The served fake (HTTPS, real SDK) is reset before every example by the machine itself.
+The served fake (HTTPS, real SDK) is reset before every example by the machine itself. The
+planted client bugs are in tests/mutants and tests/test_contract_mutants.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import ovirtsdk4 as sdk
 import ovirtsdk4.types as types
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from fakeovirt import FakeOvirt, TransitionPolicy
 from fakeovirt.stateful import (
-    ApiFault,
+    DEFAULT_SETTINGS,
     BackupApiMachine,
     BackupInfo,
     CheckpointInfo,
+    ContractCoverage,
+    ContractViolation,
 )
-from fakeovirt.stateful_sdk import SdkBackupMachine
+from fakeovirt.stateful_sdk import ImageioBackupMachine, SdkBackupMachine
 from fakeovirt.strategies import backup_requests, guest_workloads
+from tests.examples.test_contract_own_client import RawHttpMachine
+from tests.mutants.api import NewestFirst
 
-CONTRACT = settings(
-    max_examples=200,
-    stateful_step_count=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-
-
-class CountingSdkMachine(SdkBackupMachine):
-    """The SDK machine, counting the examples it ran (one machine per example)."""
-
-    examples = 0
-
-    def connect(self) -> None:
-        type(self).examples += 1
-        super().connect()
+# The default settings with a fixed seed, so that CI runs the same examples every time.
+FIXED = settings(DEFAULT_SETTINGS, derandomize=True, database=None, print_blob=False)
+# Situations every run reaches (docs/contract.md gives how often each comes up).
+API_SITUATIONS = {
+    "incremental backup from an older checkpoint",
+    "checkpoint removed from the middle of a chain",
+    "finalize before ready",
+    "chains on several VMs",
+}
 
 
-@pytest.mark.parametrize(
-    "policy",
-    [TransitionPolicy.after_reads(1), TransitionPolicy.immediate()],
-    ids=["after_reads(1)", "immediate"],
-)
-def test_the_real_sdk_keeps_the_backup_contract_for_200_examples(
-    fake: FakeOvirt, policy: TransitionPolicy
+def test_the_default_settings_reach_deep_chains_every_path_and_the_api_situations(
+    fake: FakeOvirt,
 ) -> None:
-    fake.engine.policy = policy
-    CountingSdkMachine.examples = 0
-    CountingSdkMachine.run(fake, settings=CONTRACT)
-    assert CountingSdkMachine.examples >= 200
+    """What docs/contract.md promises of the default settings, with a client that passes
+    (the SDK and this client also pass with random seeds in tests/examples)."""
+    coverage = ContractCoverage()
+    RawHttpMachine.run(fake, settings=FIXED, coverage=coverage)
+    assert coverage.examples >= DEFAULT_SETTINGS.max_examples
+    assert coverage.share_at_least(3) >= 0.5, coverage.report()
+    assert set(coverage.paths) == {"snapshot", "live", "cold"}, coverage.report()
+    assert set(coverage.situations) >= API_SITUATIONS, coverage.report()
 
 
-class ReadyTooSoon(SdkBackupMachine):
-    """A broken client that reports every unfinished backup as ready."""
+def test_a_violation_reads_as_a_short_program_and_the_client_calls(fake: FakeOvirt) -> None:
+    with pytest.raises(ContractViolation) as caught:
+        NewestFirst.run(fake, settings=FIXED)
+    message = str(caught.value)
+    assert message.startswith("the client lists [checkpoint-2, checkpoint-1]; the chain is ")
+    assert "What happened in this example, oldest first:" in message
+    assert "list_checkpoints(vm-up) -> [checkpoint-2, checkpoint-1]" in message
+    program = "\n".join(getattr(caught.value, "__notes__", []))
+    assert "state.start_with(" in program
+    assert "state.read_chain(vm='vm-up')" in program
+
+
+def test_run_uses_the_settings_it_is_given(fake: FakeOvirt) -> None:
+    coverage = ContractCoverage()
+    SdkBackupMachine.run(fake, settings=settings(FIXED, max_examples=3), coverage=coverage)
+    assert 3 <= coverage.examples < DEFAULT_SETTINGS.max_examples  # and a discarded one or so
+
+
+def test_the_machine_puts_the_fakes_policy_back(fake: FakeOvirt) -> None:
+    fake.policy = "reads:3"
+    SdkBackupMachine.run(fake, settings=settings(FIXED, max_examples=3))
+    assert fake.policy == TransitionPolicy.after_reads(3)
+
+
+class KeepsThePolicy(SdkBackupMachine):
+    """With `policies = None` the machine runs under the fake's own policy."""
+
+    policies = None
+    seen: ClassVar[set[TransitionPolicy]] = set()
 
     def get_backup(self, vm_id: str, backup_id: str) -> BackupInfo:
-        info = super().get_backup(vm_id, backup_id)
-        if info.phase in ("initializing", "starting"):
-            return BackupInfo(info.id, "ready", info.from_checkpoint_id, "cp")
-        return info
+        type(self).seen.add(self.fake.policy)
+        return super().get_backup(vm_id, backup_id)
 
 
-class SwallowsFaults(SdkBackupMachine):
-    """A broken client that hides the engine's refusal to start a second backup."""
-
-    def start_backup(
-        self,
-        vm_id: str,
-        disk_ids: Sequence[str],
-        *,
-        from_checkpoint_id: str | None,
-        use_active: bool,
-        require_consistency: bool,
-    ) -> BackupInfo:
-        try:
-            return super().start_backup(
-                vm_id,
-                disk_ids,
-                from_checkpoint_id=from_checkpoint_id,
-                use_active=use_active,
-                require_consistency=require_consistency,
-            )
-        except ApiFault as fault:
-            if fault.status != 409:
-                raise
-            return BackupInfo("made-up", "initializing", from_checkpoint_id)
+def test_a_machine_without_policies_keeps_the_fakes_own(fake: FakeOvirt) -> None:
+    fake.policy = "reads:2"
+    KeepsThePolicy.run(fake, settings=settings(FIXED, max_examples=5))
+    assert KeepsThePolicy.seen == {TransitionPolicy.after_reads(2)}
 
 
-@pytest.mark.parametrize("machine", [ReadyTooSoon, SwallowsFaults])
-def test_the_contract_catches_a_client_that_misreports_the_engine(
-    fake: FakeOvirt, machine: type[SdkBackupMachine]
-) -> None:
-    fake.engine.policy = TransitionPolicy.after_reads(1)
-    quick = settings(CONTRACT, max_examples=300, print_blob=False, report_multiple_bugs=False)
-    with pytest.raises(AssertionError):
-        machine.run(fake, settings=quick)
+class CrashesOnFinalize(SdkBackupMachine):
+    """A client that raises its own error, not an ApiFault."""
+
+    def finalize_backup(self, vm_id: str, backup_id: str) -> None:
+        raise RuntimeError("lost the connection")
+
+
+def test_a_client_error_is_a_violation_naming_the_call(fake: FakeOvirt) -> None:
+    with pytest.raises(ContractViolation, match=r"finalize_backup\(.*\) raised RuntimeError"):
+        CrashesOnFinalize.run(fake, settings=settings(FIXED, phases=[Phase.generate]))
+
+
+def test_the_data_contract_is_on_only_with_both_data_methods() -> None:
+    class DownloadsOnly(SdkBackupMachine):
+        def download_backup(
+            self, vm_id: str, backup_id: str, disk_ids: Sequence[str]
+        ) -> Mapping[str, str] | None:
+            return None
+
+    assert not SdkBackupMachine.has_data_path()
+    assert not DownloadsOnly.has_data_path()
+    assert ImageioBackupMachine.has_data_path()
+
+
+def test_a_scenario_without_disks_is_refused_with_a_clear_error(fake: FakeOvirt) -> None:
+    fake.reset("empty")
+    with pytest.raises(ValueError, match="needs a scenario with a VM that has a disk"):
+        SdkBackupMachine.run(fake, settings=settings(FIXED, max_examples=1))
 
 
 def test_an_unimplemented_client_method_says_which(fake: FakeOvirt) -> None:
     with pytest.raises(NotImplementedError):
-        BackupApiMachine.run(fake, settings=settings(max_examples=5, deadline=None))
+        BackupApiMachine.run(
+            fake, settings=settings(FIXED, max_examples=5, report_multiple_bugs=False)
+        )
 
 
 def test_checkpoint_info_defaults_to_a_root() -> None:

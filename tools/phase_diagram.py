@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fakeovirt.core.phases import (
     BACKUP_TRANSITIONS,
+    ENGINE_PHASES,
     TRANSFER_TRANSITIONS,
     BackupPath,
     BackupPhase,
@@ -28,9 +29,9 @@ __all__ = ["PAGE", "backup_diagram", "main", "render", "transfer_diagram"]
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "phases.md"
 
 PATH_TITLES = {
-    BackupPath.SNAPSHOT: "Snapshot path (`use_active=false`, the default; VM up or down)",
-    BackupPath.LIVE: "Active-volume path, live (`use_active=true` or `legacy=true`, VM up)",
-    BackupPath.COLD: "Active-volume path, cold (`use_active=true` or `legacy=true`, VM down)",
+    BackupPath.SNAPSHOT: "Snapshot path (the engine's hybrid backup; VM up or down)",
+    BackupPath.LIVE: "Active-volume path, live (the engine's legacy backup; VM up)",
+    BackupPath.COLD: "Active-volume path, cold (the engine's legacy backup; VM down)",
 }
 
 HEADER = """\
@@ -52,6 +53,18 @@ BACKUP_INTRO = """\
 `finalizing_failure` is internal: the REST API shows it as `finalizing`, and it always ends
 `failed`. A finalize before `ready` on the snapshot path is not an arrow: the engine remembers
 it (`is_stopped`) and finalizes the backup as soon as it is ready.
+
+Which path a request takes, and where a snapshot-path backup starts, is the behaviour
+profile's business ([backups.md](backups.md#two-profiles)): under `documented` (the default)
+`use_active=true` or `legacy=true` selects the active volume and every path starts at
+`initializing`; under `engine` only `legacy=true` (or a cluster below 4.7) does, and a
+snapshot-path backup starts at `starting`, as the engine's POST reply shows.
+
+The engine's own phases behind a REST phase, where their names differ (the `engine` profile's
+fault texts name them; `fakeovirt.core.phases.ENGINE_PHASES`):
+
+| path | REST phase | engine phase |
+|---|---|---|
 """
 
 TRANSFER_INTRO = """\
@@ -102,7 +115,11 @@ def transfer_diagram() -> str:
 
 def render() -> str:
     """The whole of docs/phases.md."""
-    parts = [HEADER, BACKUP_INTRO]
+    rows = "".join(
+        f"| {path.value} | `{phase.rest}` | `{name}` |\n"
+        for (path, phase), name in ENGINE_PHASES.items()
+    )
+    parts = [HEADER, BACKUP_INTRO + rows]
     for path in BackupPath:
         parts.append(f"### {PATH_TITLES[path]}\n\n{backup_diagram(path)}\n")
     parts.append(TRANSFER_INTRO)

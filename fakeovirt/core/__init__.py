@@ -17,6 +17,7 @@ from .scenario import (
     StorageDomainSpec,
     VmSpec,
 )
+from .snapshots import SnapshotRequest
 from .transfers import TransferRequest
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "NotFound",
     "Retention",
     "Scenario",
+    "SnapshotRequest",
     "StorageDomainSpec",
     "TransferPhase",
     "TransferRequest",

@@ -1,7 +1,9 @@
 """VM backups: validation, the two paths, finalize, and the engine's own progress.
 
 Rules of this file:
-- validation runs in the engine's order and changes nothing when it refuses;
+- where the documented contract and engine 4.5's code differ, the backup's profile
+  (`core/profile.py`) decides, through its named switches, never through its name;
+- validation runs in the profile's order and changes nothing when it refuses;
 - every phase change goes through `_move`, which consults `phases.BACKUP_TRANSITIONS`;
 - what happens on entering a phase (checkpoint, snapshot, locks, events) lives in `_entered`;
 - after anything that can make a backup due sooner (its start, a move, a release, a policy
@@ -11,22 +13,26 @@ Rules of this file:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from . import messages as msg
+from . import snapshots
+from .backup_requests import MAX_DESCRIPTION, BackupRequest, choose_path, validate
+from .content import ContentView
 from .errors import BadRequest, Conflict
-from .model import Backup, Checkpoint, Job, Snapshot, Vm, VmStatus
+from .model import Backup, Checkpoint, Job, Vm, VmStatus
 from .phases import BackupPath, BackupPhase, Step, next_backup_phase
 from .policy import Progress, TransitionPolicy
 from .retention import job_due
 from .state import State
 
 __all__ = [
+    "MAX_DESCRIPTION",
     "BackupRequest",
     "advance",
     "drop_checkpoint",
     "finalize",
+    "listed_disk_ids",
     "next_due",
     "observe",
     "on_time",
@@ -35,35 +41,22 @@ __all__ = [
     "start",
 ]
 
-MAX_DESCRIPTION = 1024
-
-
-@dataclass(frozen=True)
-class BackupRequest:
-    """A parsed `POST /vms/{vm}/backups`; `disk_ids` is None when `<disks>` was missing."""
-
-    disk_ids: tuple[str, ...] | None
-    backup_id: str | None = None
-    from_checkpoint_id: str | None = None
-    description: str | None = None
-    require_consistency: bool = False
-    use_active: bool = False
-    bad_flag: tuple[str, str] | None = None  # (name, value) of a query flag that is not boolean
-    policy: TransitionPolicy | None = None
-
 
 def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup:
     """Validate and start a backup; the returned backup has been seen once (the add reply)."""
     vm = state.vm(vm_id)
-    disk_ids = _validate(state, vm, request)
+    profile = state.profile
+    path = choose_path(state, vm, request, profile)
+    disk_ids = validate(state, vm, request, path, profile)
     now = state.now()
-    path = _path(vm, request.use_active)
     checkpoint = state.checkpoints.get(request.from_checkpoint_id or "")
+    snapshot_path = path is BackupPath.SNAPSHOT
+    first = profile.snapshot_path_starts if snapshot_path else BackupPhase.INITIALIZING
     backup = Backup(
         id=request.backup_id or state.ids.new(),
         vm_id=vm.id,
         path=path,
-        phase=BackupPhase.INITIALIZING,
+        phase=first,
         disk_ids=list(disk_ids),
         created=now,
         modified=now,
@@ -71,10 +64,11 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
         user=user,
         from_checkpoint_id=request.from_checkpoint_id,
         description=request.description,
-        require_consistency=request.require_consistency,
+        require_consistency=request.require_consistency and path in profile.consistency_paths,
         host_id=vm.host_id if path is BackupPath.LIVE else None,
         policy=request.policy,
-        history=[(BackupPhase.INITIALIZING, now)],
+        history=[(first, now)],
+        profile=profile,
     )
     for disk_id in disk_ids:
         disk = state.disks[disk_id]
@@ -86,7 +80,13 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
         )
         backup.backup_modes[disk_id] = disk.backup_mode = "incremental" if incremental else "full"
         backup.marks[disk_id] = disk.content.generation
+        # Both paths export the disks as of now: the snapshot path reads its temporary
+        # snapshot, the active path a libvirt pull-mode backup whose scratch disks keep the
+        # point in time (vdsm lib/vdsm/virt/backup.py:149-200, backupBegin at :486).
+        backup.views[disk_id] = disk.content.freeze()
     state.add_backup(backup)
+    if path in profile.checkpoint_at_start and any(state.disks[d].qcow2 for d in disk_ids):
+        _make_checkpoint(state, vm, backup)  # StartVmBackupCommand.java:278-290
     job = Job(
         id=state.ids.new(),
         description=f"Backing up VM {vm.name}",
@@ -115,60 +115,15 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
     return backup
 
 
-def _validate(state: State, vm: Vm, request: BackupRequest) -> tuple[str, ...]:
-    """behaviour.md section 3, in its order; the first check that fails answers."""
-    if not request.disk_ids:
-        raise BadRequest(msg.BACKUP_NO_DISKS)
-    disk_ids = tuple(dict.fromkeys(request.disk_ids))
-    missing = [d for d in disk_ids if d not in state.disks]
-    if missing:
-        raise BadRequest(msg.BACKUP_DISKS_NOT_EXIST.format(ids=", ".join(missing)))
-    inactive = [d for d in disk_ids if not ((a := vm.attachment(d)) and a.active)]
-    if inactive:
-        raise Conflict(msg.BACKUP_DISKS_NOT_ACTIVE.format(vm=vm.name, ids=", ".join(inactive)))
-    locked = [state.disks[d].alias for d in disk_ids if state.disks[d].status == "locked"]
-    if locked:
-        raise Conflict(msg.BACKUP_DISKS_LOCKED.format(aliases=", ".join(locked)))
-    if request.from_checkpoint_id is not None:
-        checkpoint = state.checkpoints.get(request.from_checkpoint_id)
-        if checkpoint is None:
-            raise BadRequest(msg.BACKUP_CHECKPOINT_NOT_EXIST.format(id=request.from_checkpoint_id))
-        if checkpoint.state == "invalid":
-            raise BadRequest(msg.BACKUP_CHECKPOINT_INVALID.format(id=request.from_checkpoint_id))
-    if vm.status not in (VmStatus.UP, VmStatus.DOWN):
-        raise Conflict(msg.BACKUP_VM_STATUS)
-    if state.unfinished_backup(vm.id) is not None:
-        raise Conflict(msg.BACKUP_VM_DURING_BACKUP)
-    if request.description is not None and len(request.description) > MAX_DESCRIPTION:
-        raise BadRequest(msg.BACKUP_DESCRIPTION_TOO_LONG)
-    if request.backup_id is not None and request.backup_id in state.backups:
-        raise BadRequest(msg.BACKUP_ID_EXISTS.format(id=request.backup_id))
-    if request.bad_flag is not None:
-        name, value = request.bad_flag
-        raise BadRequest(msg.BAD_FLAG.format(name=name, value=value))
-    return disk_ids
-
-
-def _path(vm: Vm, use_active: bool) -> BackupPath:
-    if not use_active:
-        return BackupPath.SNAPSHOT
-    return BackupPath.LIVE if vm.status is VmStatus.UP else BackupPath.COLD
-
-
 def _take_snapshot(state: State, vm: Vm, backup: Backup) -> None:
-    """The snapshot path's temporary snapshot: the backup reads the disks as of now."""
-    snapshot = Snapshot(
-        id=state.ids.new(),
-        vm_id=vm.id,
-        description=msg.SNAPSHOT_FOR_BACKUP,
-        date=state.now(),
-        disk_ids=list(backup.disk_ids),
-        status="locked",
-    )
-    state.snapshots[snapshot.id] = snapshot
+    """The snapshot path's temporary snapshot: a real one (`snapshots.take_for_backup`), whose
+    frozen volumes the backup reads; guest writes after it go to the new active volumes."""
+    snapshot = snapshots.take_for_backup(state, vm, backup)
     backup.snapshot_id = snapshot.id
-    for disk_id in backup.disk_ids:
-        backup.views[disk_id] = state.disks[disk_id].content.freeze()
+    for disk_id, image_id in snapshot.images.items():
+        frozen = state.disks[disk_id].volumes.volume(image_id).guest
+        assert isinstance(frozen, ContentView)  # a snapshot's volume is never the active one
+        backup.views[disk_id] = frozen
     state.log(
         "snapshot_started",
         msg.EVENT_SNAPSHOT_STARTED.format(
@@ -183,9 +138,11 @@ def _take_snapshot(state: State, vm: Vm, backup: Backup) -> None:
 
 
 def _freeze(state: State, vm: Vm, backup: Backup) -> None:
-    """Ask the guest to freeze; a failure is remembered, and warned about unless required."""
+    """Ask the guest to freeze; a failure is remembered, and warned about unless required
+    (on the profile's `freeze_warning_paths`)."""
     backup.freeze_failed = vm.guest.freeze_fails
-    if backup.freeze_failed and not backup.require_consistency:
+    warns = backup.path in backup.profile.freeze_warning_paths
+    if backup.freeze_failed and not backup.require_consistency and warns:
         state.log(
             "freeze_failed",
             msg.EVENT_FREEZE_FAILED.format(vm=vm.name),
@@ -243,13 +200,15 @@ def finalize(state: State, vm_id: str, backup_id: str, user: str) -> Backup:
     advance(state, backup)
     if any(not t.phase.finished for t in state.backup_transfers(backup.id)):
         raise Conflict(msg.FINALIZE_ACTIVE_TRANSFER)
+    profile, before = backup.profile, backup.phase
     finishing = backup.phase in (BackupPhase.FINALIZING, BackupPhase.FINALIZING_FAILURE)
     if finishing or backup.phase.finished:
-        raise BadRequest(
-            msg.FINALIZE_ALREADY.format(vm=vm.id, id=backup.id, phase=backup.phase.rest)
-        )
+        phase = profile.said_phase(backup.path, backup.phase)
+        text = msg.FINALIZE_ALREADY.format(vm=vm.id, id=backup.id, phase=phase)
+        raise BadRequest(profile.free_text(text))
     if backup.stop_requested:
-        raise BadRequest(msg.FINALIZE_ALREADY_STOPPED.format(vm=vm.id, id=backup.id))
+        text = msg.FINALIZE_ALREADY_STOPPED.format(vm=vm.id, id=backup.id)
+        raise BadRequest(profile.free_text(text))
     if backup.path is BackupPath.SNAPSHOT:
         state.log(
             "backup_stopped",
@@ -277,6 +236,11 @@ def finalize(state: State, vm_id: str, backup_id: str, user: str) -> Backup:
         )
     _move(state, backup, Step.FINALIZE, since=state.now())
     advance(state, backup)
+    if before is not BackupPhase.READY and backup.path in profile.premature_stop_refused:
+        # the stop happened; the engine reports it as a failed execution (a 400)
+        phase = profile.phase_name(backup.path, before)
+        text = msg.FINALIZE_PREMATURE.format(id=backup.id, phase=phase)
+        raise BadRequest(profile.free_text(text))
     return backup
 
 
@@ -294,7 +258,10 @@ def _move(state: State, backup: Backup, step: Step, *, since: datetime) -> None:
 def _entered(state: State, backup: Backup) -> None:
     vm = state.vms[backup.vm_id]
     if backup.phase is BackupPhase.READY:
-        _create_checkpoint(state, vm, backup)
+        if backup.path not in backup.profile.checkpoint_at_start:
+            _make_checkpoint(state, vm, backup)
+        if backup.checkpoint_id in state.checkpoints:
+            backup.to_checkpoint_id = backup.checkpoint_id
         snapshot = state.snapshots.get(backup.snapshot_id or "")
         if snapshot is not None:
             snapshot.status = "ok"
@@ -310,32 +277,34 @@ def _entered(state: State, backup: Backup) -> None:
         _end(state, vm, backup)
 
 
-def _create_checkpoint(state: State, vm: Vm, backup: Backup) -> None:
+def _make_checkpoint(state: State, vm: Vm, backup: Backup) -> None:
+    """The backup's checkpoint, made now: when it is ready, or (`checkpoint_at_start`) at
+    the POST; it becomes the backup's `to_checkpoint_id` once the backup is ready."""
     leaf = state.leaf_checkpoint(vm.id)
     qcow2 = [d for d in backup.disk_ids if state.disks[d].qcow2]
     checkpoint = Checkpoint(
         id=state.ids.new(),
         vm_id=vm.id,
         parent_id=leaf.id if leaf else None,
-        created=backup.modified,  # the moment the backup became ready
+        created=backup.modified,  # the moment the backup started, or became ready
         disk_ids=qcow2,
         marks={d: backup.marks[d] for d in qcow2},
         description=backup.description,
     )
     state.add_checkpoint(checkpoint)
-    backup.to_checkpoint_id = checkpoint.id
+    backup.checkpoint_id = checkpoint.id
 
 
 def _end(state: State, vm: Vm, backup: Backup) -> None:
     """Release what the backup held and log its outcome."""
     succeeded = backup.phase is BackupPhase.SUCCEEDED
-    if not succeeded and backup.to_checkpoint_id in state.checkpoints:
-        drop_checkpoint(state, backup.to_checkpoint_id or "")
-        backup.to_checkpoint_id = None
-    if backup.snapshot_id is not None:
-        state.snapshots.pop(backup.snapshot_id, None)
-        backup.snapshot_id = None
-    backup.views.clear()
+    if not succeeded and backup.checkpoint_id in state.checkpoints:
+        drop_checkpoint(state, backup.checkpoint_id or "")
+        backup.to_checkpoint_id = backup.checkpoint_id = None
+    snapshot = state.snapshots.get(backup.snapshot_id or "")
+    if snapshot is not None:  # merged away before the backup ends (RemoveSnapshot)
+        snapshots.remove_for_backup(state, snapshot, backup.user)
+    backup.snapshot_id = None  # the views stay: what a restore must equal (backup_content)
     if backup.path is not BackupPath.SNAPSHOT:  # the engine's legacy path also clears the mode
         for disk_id in backup.disk_ids:
             if disk_id in state.disks:
@@ -358,6 +327,17 @@ def _end(state: State, vm: Vm, backup: Backup) -> None:
         vm=vm,
         subjects=(backup.id,),
     )
+
+
+def listed_disk_ids(backup: Backup) -> list[str]:
+    """The disks `GET .../backups/{id}/disks` lists: on a `disks_listed_at_ready` path none
+    until the backup has been ready (the engine adds a hybrid backup's disk rows at STARTING
+    -> READY: HybridBackupCommand.java:148-157, GetVmBackupByIdQuery.java)."""
+    if backup.path in backup.profile.disks_listed_at_ready and not any(
+        phase is BackupPhase.READY for phase, _ in backup.history
+    ):
+        return []
+    return backup.disk_ids
 
 
 def drop_checkpoint(state: State, checkpoint_id: str) -> None:

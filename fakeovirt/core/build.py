@@ -6,6 +6,8 @@ switches cost an index copy, not the bytes.
 
 from __future__ import annotations
 
+import uuid
+
 from .clock import Clock
 from .content import DiskContent
 from .ids import IdSource
@@ -17,11 +19,13 @@ from .model import (
     DiskAttachment,
     GuestAgent,
     Host,
+    Nic,
     Snapshot,
     StorageDomain,
     Vm,
     VmStatus,
 )
+from .nics import MANAGEMENT_NETWORK, add_default_networks, allocate_mac
 from .policy import TransitionPolicy
 from .scenario import HostSpec, Scenario
 from .seeding import SeededContent
@@ -47,9 +51,13 @@ def build_state(
         dc = DataCenter(id=ids.new(), name=dc_spec.name, local=dc_spec.local)
         state.data_centers[dc.id] = dc
         by_name["dc"][dc.name] = dc.id
+        add_default_networks(state, dc)
     for cluster_spec in scenario.clusters:
         dc_id = by_name["dc"][scenario.data_center_of(cluster_spec.name)]
-        cluster = Cluster(id=ids.new(), name=cluster_spec.name, data_center_id=dc_id)
+        major, minor = (int(n) for n in cluster_spec.version.split("."))
+        cluster = Cluster(
+            id=ids.new(), name=cluster_spec.name, data_center_id=dc_id, version=(major, minor)
+        )
         state.clusters[cluster.id] = cluster
         by_name["cluster"][cluster.name] = cluster.id
     masters: set[str] = set()
@@ -126,4 +134,20 @@ def build_state(
             )
             active.disk_ids.append(disk.id)
         state.snapshots[active.id] = active
+        _add_nics(state, vm, spec.nics)
     return state
+
+
+def _add_nics(state: State, vm: Vm, names: tuple[str, ...]) -> None:
+    """A scenario VM's NICs, on its data center's management network (ids derive from the
+    VM's, so the seed's id sequence stays as it was)."""
+    cluster = state.clusters[vm.cluster_id]
+    profile = next(
+        p
+        for p in state.vnic_profiles.values()
+        if p.name == MANAGEMENT_NETWORK
+        and state.networks[p.network_id].data_center_id == cluster.data_center_id
+    )
+    for name in names:
+        nic_id = str(uuid.uuid5(uuid.UUID(vm.id), f"nic/{name}"))
+        vm.nics.append(Nic(nic_id, name, vm.id, allocate_mac(state), profile.id))

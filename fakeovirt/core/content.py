@@ -312,6 +312,19 @@ class DiskContent(_Content):
             _append(runs, index, index + 1, block, self._generation)
         self._blocks.replace(first, last + 1, runs)
 
+    def grow(self, size: int) -> None:
+        """Make the disk ``size`` bytes long (an extend): the new tail reads as never written.
+
+        Nothing is copied and no generation moves; frozen views keep the size they had, as a
+        snapshot volume keeps its virtual size when the active volume is extended.
+        """
+        if size % BLOCK_SIZE or size < self._size:
+            raise ValueError(
+                f"cannot grow a disk of {self._size} bytes to {size}: the new size must be a "
+                f"larger multiple of {BLOCK_SIZE}"
+            )
+        self._size = size
+
     def freeze(self) -> ContentView:
         """An immutable view of the content as of now, sharing all unchanged blocks."""
         return ContentView(self._size, self._generation, self._blocks.copy())

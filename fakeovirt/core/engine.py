@@ -12,27 +12,54 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 
-from . import backups, checkpoints, tickets, timed, transfers
+from . import (
+    attachments,
+    backups,
+    checkpoints,
+    disks,
+    disksnapshots,
+    external_events,
+    nics,
+    ovf,
+    snapshots,
+    tickets,
+    timed,
+    transfers,
+    vm_import,
+    vms,
+)
 from . import messages as msg
+from .attachments import AttachmentUpdate, AttachRequest
 from .backups import BackupRequest
 from .build import SeededContent, build_state
 from .clock import Clock, ManualClock
+from .disks import DiskRequest
+from .disksnapshots import DiskSnapshot
 from .errors import BadRequest, NotFound
+from .external_events import EventRequest
 from .model import (
     Backup,
     Checkpoint,
     Disk,
+    DiskAttachment,
+    Event,
     ImageTransfer,
+    Nic,
     Snapshot,
     Vm,
     VmStatus,
 )
+from .nics import NicRequest
 from .policy import TransitionPolicy
+from .profile import Profile, as_profile
 from .retention import Retention
 from .scenario import DEMO, Scenario
+from .snapshots import SnapshotRequest
 from .state import State
 from .tickets import TransferTicket
 from .transfers import TransferRequest
+from .vm_import import ImportRequest
+from .vms import VmRequest
 
 __all__ = ["Engine"]
 
@@ -50,7 +77,11 @@ class Engine:
         policy: TransitionPolicy | None = None,
         lock: AbstractContextManager[object] | None = None,
         retention: Retention | None = None,
+        profile: Profile | str = "documented",
     ) -> None:
+        """`profile`: `documented` (the API documentation's contract) or `engine` (what
+        engine 4.5's code does where it departs from it); see `fakeovirt.core.profile`."""
+        self._profile = as_profile(profile)
         self.clock: Clock = clock or ManualClock()
         self.lock: AbstractContextManager[object] = lock or nullcontext()
         self._policy_override = policy
@@ -72,6 +103,7 @@ class Engine:
     def _build(self, scenario: Scenario) -> State:
         state = build_state(scenario, self.clock, self._policy(scenario), self._templates)
         state.retention = self._retention
+        state.profile = self._profile
         timed.start(state)
         return state
 
@@ -80,6 +112,17 @@ class Engine:
         """How long finished backups, transfers, jobs and events are kept; set when the
         engine is made (`Engine(retention=...)`), kept across resets."""
         return self._retention
+
+    @property
+    def profile(self) -> Profile:
+        """The behaviour profile new work starts under; kept across resets."""
+        return self._profile
+
+    @profile.setter
+    def profile(self, profile: Profile | str) -> None:
+        """Switch profiles: what starts from now on follows the new one, while a running
+        backup keeps the profile it started under."""
+        self._profile = self.state.profile = as_profile(profile)
 
     def _policy(self, scenario: Scenario) -> TransitionPolicy:
         return self._policy_override or scenario.policy or TransitionPolicy.immediate()
@@ -208,10 +251,50 @@ class Engine:
         """Mark one checkpoint, or all of the VM's, invalid (as a snapshot restore does)."""
         checkpoints.invalidate(self.state, vm_id, checkpoint_id)
 
-    # -- snapshots ---------------------------------------------------------------------
-    def snapshots(self, vm_id: str) -> list[Snapshot]:
-        self.state.vm(vm_id)
-        return sorted(self.state.vm_snapshots(vm_id), key=lambda s: (s.type != "active", s.date))
+    # -- snapshots and disk snapshots ------------------------------------------------------
+    def snapshots(self, vm_id: str, *, observe: bool = False) -> list[Snapshot]:
+        """The VM's snapshots, "Active VM" first; an unknown VM has none, as in the engine.
+
+        `observe` counts a client's read of each (a per-read policy moves a locked one, and a
+        merged one is then gone from the answer)."""
+        if observe:
+            for snapshot in snapshots.listing(self.state, vm_id):
+                snapshots.observe(self.state, snapshot)
+        return snapshots.listing(self.state, vm_id)
+
+    def snapshot(self, snapshot_id: str, *, observe: bool = False) -> Snapshot:
+        """A snapshot by id (404 when unknown); `observe` counts a client's read."""
+        found = snapshots.get(self.state, snapshot_id)
+        if observe:
+            snapshots.observe(self.state, found)
+        return found
+
+    def create_snapshot(
+        self, vm_id: str, request: SnapshotRequest, *, user: str = SYSTEM_USER
+    ) -> Snapshot:
+        self.tick()
+        return snapshots.create(self.state, vm_id, request, user)
+
+    def remove_snapshot(self, vm_id: str, snapshot_id: str, *, user: str = SYSTEM_USER) -> None:
+        self.tick()
+        snapshots.remove(self.state, vm_id, snapshot_id, user)
+
+    def disk_snapshots(self, disk_id: str, *, include_active: bool = False) -> list[DiskSnapshot]:
+        """A disk's volumes as `/disks/{id}/disksnapshots` lists them, base first."""
+        return disksnapshots.of_disk(self.state, disk_id, include_active=include_active)
+
+    def domain_disk_snapshots(
+        self, domain_id: str, *, include_active: bool = False
+    ) -> list[DiskSnapshot]:
+        """The volumes on a storage domain that belong to a VM snapshot."""
+        return disksnapshots.of_domain(self.state, domain_id, include_active=include_active)
+
+    def disk_snapshot(self, image_id: str) -> DiskSnapshot:
+        """A disk snapshot (a volume) by image id; 404 when no disk has it."""
+        found = disksnapshots.find(self.state, image_id)
+        if found is None:
+            raise NotFound(msg.NOT_FOUND.format(kind="disk snapshot", id=image_id))
+        return found
 
     # -- image transfers ------------------------------------------------------------
     def start_transfer(self, request: TransferRequest, *, user: str = SYSTEM_USER) -> ImageTransfer:
@@ -254,6 +337,105 @@ class Engine:
     def ticket(self, ticket_id: str) -> TransferTicket:
         self.tick()
         return tickets.ticket(self.state, ticket_id)
+
+    # -- disks, attachments, VMs, NICs, custom events (restore) ---------------------------
+    def add_disk(self, request: DiskRequest, *, user: str = SYSTEM_USER) -> Disk:
+        """AddDisk, floating or (with `request.vm_id`) on a VM."""
+        self.tick()
+        return disks.add(self.state, request, user)
+
+    def remove_disk(
+        self, disk_id: str, *, storage_domain_id: str | None = None, user: str = SYSTEM_USER
+    ) -> None:
+        self.tick()
+        disks.remove(self.state, disk_id, user, storage_domain_id=storage_domain_id)
+
+    def observe_disk(self, disk: Disk) -> Disk:
+        """A client was shown `disk`: count the read (a per-read policy moves on it)."""
+        disks.observe(self.state, disk)
+        return disk
+
+    def finish_disk(self, disk_id: str) -> Disk:
+        """End the disk's pending work now, whatever the policy (`Expect: 201-created`)."""
+        disk = self.state.disk(disk_id)
+        disks.complete(self.state, disk)
+        disks.schedule(self.state, disk)
+        return disk
+
+    def attach_disk(
+        self, vm_id: str, request: AttachRequest, *, user: str = SYSTEM_USER
+    ) -> DiskAttachment:
+        self.tick()
+        return attachments.attach(self.state, vm_id, request, user)
+
+    def detach_disk(self, vm_id: str, disk_id: str, *, user: str = SYSTEM_USER) -> None:
+        self.tick()
+        attachments.detach(self.state, vm_id, disk_id, user)
+
+    def plug_disk(self, vm_id: str, disk_id: str, active: bool, *, user: str = SYSTEM_USER) -> None:
+        self.tick()
+        attachments.plug(self.state, vm_id, disk_id, active, user)
+
+    def update_attachment(
+        self, vm_id: str, disk_id: str, change: AttachmentUpdate, *, user: str = SYSTEM_USER
+    ) -> None:
+        self.tick()
+        attachments.update(self.state, vm_id, disk_id, change, user)
+        disk = self.state.disks[disk_id]
+        disks.advance(self.state, disk)
+        disks.schedule(self.state, disk)
+
+    def add_vm(self, request: VmRequest, *, user: str = SYSTEM_USER) -> Vm:
+        self.tick()
+        return vms.add(self.state, request, user)
+
+    def import_vm(self, request: ImportRequest, *, user: str = SYSTEM_USER) -> Vm:
+        """ImportVmFromConfiguration; raises `ovf.OvfError` for a configuration it cannot read."""
+        self.tick()
+        return vm_import.import_vm(self.state, request, user)
+
+    def remove_vm(
+        self,
+        vm_id: str,
+        *,
+        detach_only: bool = False,
+        force: bool = False,
+        user: str = SYSTEM_USER,
+    ) -> None:
+        self.tick()
+        vms.remove(self.state, vm_id, user, detach_only=detach_only, force=force)
+
+    def vm_action(
+        self,
+        vm_id: str,
+        action: str,
+        *,
+        force: bool = False,
+        reason: str | None = None,
+        user: str = SYSTEM_USER,
+    ) -> None:
+        """`start`, `stop` or `shutdown`."""
+        self.tick()
+        vms.power(self.state, vm_id, action, user, force=force, reason=reason)
+
+    def observe_vm(self, vm: Vm) -> Vm:
+        """A client was shown `vm`: count the read (a per-read policy moves on it)."""
+        vms.observe(self.state, vm)
+        return vm
+
+    def vm_ovf(self, vm_id: str) -> str | None:
+        """The VM's configuration as `all_content=true` shows it (None when the engine
+        writes none: a disk is locked)."""
+        return ovf.vm_ovf(self.state, self.state.vm(vm_id))
+
+    def add_nic(self, vm_id: str, request: NicRequest, *, user: str = SYSTEM_USER) -> Nic:
+        self.tick()
+        return nics.add_nic(self.state, vm_id, request, user)
+
+    def add_event(self, request: EventRequest, *, user: str = SYSTEM_USER) -> Event:
+        """AddExternalEvent: a custom event."""
+        self.tick()
+        return external_events.add_event(self.state, request, user)
 
     def __iter__(self) -> Iterator[Vm]:
         return iter(self.state.vms.values())

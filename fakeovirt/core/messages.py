@@ -6,6 +6,8 @@ matching on them behaves as it would against a real engine.
 
 from __future__ import annotations
 
+from .translate import Message
+
 # -- generic -----------------------------------------------------------------
 NOT_FOUND = "Entity not found: {kind} {id}"
 UNKNOWN_PATH = "There is no resource at {path}"
@@ -39,6 +41,9 @@ BACKUP_DESCRIPTION_TOO_LONG = (
     "Cannot backup VM. The VM backup description shouldn't contain more than 1024 characters."
 )
 BACKUP_ID_EXISTS = "Cannot backup VM. The specified VM backup ID {id} already exists."
+# lock conflicts (engine profile): the message of the lock's holder
+BACKUP_DISK_IS_LOCKED = "Cannot backup VM: Disk is locked. Please try again later."
+BACKUP_DISK_BEING_TRANSFERRED = "Cannot backup VM. Disk {alias} is being transferred."
 
 # -- finalize -----------------------------------------------------------------
 FINALIZE_ACTIVE_TRANSFER = "Cannot stop VM backup. There is an active image transfer for VM backup"
@@ -48,12 +53,432 @@ FINALIZE_ALREADY_STOPPED = (
 FINALIZE_ALREADY = (
     "vm '{vm}' backup '{id}' is already in '{phase}' phase, no need to stop the backup again"
 )
+# StopVmBackupCommand.java:106-108; the engine profile renders it as the engine's translator
+FINALIZE_PREMATURE = "Backup '{id}' is in '{phase}' phase, premature backup stop was initiated."
 
 # -- checkpoints ----------------------------------------------------------------
 CHECKPOINT_DURING_BACKUP = "Cannot remove checkpoint. The VM is during a backup operation."
 
+# -- the engine's validation messages for disks, attachments, VMs, NICs and events ----
+# AppErrors.properties texts, keys and error types (EngineMessage.java); `translate.render`
+# fills `${action} ${type}` from the command and `${X}` from the values given. Sources in
+# docs/disks-and-vms.md.
+VM_NOT_FOUND = Message(
+    "ACTION_TYPE_FAILED_VM_NOT_FOUND", "Cannot ${action} ${type}. VM is not found.", 400
+)
+VM_IS_LOCKED = Message(
+    "ACTION_TYPE_FAILED_VM_IS_LOCKED",
+    "Cannot ${action} ${type}: VM is locked. Please try again in a few minutes.",
+    409,
+)
+VM_STATUS_ILLEGAL = Message(
+    "ACTION_TYPE_FAILED_VM_STATUS_ILLEGAL",
+    "Cannot ${action} ${type} because the VM is in ${vmStatus} status.",
+    409,
+)
+VM_IS_NOT_DOWN = Message(
+    "ACTION_TYPE_FAILED_VM_IS_NOT_DOWN",
+    "Cannot ${action} ${type}. At least one of the VMs is not down.",
+    409,
+)
+VM_IS_RUNNING = Message(
+    "ACTION_TYPE_FAILED_VM_IS_RUNNING", "Cannot ${action} ${type}. VM is running.", 409
+)
+VM_IS_NOT_RUNNING = Message(
+    "ACTION_TYPE_FAILED_VM_IS_NOT_RUNNING", "Cannot ${action} ${type}. VM is not running.", 409
+)
+VM_IS_SAVING_RESTORING = Message(
+    "ACTION_TYPE_FAILED_VM_IS_SAVING_RESTORING",
+    "Cannot ${action} ${type}. VM is in saving/restoring state.\n"
+    "-Please try again when the VM is either up or down.",
+    409,
+)
+VM_IS_DURING_SNAPSHOT = Message(
+    "ACTION_TYPE_FAILED_VM_IS_DURING_SNAPSHOT",
+    "Cannot ${action} ${type}. The VM is performing an operation on a Snapshot. "
+    "Please wait for the operation to finish, and try again.",
+    409,
+)
+VM_IN_PREVIEW = Message(
+    "ACTION_TYPE_FAILED_VM_IN_PREVIEW",
+    "Cannot ${action} ${type}. VM is previewing a Snapshot.",
+    409,
+)
+VM_IS_DURING_BACKUP = Message(
+    "ACTION_TYPE_FAILED_VM_IS_DURING_BACKUP",
+    "Cannot ${action} ${type}. The VM is during a backup operation.",
+    409,
+)
+OBJECT_LOCKED = Message(
+    "ACTION_TYPE_FAILED_OBJECT_LOCKED",
+    "Cannot ${action} ${type}. Related operation is currently in progress. Please try again later.",
+    409,
+)
+DISK_IS_LOCKED = Message(
+    "ACTION_TYPE_FAILED_DISK_IS_LOCKED",
+    "Cannot ${action} ${type}: Disk is locked. Please try again later.",
+    409,
+)
+DISKS_LOCKED = Message(
+    "ACTION_TYPE_FAILED_DISKS_LOCKED",
+    "Cannot ${action} ${type}: The following disks are locked: ${diskAliases}. "
+    "Please try again in a few minutes.",
+    409,
+)
+DISK_IS_BEING_TRANSFERRED = Message(
+    "ACTION_TYPE_FAILED_DISK_IS_BEING_TRANSFERRED",
+    "Cannot ${action} ${type}. Disk ${DiskName} is being transferred.",
+    409,
+)
+DISK_IS_BEING_REMOVED = Message(
+    "ACTION_TYPE_FAILED_DISK_IS_BEING_REMOVED",
+    "Cannot ${action} ${type}. Disk ${DiskName} is being removed.",
+    409,
+)
+SNAPSHOT_IS_BEING_TAKEN_FOR_VM = Message(
+    "ACTION_TYPE_FAILED_SNAPSHOT_IS_BEING_TAKEN_FOR_VM",
+    "Cannot ${action} ${type}. Snapshot is currently being created for VM ${VmName}.",
+    409,
+)
+DISK_BOOT_IN_USE = Message(
+    "ACTION_TYPE_FAILED_DISK_BOOT_IN_USE",
+    "Cannot ${action} ${type}. Disk ${DiskName} in VM ${VmName} is already marked as boot.",
+    409,
+)
+FLOATING_DISK_WITH_PLUG = Message(
+    "CANNOT_ADD_FLOATING_DISK_WITH_PLUG_VM_SET",
+    'Cannot ${action} ${type}. A disk configured with the "Activate" setting cannot be '
+    "created as a floating disk.",
+    409,
+)
+STORAGE_DOMAIN_NOT_SPECIFIED = Message(
+    "ACTION_TYPE_FAILED_STORAGE_DOMAIN_NOT_SPECIFIED",
+    "Cannot ${action} ${type}. Storage Domain hasn't been specified.",
+    400,
+)
+STORAGE_DOMAIN_NOT_EXIST = Message(
+    "ACTION_TYPE_FAILED_STORAGE_DOMAIN_NOT_EXIST",
+    "Cannot ${action} ${type}. Storage Domain doesn't exist.",
+    400,
+)
+STORAGE_DOMAIN_STATUS_ILLEGAL = Message(
+    "ACTION_TYPE_FAILED_STORAGE_DOMAIN_STATUS_ILLEGAL2",
+    "Cannot ${action} ${type}. The relevant Storage Domain's status is ${status}.",
+    409,
+)
+STORAGE_DOMAIN_TYPE_ILLEGAL = Message(
+    "ACTION_TYPE_FAILED_STORAGE_DOMAIN_TYPE_ILLEGAL",
+    "Cannot ${action} ${type}. Storage Domain type is illegal.",
+    400,
+)
+STORAGE_DOMAIN_IS_WRONG = Message(
+    "ACTION_TYPE_FAILED_STORAGE_DOMAIN_IS_WRONG",
+    "Cannot ${action} ${type}. Provided wrong storage domain, which is not related to disk.",
+    400,
+)
+STORAGE_POOL_OF_VM_NOT_MATCH = Message(
+    "ACTION_TYPE_FAILED_STORAGE_POOL_OF_VM_NOT_MATCH",
+    "Cannot ${action} ${type}. The target Data Center does not contain the Virtual Machine.",
+    409,
+)
+STORAGE_POOL_NOT_MATCH = Message(
+    "ACTION_TYPE_FAILED_STORAGE_POOL_NOT_MATCH",
+    "Cannot ${action} ${type}. The target Data Center does not contain the ${type}.",
+    409,
+)
+DISK_CONFIGURATION_NOT_SUPPORTED = Message(
+    "ACTION_TYPE_FAILED_DISK_CONFIGURATION_NOT_SUPPORTED",
+    "Cannot ${action} ${type}. Disk configuration (${volumeFormat} ${volumeType} "
+    "backup-${backup}) is incompatible with the storage domain type.",
+    409,
+)
+DISK_SPACE_LOW = Message(
+    "ACTION_TYPE_FAILED_DISK_SPACE_LOW_ON_STORAGE_DOMAIN",
+    "Cannot ${action} ${type}. Low disk space on Storage Domain ${storageName}.",
+    409,
+)
+DISK_MAX_SIZE_EXCEEDED = Message(
+    "ACTION_TYPE_FAILED_DISK_MAX_SIZE_EXCEEDED",
+    "Cannot create disk more than ${max_disk_size} GiB",
+    409,
+)
+SHAREABLE_NOT_SUPPORTED_BY_FORMAT = Message(
+    "SHAREABLE_DISK_IS_NOT_SUPPORTED_BY_VOLUME_FORMAT",
+    "Cannot ${action} ${type}. Disk's volume format is not supported for shareable disk.",
+    409,
+)
+IMAGE_ALREADY_EXISTS = Message(
+    "ACTION_TYPE_FAILED_IMAGE_ALREADY_EXISTS",
+    "Cannot ${action} ${type}. One of the Template Images already exists.",
+    409,
+)
+DISK_ALREADY_EXISTS = Message(
+    "ACTION_TYPE_FAILED_DISK_ALREADY_EXISTS",
+    "Cannot ${action} ${type}. The selected disk ID: ${diskID} is already used by the "
+    "following existing disk: ${diskAlias}.",
+    409,
+)
+DISK_SIZE_ZERO = Message(
+    "ACTION_TYPE_FAILED_DISK_SIZE_ZERO",
+    "Cannot ${action} ${type}. Disk's provisioned size has to be greater than 0.",
+    400,
+)
+VM_IMAGE_DOES_NOT_EXIST = Message(
+    "ACTION_TYPE_FAILED_VM_IMAGE_DOES_NOT_EXIST",
+    "Cannot ${action} ${type}. VM's Image does not exist.\n"
+    "In order to import partial VM, select 'allow partial' checkbox.",
+    400,
+)
+DISK_NOT_EXIST = Message(
+    "ACTION_TYPE_FAILED_DISK_NOT_EXIST",
+    "Cannot ${action} ${type}. The specified disk does not exist.",
+    400,
+)
+DISK_NOT_ATTACHED_TO_VM = Message(
+    "ACTION_TYPE_FAILED_DISK_NOT_ATTACHED_TO_VM",
+    "Cannot ${action} ${type}. The disk ${DiskName} is not attached to the VM ${VmName}.",
+    400,
+)
+ILLEGAL_DISK_OPERATION = Message(
+    "ACTION_TYPE_FAILED_ILLEGAL_DISK_OPERATION",
+    "Cannot ${action} ${type}. Disk is in an illegal state. "
+    "Disks in an illegal state can only be deleted.",
+    400,
+)
+DISK_ALREADY_ATTACHED = Message(
+    "ACTION_TYPE_FAILED_DISK_ALREADY_ATTACHED",
+    "Cannot ${action} ${type}. The disk is already attached to VM.",
+    409,
+)
+NOT_SHAREABLE_DISK_ALREADY_ATTACHED = Message(
+    "ACTION_TYPE_FAILED_NOT_SHAREABLE_DISK_ALREADY_ATTACHED",
+    "Cannot ${action} ${type}. The disk is not shareable and is already attached to a VM.",
+    409,
+)
+DETACH_NOT_ATTACHED = Message(
+    "ACTION_TYPE_FAILED_CANNOT_DETACH_DISK_IS_NOT_ATTACHED_TO_VM",
+    "Cannot ${action} ${type}. The specified disk is not attached to the VM ${VmName}.",
+    400,
+)
+DISK_ALREADY_DETACHED = Message(
+    "ACTION_TYPE_FAILED_DISK_ALREADY_DETACHED",
+    "Cannot ${action} ${type}. The disk is already detached from VM.",
+    409,
+)
+DETACH_DISK_WITH_SNAPSHOT = Message(
+    "ERROR_CANNOT_DETACH_DISK_WITH_SNAPSHOT",
+    "Cannot ${action} ${type}. The disk is already configured in a snapshot. "
+    "In order to detach it, remove the disk's snapshots.",
+    409,
+)
+HOT_PLUG_IDE_NOT_SUPPORTED = Message(
+    "HOT_PLUG_IDE_DISK_IS_NOT_SUPPORTED",
+    "Cannot ${action} ${diskAlias} to ${vmName}. "
+    "Hot plugging a disk to an IDE interface is not supported.",
+    400,
+)
+HOT_PLUG_DISK_IS_NOT_UNPLUGGED = Message(
+    "HOT_PLUG_DISK_IS_NOT_UNPLUGGED", "Disk is already activated.", 409
+)
+HOT_UNPLUG_DISK_IS_NOT_PLUGGED = Message(
+    "HOT_UNPLUG_DISK_IS_NOT_PLUGGED", "Disk is already deactivated.", 409
+)
+DISK_INTERFACE_UNSUPPORTED = Message(
+    "ACTION_TYPE_DISK_INTERFACE_UNSUPPORTED",
+    "Cannot ${action} ${type}: The disk interface is not supported by the VM OS: ${osName}.",
+    400,
+)
+READ_ONLY_NOT_SUPPORTED = Message(
+    "ACTION_TYPE_FAILED_INTERFACE_DOES_NOT_SUPPORT_READ_ONLY_ATTR",
+    "Cannot ${action} ${type}. ${interface} disks can't be read-only.",
+    400,
+)
+PASS_DISCARD_NOT_SUPPORTED = Message(
+    "ACTION_TYPE_FAILED_PASS_DISCARD_NOT_SUPPORTED_BY_DISK_INTERFACE",
+    "Cannot ${action} ${type}. Enable discard for ${diskAlias} is supported only by "
+    "VirtIO-SCSI and IDE disk interfaces.",
+    400,
+)
+DISK_SIZE_TOO_SMALL = Message(
+    "ACTION_TYPE_FAILED_REQUESTED_DISK_SIZE_IS_TOO_SMALL",
+    "Cannot ${action} ${type}. New disk size must be larger than the current disk size.",
+    400,
+)
+CANNOT_RESIZE_READ_ONLY_DISK = Message(
+    "ACTION_TYPE_FAILED_CANNOT_RESIZE_READ_ONLY_DISK",
+    "Cannot ${action} ${type}. Read-only disk cannot be resized.",
+    409,
+)
+INCREMENTAL_BACKUP_FOR_RAW = Message(
+    "ACTION_TYPE_FAILED_INCREMENTAL_BACKUP_NOT_SUPPORTED_FOR_RAW_DISK",
+    "Cannot ${action} ${type}. Incremental backup is not supported for RAW format disks.",
+    400,
+)
+CLUSTER_CAN_NOT_BE_EMPTY = Message(
+    "ACTION_TYPE_FAILED_CLUSTER_CAN_NOT_BE_EMPTY",
+    "Cannot ${action} ${type}. The relevant Cluster doesn't exist.",
+    400,
+)
+NAME_MAY_NOT_BE_EMPTY = Message(
+    "ACTION_TYPE_FAILED_NAME_MAY_NOT_BE_EMPTY",
+    "Can not ${action} ${type}. The given name is empty.",
+    400,
+)
+NAME_TOO_LONG = Message(
+    "ACTION_TYPE_FAILED_NAME_LENGTH_IS_TOO_LONG",
+    "Cannot ${action} ${type}. The given name is too long.",
+    400,
+)
+NAME_SPECIAL_CHARS = Message(
+    "ACTION_TYPE_FAILED_NAME_MAY_NOT_CONTAIN_SPECIAL_CHARS",
+    "Can not ${action} ${type}. The given name contains special characters. Only lower-case "
+    "and upper-case letters, numbers, '_', '-', '.' are allowed.",
+    400,
+)
+NAME_ALREADY_USED = Message(
+    "ACTION_TYPE_FAILED_NAME_ALREADY_USED",
+    "Cannot ${action} ${type}. The ${type} name is already in use, please choose a unique "
+    "name and try again.",
+    409,
+)
+VM_ID_EXISTS = Message(
+    "VM_ID_EXISTS",
+    "Cannot ${action} ${type}. VM with the given Id already exists in the system.",
+    400,
+)
+MIN_MEMORY_EXCEEDS_MEMORY = Message(
+    "ACTION_TYPE_FAILED_MIN_MEMORY_CANNOT_EXCEED_MEMORY_SIZE",
+    "Cannot ${action} ${type}. Physical Memory Guaranteed cannot exceed Memory Size.",
+    400,
+)
+DELETE_PROTECTION_ENABLED = Message(
+    "ACTION_TYPE_FAILED_DELETE_PROTECTION_ENABLED",
+    "Cannot ${action} ${type}. Delete protection is enabled. In order to delete, disable "
+    "Delete protection first.",
+    409,
+)
+REMOVE_WITH_DETACH_SNAPSHOTS_EXIST = Message(
+    "VM_CANNOT_REMOVE_WITH_DETACH_DISKS_SNAPSHOTS_EXIST",
+    "Cannot ${action} ${type} with detaching disks, snapshots exist.",
+    409,
+)
+REMOVE_SUSPENDED_VM = Message(
+    "VM_CANNOT_REMOVE_VM_WHEN_STATUS_IS_NOT_DOWN",
+    "Cannot remove VM that its state is not down.\n-Please stop the VM first.",
+    409,
+)
+RUN_WITHOUT_DISK = Message(
+    "VM_CANNOT_RUN_FROM_DISK_WITHOUT_DISK",
+    "Cannot ${action} ${type} without at least one bootable disk.\nAlternatives:\n"
+    "- Create a disk for this VM, and rerun the VM.\n"
+    "- Change the boot sequence using the Edit VM command (Boot Option Sub-Tab).\n"
+    "- Use the 'Run Once' command to select a different boot option and rerun the VM.",
+    409,
+)
+NO_HOST_FOR_VM = Message(
+    "SCHEDULING_ALL_HOSTS_FILTERED_OUT",
+    "Cannot ${action} ${type}. There is no host that satisfies current scheduling "
+    "constraints. See below for details:",
+    409,
+)
+IMPORT_VM_EXISTS = Message(
+    "VM_CANNOT_IMPORT_VM_EXISTS",
+    "Import VM failed - VM ID already exists in the system. Please remove the VM "
+    "(${VmName}) from the system first",
+    409,
+)
+IMPORT_VM_NAME_EXISTS = Message(
+    "VM_CANNOT_IMPORT_VM_NAME_EXISTS",
+    "Import VM failed - VM Name already exists in the Data Center. Please rename the VM in "
+    "the Data Center first",
+    409,
+)
+IMPORT_MAC_DUPLICATES = Message(
+    "ACTION_TYPE_FAILED_CANNOT_ADD_IFACE_DUE_TO_MAC_DUPLICATES",
+    "Cannot import Virtual Machine, because that action would create duplicates in target "
+    "MAC pool, which are not allowed. Either allow duplicate MACs in MAC Pool, or allow "
+    "reassignment of bad MACs during import. Problematic NICs are "
+    "${ACTION_TYPE_FAILED_CANNOT_ADD_IFACE_DUE_TO_MAC_DUPLICATES_LIST}",
+    409,
+)
+EXTERNAL_EVENT_ILLEGAL_ORIGIN = Message(
+    "ACTION_TYPE_FAILED_EXTERNAL_EVENT_ILLEGAL_ORIGIN",
+    "Cannot ${action} ${type}. Illegal Origin for External Event : oVirt",
+    400,
+)
+EXTERNAL_EVENT_DUPLICATE_CUSTOM_ID = Message(  # sic: the properties line is `KEY==Cannot…`
+    "ACTION_TYPE_FAILED_EXTERNAL_EVENT_DUPLICATE_CUSTOM_ID",
+    "=Cannot ${action} ${type}. External Event with this custom id already exists.",
+    400,
+)
+NIC_NAME_IN_USE = Message(
+    "NETWORK_INTERFACE_NAME_ALREADY_IN_USE", "Network interface name is already in use", 409
+)
+NIC_VM_STATUS = Message(
+    "NETWORK_CANNOT_ADD_INTERFACE_WHEN_VM_STATUS_NOT_UP_DOWN_LOCKED",
+    "Cannot ${action} a Network Interface when VM is not Down, Up or Image-Locked.",
+    409,
+)
+VNIC_PROFILE_NOT_EXISTS = Message(
+    "ACTION_TYPE_FAILED_VNIC_PROFILE_NOT_EXISTS",
+    "Cannot ${action} ${type}. The specified VM network interface profile doesn't exist.",
+    400,
+)
+NETWORK_NOT_IN_CLUSTER = Message(
+    "NETWORK_NOT_EXISTS_IN_CURRENT_CLUSTER",
+    "The specified Logical Network doesn't exist in the current Cluster.",
+    409,
+)
+MAC_ADDRESS_IN_USE = Message(
+    "NETWORK_MAC_ADDRESS_IN_USE",
+    "MAC Address ${MacAddress} is already in use by VM or snapshot: ${VmName}.",
+    409,
+)
+
+# -- the REST layer's own refusals ----------------------------------------------------------
+INCOMPLETE_PARAMETERS = "{kind} [{fields}] required for {method}"  # CompletenessAssertor
+ENTITY_NOT_FOUND = "Entity not found: {identifier}"  # restapi Messages.properties
+OVF_NOT_PARSED = "failed to parse a given ovf configuration {reason}"  # lower-cased by the engine
+
+# -- events of disks, VMs and NICs (AuditLogMessages.properties) --------------------------------
+EVENT_ADD_DISK = "Add-Disk operation of '{disk}' was initiated by {user}."
+EVENT_ADD_DISK_FINISHED = "The disk '{disk}' was successfully added."
+EVENT_ADD_DISK_TO_VM = "Add-Disk operation of {disk} was initiated on VM {vm} by {user}."
+EVENT_ADD_DISK_TO_VM_FINISHED = "The disk {disk} was successfully added to VM {vm}."
+EVENT_REMOVE_DISK = "Disk {disk} was successfully removed from domain {domain} (User {user})."
+EVENT_REMOVE_DISK_OF_VMS = (
+    "Disk {disk} associated to the VMs {vms} was successfully removed from domain {domain} "
+    "(User {user})."
+)
+EVENT_ATTACH_DISK = "Disk {disk} was successfully attached to VM {vm} by {user}."
+EVENT_DETACH_DISK = "Disk {disk} was successfully detached from VM {vm} by {user}."
+EVENT_HOTPLUG_DISK = "VM {vm} disk {disk} was plugged by {user}."
+EVENT_HOTUNPLUG_DISK = "VM {vm} disk {disk} was unplugged by {user}."
+EVENT_UPDATE_VM_DISK = "VM {vm} {disk} disk was updated by {user}."
+EVENT_UPDATE_DISK = "Disk {disk} was updated by {user}."
+EVENT_EXTEND_DISK = "Size of the disk '{disk}' was successfully updated to {size} GB by {user}."
+EVENT_ADD_VM = "VM {vm} was created by {user}."
+EVENT_REMOVE_VM = "VM {vm} was successfully removed by {user}."
+EVENT_STARTED_VM = "VM {vm} was started by {user} (Host: {host})."
+EVENT_RUN_VM = "VM {vm} started on Host {host}"
+EVENT_RESUME_VM = "VM {vm} was resumed by {user} (Host: {host})."
+EVENT_STOP_VM = "VM {vm} powered off by {user} (Host: {host}){reason}."
+EVENT_STOPPED_INSTEAD_OF_SHUTDOWN = (
+    "VM {vm} was powered off ungracefully by {user} (Host: {host}){reason}."
+)
+EVENT_SHUTDOWN_VM = "VM shutdown initiated by {user} on VM {vm} (Host: {host}){reason}."
+EVENT_VM_DOWN = "VM {vm} is down. {exit}"
+EVENT_VM_ALREADY = "VM {vm} is already {status}, {action} was skipped. User: {user}."
+EVENT_IMPORT_FROM_CONFIGURATION = (
+    "VM {vm} has been successfully imported from the given configuration."
+)
+EVENT_IMPORT_ATTACH_FAILED = (
+    "VM {vm} has been imported from the given configuration but the following disk(s) "
+    "failed to attach: {disks}."
+)
+EVENT_ADD_NIC = "Interface {nic} ({interface}) was added to VM {vm}. (User: {user})"
+
 # -- image transfers -------------------------------------------------------------
-TRANSFER_DISK_NOT_EXIST = "Cannot transfer Virtual Disk. Disk {id} does not exist."
 TRANSFER_BAD_DIRECTION = "Invalid image transfer direction '{value}': expected upload or download"
 TRANSFER_BAD_FORMAT = "Invalid image transfer format '{value}': expected raw or cow"
 TRANSFER_BAD_TIMEOUT_POLICY = "Invalid timeout policy '{value}': expected legacy, pause or cancel"
@@ -71,7 +496,6 @@ TRANSFER_UPLOAD_WITH_BACKUP = (
 TRANSFER_DISK_NOT_IN_BACKUP = (
     "Cannot transfer Virtual Disk. Disk {disk} is not part of VM backup {backup}."
 )
-TRANSFER_DISK_LOCKED = "Cannot transfer Virtual Disk: The following disks are locked: {aliases}."
 TRANSFER_CANNOT_PAUSE_DOWNLOAD = (
     "Cannot pause image download as it's handled by the client. "
     "Note that it can be canceled if you wish to stop it."
@@ -113,6 +537,72 @@ EVENT_TRANSFER_PAUSED_ON_TIMEOUT = (
     "The transfer was paused by the system according to the timeout policy. "
     "Reason: client inactivity timeout."
 )
+
+# -- snapshots, disk snapshots and transfers of volumes (AppErrors.properties: line) ---------
+# `{what}` is the command's "<action> <type>": "create Snapshot", "remove Snapshot",
+# "transfer Virtual Disk" (VAR__ACTION__* / VAR__TYPE__*, APPERR:1204,1208,1261,1375).
+INCOMPLETE_PARAMETERS_REASON = "Incomplete parameters"  # restapi logging/Messages.properties:5-6
+SNAPSHOT_DESCRIPTION_REQUIRED = "Snapshot [description] required for doAdd"
+SNAPSHOT_DESCRIPTION_EMPTY = "Snapshot description cannot be empty"  # 1140
+SNAPSHOT_DESCRIPTION_INVALID = (  # 1138
+    "Snapshot description must be formed only from alpha-numeric characters and special "
+    "characters that conform to the standard ASCII character set."
+)
+SNAPSHOT_DESCRIPTION_MAX = "Snapshot description must not exceed 4000 characters"  # 1139
+VM_NOT_FOUND_TEXT = "Cannot {what}. VM is not found."  # 677
+DISKS_NOT_EXIST = "Cannot {what}. The following disk(s) ID(s) does not exist: {ids}."  # 117
+DISK_SNAPSHOT_NOT_SUPPORTED = (  # 1605
+    "Cannot {what}. Snapshot is not allowed for the following disk(s): {aliases}."
+)
+DISKS_NOT_ATTACHED = (  # 1575
+    "Cannot {what}. The following disk(s) are not attached to the VM {vm}: {aliases}."
+)
+VM_SAVING_RESTORING = (  # 675
+    "Cannot {what}. VM is in saving/restoring state.\n"
+    "-Please try again when the VM is either up or down."
+)
+VM_STATUS_ILLEGAL_TEXT = "Cannot {what} because the VM is in {status} status."  # 695
+VM_DURING_SNAPSHOT = (  # 664
+    "Cannot {what}. The VM is performing an operation on a Snapshot. "
+    "Please wait for the operation to finish, and try again."
+)
+VM_IN_PREVIEW_TEXT = "Cannot {what}. VM is previewing a Snapshot."  # 651
+VM_DURING_BACKUP = "Cannot {what}. The VM is during a backup operation."  # 1688
+DISKS_LOCKED_TEXT = (  # 116
+    "Cannot {what}: The following disks are locked: {aliases}. Please try again in a few minutes."
+)
+DISKS_ILLEGAL = (  # 115
+    "Cannot {what}. The following attached disks are in ILLEGAL status: {aliases} - "
+    "please remove them and try again."
+)
+SNAPSHOT_IMAGE_EXISTS = "Cannot {what}. Image IDs {ids} are already used by a snapshot."  # 692
+STORAGE_DOMAIN_STATUS = "Cannot {what}. The relevant Storage Domain's status is {status}."  # 548
+SNAPSHOT_NOT_EXIST = "Cannot {what}. VM's Snapshot does not exist."  # 689
+SNAPSHOT_NOT_REGULAR = (  # 693
+    "Cannot {what}. The operation is only allowed for regular snapshots."
+)
+VM_NOT_DOWN_OR_UP = "Cannot {what}. VM {vm} must be in status Down, Up or Paused."  # 670
+SNAPSHOT_UNPLUGGED_DISKS = (  # 119
+    "Cannot {what}. The following disks are either unplugged or unattached: \n {aliases}"
+)
+DISK_NOT_EXIST_TEXT = "Cannot {what}. The specified disk does not exist."  # 159
+DISK_PLUGGED_TO_NON_DOWN_VMS = (  # 158
+    "Cannot {what}. The disk {alias} is plugged to non-Down VMs: {vms}"
+)
+TRANSFER_NO_SIGNATURE = (  # metamodel JaxrsHelperGenerator.closeSignatureDetectionMethod
+    "No matching signature found, make sure that mandatory attributes are provided."
+)
+INPUT_VALIDATION_FAILED = "Input validation failed."  # ValidationExceptionMapper
+TRANSFER_INTO_SNAPSHOT = (
+    "Cannot transfer Virtual Disk. fakeovirt does not model an upload into disk snapshot "
+    "{image}: upload into the disk's active volume"
+)
+EVENT_SNAPSHOT_REMOVE_STARTED = (  # ALM:58
+    "Snapshot '{snapshot}' deletion for VM '{vm}' was initiated by {user}."
+)
+EVENT_SNAPSHOT_REMOVE_FINISHED = "Snapshot '{snapshot}' deletion for VM '{vm}' has been completed."
+JOB_CREATE_SNAPSHOT = "Creating VM Snapshot {snapshot} for VM {vm}"  # ExecutionMessages:61
+JOB_REMOVE_SNAPSHOT = "Removing Snapshot {snapshot} of VM {vm}"  # ExecutionMessages:97
 
 SNAPSHOT_FOR_BACKUP = "Auto-generated for Backup VM"
 ACTIVE_SNAPSHOT = "Active VM"

@@ -10,6 +10,7 @@ from enum import StrEnum
 from .content import ContentView, DiskContent
 from .phases import BackupPath, BackupPhase, TransferPhase
 from .policy import Progress, TransitionPolicy
+from .profile import DOCUMENTED, Profile
 from .volumes import VolumeChain
 
 __all__ = [
@@ -22,14 +23,20 @@ __all__ = [
     "DataTotals",
     "Disk",
     "DiskAttachment",
+    "DiskConfiguration",
     "Event",
     "Host",
     "ImageTransfer",
     "Job",
+    "Network",
+    "Nic",
+    "PendingWork",
     "Snapshot",
     "StorageDomain",
     "Vm",
+    "VmConfiguration",
     "VmStatus",
+    "VnicProfile",
 ]
 
 
@@ -109,6 +116,16 @@ class Disk:
     shareable: bool = False
     description: str = ""
     backup_mode: str | None = None  # set by the last backup, as the engine stores it
+    # -- volumes (snapshots): what differs per volume from the disk's own fields --------
+    volume_formats: dict[str, str] = field(default_factory=dict)  # image id -> cow, if not base
+    volume_status: dict[str, str] = field(default_factory=dict)  # image id -> status, non-active
+    # -- added with disk creation (core/disks.py) --
+    content_type: str = "data"
+    wipe_after_delete: bool = False
+    propagate_errors: bool = False
+    initial_size: int | None = None
+    created: datetime | None = None
+    work: PendingWork | None = None  # the operation that keeps the disk `locked`
 
     @property
     def content(self) -> DiskContent:
@@ -128,6 +145,29 @@ class Disk:
     def qcow2(self) -> bool:
         return self.format == "cow"
 
+    def volume_format(self, image_id: str) -> str:
+        """A volume's format: a snapshot's new volumes are ``cow``, the base keeps the disk's."""
+        return self.volume_formats.get(image_id, self.format)
+
+    @property
+    def active_format(self) -> str:
+        """The active volume's format: what the engine shows as the disk's ``format``."""
+        return self.volume_format(self.image_id)
+
+    def volume_state(self, image_id: str) -> str:
+        """A volume's status: the disk's own for the active volume (ok, locked, illegal)."""
+        if image_id == self.image_id:
+            return self.status
+        return self.volume_status.get(image_id, "ok")
+
+    def set_volume_state(self, image_id: str, status: str) -> None:
+        if image_id == self.image_id:
+            self.status = status
+        elif status == "ok":
+            self.volume_status.pop(image_id, None)
+        else:
+            self.volume_status[image_id] = status
+
 
 @dataclass
 class DiskAttachment:
@@ -138,6 +178,9 @@ class DiskAttachment:
     active: bool = True
     bootable: bool = False
     interface: str = "virtio_scsi"
+    read_only: bool = False
+    pass_discard: bool = False
+    uses_scsi_reservation: bool = False
 
 
 @dataclass
@@ -158,13 +201,138 @@ class Vm:
     memory: int = 1 << 30
     guest: GuestAgent = field(default_factory=GuestAgent)
     attachments: list[DiskAttachment] = field(default_factory=list)
+    # -- added with VM creation, power actions and NICs (core/vms.py, core/nics.py) --
+    description: str = ""
+    comment: str = ""
+    type: str = "server"  # desktop, server or high_performance
+    os: str = "other"
+    cpu_sockets: int = 1
+    cpu_cores: int = 1
+    cpu_threads: int = 1
+    memory_guaranteed: int | None = None  # default: memory
+    memory_max: int | None = None  # default: 4 x memory
+    delete_protected: bool = False
+    stateless: bool = False
+    template_id: str = "00000000-0000-0000-0000-000000000000"  # Blank
+    nics: list[Nic] = field(default_factory=list)
+    generation: int = 1  # the engine's db generation: bumped by configuration changes
+    started: datetime | None = None
+    stopped: datetime | None = None
+    stop_reason: str | None = None
+    work: PendingWork | None = None  # a power action on its way (core/vms.py)
 
     def attachment(self, disk_id: str) -> DiskAttachment | None:
         return next((a for a in self.attachments if a.disk_id == disk_id), None)
 
+    def nic(self, nic_id: str) -> Nic | None:
+        return next((n for n in self.nics if n.id == nic_id), None)
+
+    @property
+    def cpus(self) -> int:
+        return self.cpu_sockets * self.cpu_cores * self.cpu_threads
+
+    @property
+    def guaranteed_memory(self) -> int:
+        return self.memory if self.memory_guaranteed is None else self.memory_guaranteed
+
+    @property
+    def max_memory(self) -> int:
+        return 4 * self.memory if self.memory_max is None else self.memory_max
+
+
+@dataclass
+class Network:
+    """A logical network of a data center (every data center has `ovirtmgmt`)."""
+
+    id: str
+    name: str
+    data_center_id: str
+    description: str = ""
+    mtu: int = 0
+    vlan: int | None = None
+
+
+@dataclass
+class VnicProfile:
+    """A VM network interface profile on a network (every network has one of its name)."""
+
+    id: str
+    name: str
+    network_id: str
+    description: str = ""
+    port_mirroring: bool = False
+    pass_through: bool = False
+
+
+@dataclass
+class Nic:
+    """A VM's network interface, on a vNIC profile (or on no network)."""
+
+    id: str
+    name: str
+    vm_id: str
+    mac: str
+    vnic_profile_id: str | None
+    interface: str = "virtio"  # e1000, rtl8139, virtio, ...
+    linked: bool = True
+    plugged: bool = True
+    description: str = ""
+
+
+@dataclass
+class PendingWork:
+    """An operation the engine finishes on its own clock: a disk's creation, removal or
+    extension (the disk is `locked` meanwhile), or a VM's power action."""
+
+    kind: str  # disk: add, remove, extend; vm: start, stop, shutdown
+    progress: Progress
+    user: str
+    vm_id: str | None = None
+    new_size: int | None = None
+    plug: bool = False  # a new disk of an Up VM, to be hot plugged when created
+    job_id: str | None = None
+    reason: str | None = None
+    changes: dict[str, object] = field(default_factory=dict)  # an update's "disk.x"/"attachment.x"
+
+
+@dataclass(frozen=True)
+class DiskConfiguration:
+    """One disk as a snapshot's VM configuration keeps it; ``image_id`` is the snapshot's
+    volume of that disk."""
+
+    disk_id: str
+    image_id: str
+    alias: str
+    format: str
+    sparse: bool
+    provisioned_size: int
+    actual_size: int
+    storage_domain_id: str
+    description: str = ""
+    interface: str = "virtio_scsi"
+    bootable: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class VmConfiguration:
+    """The VM as a snapshot keeps it (the engine stores it as OVF with the snapshot)."""
+
+    name: str
+    memory: int
+    cluster_id: str
+    created: datetime
+    disks: tuple[DiskConfiguration, ...] = ()
+    ovf: str | None = None  # the OVF text, once fakeovirt writes OVF (see core/snapshots.py)
+
 
 @dataclass
 class Snapshot:
+    """A VM snapshot; ``images`` maps each of its disks to the volume that belongs to it.
+
+    ``status`` is ``locked`` while it is created or, with ``removing``, merged away.
+    """
+
     id: str
     vm_id: str
     description: str
@@ -172,6 +340,15 @@ class Snapshot:
     disk_ids: list[str]
     type: str = "regular"  # regular or active
     status: str = "ok"  # ok, locked, in_preview
+    images: dict[str, str] = field(default_factory=dict)
+    memory: bool = False  # persist_memorystate: memory was saved with it
+    configuration: VmConfiguration | None = None
+    user: str | None = None
+    removing: bool = False
+    progress: Progress | None = None  # where its locked status stands (engine clock, policy)
+    job_id: str | None = None
+    backup_id: str | None = None  # the snapshot-path backup that took it, if any
+    locked_disks: list[str] = field(default_factory=list)  # disks it holds locked
 
 
 @dataclass
@@ -201,6 +378,7 @@ class Backup:
     user: str
     from_checkpoint_id: str | None = None
     to_checkpoint_id: str | None = None
+    checkpoint_id: str | None = None  # the checkpoint it made: to_checkpoint_id once ready
     description: str | None = None
     require_consistency: bool = False
     freeze_failed: bool = False
@@ -213,6 +391,7 @@ class Backup:
     marks: dict[str, int] = field(default_factory=dict)
     history: list[tuple[BackupPhase, datetime]] = field(default_factory=list)
     job_id: str | None = None
+    profile: Profile = DOCUMENTED  # the profile it started under
 
 
 DATA_REQUESTS_KEPT = 64  # the last data requests a transfer keeps; its totals count them all
@@ -267,6 +446,11 @@ class ImageTransfer:
     inactivity_timeout: int = 60
     timeout_policy: str = "legacy"
     shallow: bool = False
+    image_id: str | None = None  # the volume transferred (`<snapshot id>`, else the active one)
+    backend: str = "nbd"  # nbd (guest data) or file (the volume file as stored)
+    file: DiskContent | None = None  # a file-backend upload of a cow volume: the file's bytes
+    file_end: int = 0  # how far the uploaded file reaches
+    served: object | None = None  # what the FILE backend serves, kept while it stays valid
     transferred: int = 0
     last_activity: datetime | None = None  # a client's last use of the ticket (or extend)
     policy: TransitionPolicy | None = None
@@ -294,6 +478,15 @@ class Event:
     host_id: str | None = None
     correlation_id: str | None = None
     subjects: tuple[str, ...] = ()
+    # -- a custom (external) event's own members (core/external_events.py) --
+    origin: str = "oVirt"
+    custom_id: int = -1
+    flood_rate: int = 30
+    custom_data: str | None = None
+    storage_domain_id: str | None = None
+    cluster_id: str | None = None
+    data_center_id: str | None = None
+    template_id: str | None = None
 
 
 @dataclass

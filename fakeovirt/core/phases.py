@@ -13,12 +13,14 @@ from enum import StrEnum
 
 __all__ = [
     "BACKUP_TRANSITIONS",
+    "ENGINE_PHASES",
     "TRANSFER_TRANSITIONS",
     "BackupPath",
     "BackupPhase",
     "InvalidTransition",
     "Step",
     "TransferPhase",
+    "engine_phase_name",
     "next_backup_phase",
     "next_transfer_phase",
 ]
@@ -38,11 +40,13 @@ class Step(StrEnum):
 
 
 class BackupPath(StrEnum):
-    """How the engine takes the backup: a temporary snapshot, or the active volume."""
+    """How the engine takes the backup: a temporary snapshot, or the active volume.
 
-    SNAPSHOT = "snapshot"  # use_active=false: the engine's "hybrid" backup
-    LIVE = "live"  # use_active=true, VM up
-    COLD = "cold"  # use_active=true, VM down
+    Which one a request gets is its profile's business (`core/profile.py`)."""
+
+    SNAPSHOT = "snapshot"  # the engine's "hybrid" backup (HybridBackupCommand)
+    LIVE = "live"  # the active volume, VM up (StartVmBackupCommand, "legacy")
+    COLD = "cold"  # the active volume, VM down
 
 
 class BackupPhase(StrEnum):
@@ -112,6 +116,23 @@ def next_backup_phase(path: BackupPath, phase: BackupPhase, step: Step) -> Backu
     except KeyError:
         text = f"{path.value} backup: no {step.value} from {phase.value}"
         raise InvalidTransition(text) from None
+
+
+# Where the engine's own phase (VmBackupPhase) behind a REST phase is not the REST phase's
+# name: its texts name it (StopVmBackupCommand.java:84-107, TransferDiskImageCommand.java:
+# 228-231). A cold backup's `initializing` is ADDING_BITMAPS when the POST returns, then
+# WAITING_FOR_BITMAPS; fakeovirt names the first (StartVmBackupCommand.java:294,319-326).
+ENGINE_PHASES: dict[tuple[BackupPath, BackupPhase], str] = {
+    (_L, _INIT): "CREATING_SCRATCH_DISKS",
+    (_C, _INIT): "ADDING_BITMAPS",
+    (_S, _FIN): "REMOVING_SNAPSHOT",
+}
+
+
+def engine_phase_name(path: BackupPath, phase: BackupPhase) -> str:
+    """The engine's VmBackupPhase name behind `phase` on `path` (VmBackupMapper.java:80-105
+    maps them to REST)."""
+    return ENGINE_PHASES.get((path, phase), phase.name)
 
 
 class TransferPhase(StrEnum):

@@ -13,6 +13,7 @@ File format (TOML shown; JSON has the same keys; every key but a name is optiona
     [[clusters]]                   # default: one cluster, Default
     name = "mycluster"
     data_center = "mydc"           # default: the first data center
+    version = "4.7"                # 4.5 to 4.8; the engine profile backs up legacy below 4.7
     [[storage_domains]]            # default: one nfs data domain, data
     name = "mydata"
     type = "data"                  # data, iso or export
@@ -28,6 +29,7 @@ File format (TOML shown; JSON has the same keys; every key but a name is optiona
     cluster = "mycluster"          # default: the first cluster
     host = "myhost"                # a running VM's host; default: its cluster's first
     freeze_fails = false           # the guest agent's filesystem freeze
+    nics = ["nic1"]                # NICs on the data center's ovirtmgmt network (default none)
       [[vms.disks]]
       alias = "db1-data"
       size = 1073741824            # virtual size in bytes (a multiple of 64 KiB)

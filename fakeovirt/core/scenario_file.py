@@ -28,7 +28,7 @@ __all__ = ["BUILT_IN_HINT", "MAX_FILE", "parse_scenario", "read_scenario_file"]
 MAX_FILE = 16 * 1024 * 1024
 BUILT_IN_HINT = "use demo, empty, scale:vms=N[,...] or a .toml/.json scenario file"
 _TOP = ("name", "seed", "policy", "data_centers", "clusters", "storage_domains", "hosts", "vms")
-_VM_KEYS = ("name", "status", "freeze_fails", "cluster", "host", "disks")
+_VM_KEYS = ("name", "status", "freeze_fails", "cluster", "host", "disks", "nics")
 
 
 def read_scenario_file(path: str | Path) -> Any:

@@ -209,7 +209,7 @@ def disks(state: State) -> SearchObject[Disk]:
 
 def events(state: State) -> SearchObject[Event]:
     """`Events:`, newest first; related: `vm`, `host`. A backup's or transfer's id is also
-    free text of its events (fakeovirt's `subjects`)."""
+    free text of its events (fakeovirt's `subjects`) unless the profile says otherwise."""
 
     def user_name(event: Event) -> str | None:
         return event.user
@@ -238,7 +238,7 @@ def events(state: State) -> SearchObject[Event]:
             "host": CrossRef(host_of, lambda e: _one(state.hosts.get(e.host_id or ""))),
         },
         sort_only={"_index": Field(lambda e: e.index, Kind.NUMBER)},
-        extra_text=lambda e: e.subjects,
+        extra_text=(lambda e: e.subjects) if state.profile.event_subjects_searchable else None,
     )
 
 

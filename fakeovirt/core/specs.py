@@ -21,6 +21,7 @@ from .content import BLOCK_SIZE
 from .model import VmStatus
 
 __all__ = [
+    "CLUSTER_VERSIONS",
     "DOMAIN_TYPES",
     "FILE_STORAGE",
     "LIMITS",
@@ -98,6 +99,12 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# Levels whose backup rules fakeovirt models: all have incremental backup and bitmaps
+# (FeatureSupported.isBackupModeAndBitmapsOperationsSupported, from 4.5); the hybrid
+# backup starts at 4.7 (UseHybridBackup, 0000_config.sql:994-995).
+CLUSTER_VERSIONS = ("4.5", "4.6", "4.7", "4.8")
+
+
 @dataclass(frozen=True)
 class DataCenterSpec:
     """A data center; `local`: a local-storage data center (its domains may be `localfs`)."""
@@ -116,10 +123,12 @@ class ClusterSpec:
 
     name: str
     data_center: str | None = None
+    version: str = "4.7"  # the compatibility level; below 4.7 no hybrid (snapshot) backup
 
     def __post_init__(self) -> None:
         check_name("cluster", self.name)
         check_optional_name(f"cluster {self.name}", "data center", self.data_center)
+        check_choice(f"cluster {self.name}: version", self.version, CLUSTER_VERSIONS)
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,7 @@ class VmSpec:
     disks: tuple[DiskSpec, ...] = ()
     cluster: str | None = None
     host: str | None = None
+    nics: tuple[str, ...] = ()  # NIC names, each on the management network's profile
 
     def __post_init__(self) -> None:
         me = f"vm {check_name('vm', self.name)}"
@@ -224,6 +234,12 @@ class VmSpec:
             raise ValueError(f"{me}: at most {LIMITS['disks_per_vm']} disks")
         check_optional_name(me, "cluster", self.cluster)
         check_optional_name(me, "host", self.host)
+        nics = as_tuple(f"{me}: nics", self.nics, str)
+        object.__setattr__(self, "nics", nics)
+        for nic in nics:
+            check_name(f"{me}: nic", nic)
+        if len(set(nics)) != len(nics) or len(nics) > LIMITS["disks_per_vm"]:
+            raise ValueError(f"{me}: NIC names are unique, at most {LIMITS['disks_per_vm']}")
         if self.host is not None and self.status == VmStatus.DOWN:
             raise ValueError(f"{me}: a VM that is down runs on no host")
 

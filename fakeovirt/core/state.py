@@ -31,11 +31,14 @@ from .model import (
     Host,
     ImageTransfer,
     Job,
+    Network,
     Snapshot,
     StorageDomain,
     Vm,
+    VnicProfile,
 )
 from .policy import TransitionPolicy
+from .profile import DOCUMENTED, Profile
 from .retention import Retention
 from .schedule import Schedule
 
@@ -61,9 +64,14 @@ class State:
     checkpoints: dict[str, Checkpoint] = field(default_factory=dict)
     transfers: dict[str, ImageTransfer] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
+    networks: dict[str, Network] = field(default_factory=dict)
+    vnic_profiles: dict[str, VnicProfile] = field(default_factory=dict)
+    next_mac: int = 1  # the MAC pool hands out 56:6f:…, in order (core/nics.py)
+    custom_events: dict[tuple[str, int], int] = field(default_factory=dict)  # -> event index
     events: EventLog = field(default_factory=EventLog)
     schedule: Schedule = field(default_factory=Schedule)
     retention: Retention = field(default_factory=Retention)
+    profile: Profile = DOCUMENTED  # for work that starts from now on (core/profile.py)
     # indexes, kept by the add_/remove_ methods
     _vm_backups: dict[str, dict[str, Backup]] = field(default_factory=dict, init=False, repr=False)
     _vm_chain: dict[str, dict[str, Checkpoint]] = field(

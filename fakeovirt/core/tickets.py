@@ -3,7 +3,8 @@
 Rules of this file:
 - a ticket answers only while its transfer is `transferring`; otherwise it is unknown, as a
   ticket the engine removed from the daemon (403 ``No such ticket <id>``);
-- a backup transfer reads the backup's frozen view; a plain one the disk's live content;
+- a backup transfer reads the backup's frozen view (its snapshot's volume on the snapshot
+  path); a plain one what `backends.source` gives: guest data, a layer, or a volume's file;
 - every read, write or zero counts as client activity for the engine's inactivity timeout;
 - every data request (GET, PUT, PATCH) is accounted on its transfer: what it announced, what
   moved, whether it was torn; the transfer keeps the last `DATA_REQUESTS_KEPT` and totals;
@@ -15,8 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from . import backends
 from . import messages as msg
-from .content import ContentView, DirtyExtent, DiskContent, UnsupportedExtents, ZeroExtent
+from .backends import FileImage
+from .content import DirtyExtent, DiskContent, UnsupportedExtents, ZeroExtent
 from .errors import Forbidden
 from .model import DataRequest, ImageTransfer
 from .phases import TransferPhase
@@ -38,13 +41,16 @@ def ticket(state: State, ticket_id: str) -> TransferTicket:
     raise Forbidden(msg.TICKET_NOT_FOUND.format(id=ticket_id))
 
 
-def _pieces(source: DiskContent | ContentView, offset: int, length: int) -> list[bytes]:
-    """The bytes at ``[offset, offset + length)`` of a disk or a view, as pieces in order.
+def _pieces(source: backends.Source | FileImage, offset: int, length: int) -> list[bytes]:
+    """The bytes at ``[offset, offset + length)`` of a disk, a view or a file, in pieces.
 
     Pieces are sent as they are, never joined: a whole stored block is the very ``bytes``
     stored and zeros come from one shared buffer, so sending them copies nothing; only part
-    of a block (a range's edge, a patched or seeded block) is copied, that part alone.
+    of a block (a range's edge, a patched or seeded block) is copied, that part alone. A
+    volume's qcow2 file is made for the range asked.
     """
+    if isinstance(source, FileImage):
+        return [source.read(offset, length)]
     pieces: list[bytes] = []
     for part in source.iter_chunks(offset, length):
         if isinstance(part, int):
@@ -68,14 +74,19 @@ class TransferTicket:
         transfer.last_activity = state.now()
         disk = state.disks[transfer.disk_id]
         backup = state.backups.get(transfer.backup_id or "")
-        self._source: DiskContent | ContentView = disk.content
+        self._source: backends.Source | FileImage = disk.content
         self._dirty_since: int | None = None
         if backup is not None:
             self._source = backup.views.get(disk.id, disk.content)
             checkpoint = state.checkpoints.get(backup.from_checkpoint_id or "")
             if backup.backup_modes.get(disk.id) == "incremental" and checkpoint is not None:
                 self._dirty_since = checkpoint.marks.get(disk.id)
-        self._content = disk.content
+        else:
+            self._source = backends.source(state, transfer)
+        self._target = self._source if isinstance(self._source, DiskContent) else None
+        self._size = self._source.size
+        if transfer.file is not None and self._source is transfer.file:
+            self._size = backends.upload_size(disk)  # the file may grow to this
 
     @property
     def transfer_id(self) -> str:
@@ -83,7 +94,7 @@ class TransferTicket:
 
     @property
     def size(self) -> int:
-        return self._source.size
+        return self._size
 
     @property
     def readable(self) -> bool:
@@ -114,13 +125,24 @@ class TransferTicket:
         return pieces
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
-        self._content.write(offset, data)
+        self._writable().write(offset, data)
         self._transfer.transferred += len(data)
+        self._reached(offset + memoryview(data).nbytes)
         self._touch()
 
     def zero(self, offset: int, length: int) -> None:
-        self._content.zero(offset, length)
+        self._writable().zero(offset, length)
+        self._reached(offset + length)
         self._touch()
+
+    def _writable(self) -> DiskContent:
+        if self._target is None:  # an upload ticket always writes a disk or an upload's file
+            raise RuntimeError(f"transfer {self._transfer.id} has nothing to write to")
+        return self._target
+
+    def _reached(self, end: int) -> None:
+        """The end of an uploaded file: how much of it a FILE upload's finalize reads."""
+        self._transfer.file_end = max(self._transfer.file_end, end)
 
     def flush(self) -> None:
         """Content is in memory; nothing to flush."""
@@ -130,7 +152,7 @@ class TransferTicket:
         return self._source.zero_extents()
 
     def dirty_extents(self) -> list[DirtyExtent]:
-        if self._dirty_since is None:
+        if self._dirty_since is None or isinstance(self._source, FileImage):
             raise UnsupportedExtents("Ticket does not support dirty extents")
         return self._source.dirty_extents(self._dirty_since)
 

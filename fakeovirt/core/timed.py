@@ -6,7 +6,7 @@ Rules of this file:
   next due time (see `schedule.py` for the contract a new kind follows);
 - `run_due` is the whole of a tick: it costs what is due, never the history of the engine;
 - `reschedule` is for what changes due times wholesale (a new engine policy): it visits only
-  what has not finished.
+  what has not finished (and the snapshots, which are few: the locked ones).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from . import backups, transfers
+from . import backups, disks, snapshots, transfers, vms
 from .model import Backup
 from .retention import job_due
 from .state import State
@@ -48,8 +48,11 @@ def age_events(state: State, _: str = "") -> None:
 TIMED: dict[str, Callable[[State, str], None]] = {
     "backup": backups.on_time,
     "transfer": transfers.on_time,
+    "snapshot": snapshots.on_time,  # a snapshot's locked status (creation or merge)
     "job": expire_job,
     "audit_log": age_events,
+    "disk": disks.on_time,
+    "vm": vms.on_time,
 }
 
 
@@ -75,3 +78,11 @@ def reschedule(state: State) -> None:
             backups.schedule(state, entity)
         else:
             transfers.schedule(state, entity)
+    for snapshot in [s for s in state.snapshots.values() if s.status == "locked"]:
+        snapshots.schedule(state, snapshot)
+    for disk in state.disks.values():  # disk and VM work is rare: the inventory, not history
+        if disk.work is not None:
+            disks.schedule(state, disk)
+    for vm in state.vms.values():
+        if vm.work is not None:
+            vms.schedule(state, vm)

@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from . import backends, disksnapshots, locks
 from . import messages as msg
-from .errors import BadRequest, Conflict
-from .model import Backup, Disk, ImageTransfer
+from .errors import BadRequest, Conflict, EngineFailure
+from .model import Backup, Disk, ImageTransfer, VmStatus
 from .phases import (
     TRANSFER_TRANSITIONS,
+    BackupPath,
     BackupPhase,
     InvalidTransition,
     TransferPhase,
@@ -44,11 +46,13 @@ DIRECTIONS = ("upload", "download")
 FORMATS = ("raw", "cow")
 TIMEOUT_POLICIES = ("legacy", "pause", "cancel")
 DEFAULT_INACTIVITY_TIMEOUT = 60
+TRANSFER = "transfer Virtual Disk"  # the command's "<action> <type>" in its texts
 
 
 @dataclass(frozen=True)
 class TransferRequest:
-    """A parsed `POST /imagetransfers`."""
+    """A parsed `POST /imagetransfers`: `disk_id` from `<disk id>` or `<image id>`, `image_id`
+    from `<snapshot id>` (a disk snapshot, that is a volume)."""
 
     disk_id: str | None
     backup_id: str | None = None
@@ -59,10 +63,11 @@ class TransferRequest:
     shallow: bool = False
     host_id: str | None = None
     policy: TransitionPolicy | None = None
+    image_id: str | None = None
 
 
 def start(state: State, request: TransferRequest, user: str) -> ImageTransfer:
-    disk, backup = _validate(state, request)
+    disk, image_id, backup = _validate(state, request)
     now = state.now()
     vm = state.vm_of_disk(disk.id)
     host_id = request.host_id or (backup.host_id if backup else None)
@@ -71,7 +76,7 @@ def start(state: State, request: TransferRequest, user: str) -> ImageTransfer:
         id=state.ids.new(),
         disk_id=disk.id,
         direction=request.direction,
-        format=request.format or ("raw" if backup else disk.format),
+        format=request.format or disk.volume_format(image_id),  # getTransferImageFormat
         phase=TransferPhase.INITIALIZING,
         host_id=host_id,
         ticket=state.ids.new(),
@@ -87,12 +92,14 @@ def start(state: State, request: TransferRequest, user: str) -> ImageTransfer:
         ),
         timeout_policy=request.timeout_policy or "legacy",
         shallow=request.shallow,
+        image_id=request.image_id if request.disk_id is None else None,
+        backend="nbd" if backup is not None or request.format == "raw" else "file",
         policy=request.policy,
         history=[(TransferPhase.INITIALIZING, now)],
     )
     state.add_transfer(transfer, vm.id if vm else None)
-    if backup is None:
-        disk.status = "locked"
+    if backup is None:  # the image stays locked until the transfer ends (lines 678-679)
+        disk.set_volume_state(image_id, "locked")
     state.log(
         "transfer_initiated",
         msg.EVENT_TRANSFER_INITIATED.format(
@@ -108,36 +115,97 @@ def start(state: State, request: TransferRequest, user: str) -> ImageTransfer:
     return transfer
 
 
-def _validate(state: State, request: TransferRequest) -> tuple[Disk, Backup | None]:
+def _validate(state: State, request: TransferRequest) -> tuple[Disk, str, Backup | None]:
+    """`TransferDiskImageCommand`: its locks, then `validateImageTransfer()` (lines 192-240).
+
+    Answers the disk, the image id of the volume to transfer and the backup, if any.
+    """
     if request.direction not in DIRECTIONS:
         raise BadRequest(msg.TRANSFER_BAD_DIRECTION.format(value=request.direction))
     if request.format is not None and request.format not in FORMATS:
         raise BadRequest(msg.TRANSFER_BAD_FORMAT.format(value=request.format))
     if request.timeout_policy is not None and request.timeout_policy not in TIMEOUT_POLICIES:
         raise BadRequest(msg.TRANSFER_BAD_TIMEOUT_POLICY.format(value=request.timeout_policy))
-    if request.disk_id is None:
+    if request.disk_id is None and request.image_id is None:
         raise BadRequest(msg.TRANSFER_NO_DISK)
-    disk = state.disks.get(request.disk_id)
-    if disk is None:
-        raise BadRequest(msg.TRANSFER_DISK_NOT_EXIST.format(id=request.disk_id))
+    disk, image_id = _resolve(state, request)
+    if request.backup_id is None:
+        _lock(state, request, disk)
+    if disk is None or image_id is None:  # DiskValidator.isDiskExists (see docs/data-plane.md)
+        raise BadRequest(msg.DISK_NOT_EXIST_TEXT.format(what=TRANSFER))
     if request.host_id is not None:
         state.host(request.host_id)
-    if request.backup_id is None:
-        if disk.status == "locked":
-            raise Conflict(msg.TRANSFER_DISK_LOCKED.format(aliases=disk.alias))
-        return disk, None
-    backup = state.backups.get(request.backup_id)
+    if disk.volume_state(image_id) == "illegal":
+        raise EngineFailure(msg.DISKS_ILLEGAL.format(what=TRANSFER, aliases=disk.alias))
+    domain = state.storage_domains.get(disk.storage_domain_id)
+    if domain is not None and domain.status != "active":
+        status = "".join(part.capitalize() for part in domain.status.split("_"))
+        raise Conflict(msg.STORAGE_DOMAIN_STATUS.format(what=TRANSFER, status=status))
+    if request.backup_id is not None:
+        return disk, image_id, _validate_backup(state, request, disk)
+    if image_id == disk.image_id:  # only the active volume (`isDiskSnapshot()`, line 221)
+        running = sorted(
+            vm.name
+            for vm in state.vms.values()
+            if (a := vm.attachment(disk.id)) is not None
+            and a.active
+            and vm.status is not VmStatus.DOWN
+        )
+        if running:
+            text = msg.DISK_PLUGGED_TO_NON_DOWN_VMS.format(
+                what=TRANSFER, alias=disk.alias, vms=",".join(running)
+            )
+            raise Conflict(text)
+    if disk.volume_state(image_id) == "locked":
+        raise Conflict(msg.DISKS_LOCKED_TEXT.format(what=TRANSFER, aliases=disk.alias))
+    if request.direction == "upload" and image_id != disk.image_id:
+        raise BadRequest(msg.TRANSFER_INTO_SNAPSHOT.format(image=image_id))
+    return disk, image_id, None
+
+
+def _resolve(state: State, request: TransferRequest) -> tuple[Disk | None, str | None]:
+    """The disk and volume a request names: `<disk>`/`<image>` its active volume,
+    `<snapshot>` that volume (`GetDiskIdBySnapshotIdQuery`)."""
+    if request.disk_id is not None:
+        disk = state.disks.get(request.disk_id)
+        return disk, disk.image_id if disk is not None else None
+    found = disksnapshots.find(state, request.image_id or "")
+    return (found.disk, found.image_id) if found is not None else (None, None)
+
+
+def _lock(state: State, request: TransferRequest, disk: Disk | None) -> None:
+    """A shared VM lock for a disk snapshot, a shared (download) or exclusive (upload)
+    disk lock (`getSharedLocks`, `getExclusiveLocks`, lines 450-492)."""
+    if disk is None:
+        return
+    shared: list[locks.Key] = []
+    vm = state.vm_of_disk(disk.id)
+    if request.disk_id is None and vm is not None:
+        shared.append(locks.vm_key(vm.id))
+    if request.direction == "download":
+        shared.append(locks.disk_key(disk.id))
+        locks.acquire(state, TRANSFER, shared=shared)
+    else:
+        locks.acquire(state, TRANSFER, shared=shared, exclusive=[locks.disk_key(disk.id)])
+
+
+def _validate_backup(state: State, request: TransferRequest, disk: Disk) -> Backup:
+    """Rows B1-B4 (lines 207-213, 224-240), then fakeovirt's own two (docs/data-plane.md)."""
+    backup = state.backups.get(request.backup_id or "")
     if backup is None:
         raise BadRequest(msg.TRANSFER_BACKUP_NOT_EXIST)
+    if backup.path is BackupPath.SNAPSHOT and backup.snapshot_id not in state.snapshots:
+        raise BadRequest(msg.SNAPSHOT_NOT_EXIST.format(what=TRANSFER))
     if backup.phase is not BackupPhase.READY:
-        raise Conflict(msg.TRANSFER_BACKUP_NOT_READY.format(phase=backup.phase.name))
+        phase = backup.profile.phase_name(backup.path, backup.phase)
+        raise Conflict(msg.TRANSFER_BACKUP_NOT_READY.format(phase=phase))
     if request.format == "cow":
         raise BadRequest(msg.TRANSFER_FORMAT_NOT_FOR_BACKUP)
     if request.direction != "download":
         raise BadRequest(msg.TRANSFER_UPLOAD_WITH_BACKUP)
     if disk.id not in backup.disk_ids:
         raise BadRequest(msg.TRANSFER_DISK_NOT_IN_BACKUP.format(disk=disk.id, backup=backup.id))
-    return disk, backup
+    return backup
 
 
 def policy_of(state: State, transfer: ImageTransfer) -> TransitionPolicy:
@@ -165,6 +233,8 @@ def advance(state: State, transfer: ImageTransfer, *, on_read: bool = False) -> 
         if not transfer.progress.due(policy, transfer.phase.value, now):
             return
         since = transfer.progress.next_since(policy, now, transfer.phase.value)
+        if step == "advance" and transfer.phase is TransferPhase.FINALIZING_SUCCESS:
+            step = "advance" if backends.verify(state, transfer) else "fail"
         _move(state, transfer, step, since=since)
 
 
@@ -279,11 +349,14 @@ def _move(state: State, transfer: ImageTransfer, step: str, *, since: datetime) 
 
 def _end(state: State, transfer: ImageTransfer) -> None:
     disk = state.disks.get(transfer.disk_id)
+    transfer.file = None
     if disk is None:
         return
-    if transfer.backup_id is None:
-        disk.status = "ok"
     ok = transfer.phase is TransferPhase.FINISHED_SUCCESS
+    image_id = transfer.image_id or disk.image_id
+    if transfer.backup_id is None and image_id in disk.volumes:  # lines 887-925, 954-977
+        failed_upload = transfer.direction == "upload" and not ok
+        disk.set_volume_state(image_id, "illegal" if failed_upload else "ok")
     cancelled = any(p is TransferPhase.CANCELLED_USER for p, _ in transfer.history)
     if ok:
         kind, text = "transfer_succeeded", msg.EVENT_TRANSFER_SUCCEEDED

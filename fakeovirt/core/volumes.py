@@ -86,6 +86,10 @@ class VolumeChain:
     def __contains__(self, image_id: object) -> bool:
         return any(entry.image_id == image_id for entry in self._entries)
 
+    def grow(self, size: int) -> None:
+        """Extend the active volume to ``size`` bytes; snapshot volumes keep their size."""
+        self._content.grow(size)
+
     def create_snapshot(self, new_image_id: str) -> str:
         """Freeze the active volume and start ``new_image_id`` as the active one.
 

@@ -27,6 +27,7 @@ from fakeovirt.core import messages as msg
 from fakeovirt.core.engine import Engine
 from fakeovirt.core.errors import EngineError, Forbidden, Unauthorized
 from fakeovirt.core.errors import NotFound as UnknownPath
+from fakeovirt.core.model import DataRequest
 from fakeovirt.core.scenario import Scenario
 
 from .auth import Authenticator
@@ -35,7 +36,15 @@ from .fault_response import error_response, fault_response
 from .handlers import HANDLERS
 from .host import FaultHook
 from .imageio import ImageioApp, TicketNotFound
-from .journal import API_PREFIX, ENVIRON_ENDPOINT, ENVIRON_FAULTS, ENVIRON_USER, Journal
+from .imageio.wire import Exchange as ImageioExchange
+from .journal import (
+    API_PREFIX,
+    ENVIRON_ENDPOINT,
+    ENVIRON_FAULTS,
+    ENVIRON_USER,
+    DataMoved,
+    Journal,
+)
 from .mounted.control import mount as mount_control
 from .mounted.dashboard import mount as mount_dashboard
 from .router import Router
@@ -103,7 +112,12 @@ class FakeOvirtApp:
         self.started_at = engine.clock.now()  # engine time of the last reset
         self.extra_routes: dict[str, Callable[[Request], Response]] = {}
         self.router = Router(API_MAP)
-        self.imageio = ImageioApp(self._resolve_ticket, engine.lock, on_error=self._imageio_failed)
+        self.imageio = ImageioApp(
+            self._resolve_ticket,
+            engine.lock,
+            on_error=self._imageio_failed,
+            on_data=self._imageio_data,
+        )
         mount_control(self)
         mount_dashboard(self)
 
@@ -148,6 +162,32 @@ class FakeOvirtApp:
     def _imageio_failed(self, method: str, path: str, error: BaseException, trace: str) -> None:
         """A 500 from imageio is a bug in fakeovirt: keep it in `errors` with its traceback."""
         self.errors.append(ServerError(method, path, error, trace))
+
+    def _imageio_data(
+        self, exchange: ImageioExchange, status: int, transfer: str, request: DataRequest
+    ) -> None:
+        """A data request ended: one journal entry, with what moved instead of the bytes."""
+        self.journal.record(
+            method=exchange.method,
+            path=exchange.path,
+            query=exchange.environ.get("QUERY_STRING", ""),
+            status=status,
+            user=None,
+            request_body=b"",
+            response_body=b"",
+            endpoint=f"imageio.{request.op}",
+            faults=tuple(exchange.environ.get(ENVIRON_FAULTS, ())),
+            data=DataMoved(
+                transfer,
+                request.op,
+                request.offset,
+                request.length,
+                request.announced,
+                request.moved,
+                request.torn,
+                request.reason,
+            ),
+        )
 
     def handle(self, request: Request) -> Response:
         seen = _Seen()

@@ -28,12 +28,16 @@ TARGETS = {
     "disk_attachments": "disk_attachment",
     "disks": "disk",
     "host": "host",
+    "network": "network",
+    "nics": "nic",
     "permissions": "permission",
     "snapshots": "snapshot",
     "statistics": "statistic",
     "storage_domains": "storage_domain",
     "template": "template",
     "vm": "vm",
+    "vnic_profile": "vnic_profile",
+    "vnic_profiles": "vnic_profile",
 }
 
 

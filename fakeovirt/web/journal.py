@@ -1,8 +1,11 @@
 """The request journal: the exchanges the server answered, in order, and assertions on it.
 
 `FakeOvirt.journal` is what tests assert on ("finalize was called once", "these calls came
-in this order"); the control plane serves it as JSON for users outside Python. Imageio data
-requests are not recorded: they are many, large, and the engine does not see them either.
+in this order"); the control plane serves it as JSON for users outside Python. An imageio
+data request (a GET, PUT or PATCH of `/images/<ticket>`) is one entry when it ends, without
+its bytes: its `data` says which transfer, what it announced, what moved and whether it was
+torn (`#9 GET /images/t -> 206 [read 0+8388608: torn, 65536 of 8388608 bytes (the client
+stopped reading)]`); the daemon's other requests (OPTIONS, extents, checksum) are not kept.
 
 The journal is a bounded ring, so a server that answers for hours stays small: it keeps the
 latest `size` exchanges (default 5,000; `dropped` counts those that left) and the bodies of
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from fnmatch import fnmatchcase
 from threading import Lock
@@ -32,6 +36,7 @@ __all__ = [
     "ENVIRON_FAULTS",
     "ENVIRON_USER",
     "Call",
+    "DataMoved",
     "Exchange",
     "Journal",
     "full_pattern",
@@ -63,10 +68,36 @@ def path_matches(pattern: str, path: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class DataMoved:
+    """What an imageio data request moved, on the journal entry of that request.
+
+    `torn`: fewer bytes moved than the request `announced` (its Content-Length); `reason`
+    says why (the client stopped reading, the body ended early, the transfer was canceled).
+    """
+
+    transfer: str
+    op: str  # read, write, zero or flush
+    offset: int
+    length: int
+    announced: int
+    moved: int
+    torn: bool
+    reason: str
+
+    def describe(self) -> str:
+        """`read 0+8388608: 8388608 bytes` or `...: torn, 65536 of 8388608 bytes (why)`."""
+        where = f"{self.op} {self.offset}+{self.length}"
+        if self.torn:
+            return f"{where}: torn, {self.moved} of {self.announced} bytes ({self.reason})"
+        return f"{where}: {self.moved} bytes"
+
+
+@dataclass(frozen=True, slots=True)
 class Exchange:
     """One request and the answer it got; `status` 0 means the connection was dropped.
 
-    `bodies_dropped`: the journal let go of the bodies to stay within its body budget.
+    `bodies_dropped`: the journal let go of the bodies to stay within its body budget;
+    `data`: on an imageio data request, what it moved (its bytes are never kept).
     """
 
     index: int
@@ -81,10 +112,14 @@ class Exchange:
     faults: tuple[str, ...] = ()
     routed: bool = True  # False: no endpoint could answer (a 404 or 405 for the path itself)
     bodies_dropped: bool = False
+    data: DataMoved | None = None
 
     def to_dict(self, *, bodies: bool = True) -> dict[str, Any]:
+        """The control plane's JSON form; bodies as text unless `bodies` is false."""
         data = asdict(self)
         data["faults"] = list(self.faults)
+        if self.data is None:
+            del data["data"]
         if bodies:
             data["request_body"] = self.request_body.decode("utf-8", "replace")
             data["response_body"] = self.response_body.decode("utf-8", "replace")
@@ -97,6 +132,8 @@ class Exchange:
         query = f"?{self.query}" if self.query else ""
         answer = str(self.status) if self.status else "dropped"
         notes = [*self.faults, *([] if self.routed else ["no endpoint"])]
+        if self.data is not None:
+            notes.append(self.data.describe())
         extra = f" [{', '.join(notes)}]" if notes else ""
         return f"#{self.index} {self.method} {self.path}{query} -> {answer}{extra}"
 
@@ -112,6 +149,8 @@ class Call:
 
     @classmethod
     def parse(cls, spec: str, *, status: int | None = None, query: str | None = None) -> Call:
+        """A call from a user's spec; a malformed one is a `ValueError` saying the forms."""
+        __tracebackhide__ = True
         words = spec.split()
         if len(words) > 2 or not words:
             raise ValueError(f"expected 'METHOD /path', '/path' or 'METHOD', got {spec!r}")
@@ -168,6 +207,12 @@ class Journal:
         self._next = 1
         self.dropped = 0  # exchanges that left the ring since the last reset
         self.bodies_dropped = 0  # exchanges whose bodies left, to keep within the budget
+        self._watchers: list[Callable[[Exchange], None]] = []
+
+    def watch(self, watcher: Callable[[Exchange], None]) -> None:
+        """Call `watcher(exchange)` after each exchange is recorded (outside the journal's
+        lock, on the thread that answered)."""
+        self._watchers.append(watcher)
 
     def record(
         self,
@@ -182,7 +227,9 @@ class Journal:
         endpoint: str | None,
         faults: tuple[str, ...] = (),
         routed: bool = True,
+        data: DataMoved | None = None,
     ) -> Exchange:
+        """Keep one exchange (bodies cut to `keep_bodies_up_to` bytes); tell the watchers."""
         with self._lock:
             exchange = Exchange(
                 index=self._next,
@@ -196,6 +243,7 @@ class Journal:
                 endpoint=endpoint,
                 faults=faults,
                 routed=routed,
+                data=data,
             )
             self._next += 1
             self._entries.append(exchange)
@@ -205,7 +253,9 @@ class Journal:
                 self._with_bodies.append(exchange.index)
                 self._body_bytes += _weight(exchange)
             self._bound()
-            return exchange
+        for watcher in self._watchers:
+            watcher(exchange)
+        return exchange
 
     def _bound(self) -> None:
         """Drop the oldest exchanges past `size`, then the oldest bodies past the budget."""
@@ -263,6 +313,10 @@ class Journal:
             call = Call.parse(spec, status=status, query=query)
         return [e for e in self.entries if not call.mismatches(e)]
 
+    def torn(self) -> list[Exchange]:
+        """The imageio data requests that ended short of what they announced."""
+        return [e for e in self.entries if e.data is not None and e.data.torn]
+
     def unrouted(self) -> list[Exchange]:
         """Requests that no endpoint could answer: a path or method fakeovirt does not serve
         (kept even when the ring has dropped them, up to `size`)."""
@@ -281,6 +335,7 @@ class Journal:
 
         On failure the message lists the most similar requests and what differs in each.
         """
+        __tracebackhide__ = True
         call = Call.parse(spec, status=status, query=query)
         entries = self.entries
         found = [e for e in entries if not call.mismatches(e)]
@@ -295,10 +350,12 @@ class Journal:
 
     def assert_no_request(self, spec: str, *, status: int | None = None) -> None:
         """Assert nothing matching `spec` was requested."""
+        __tracebackhide__ = True
         self.assert_request_made(spec, count=0, status=status)
 
     def assert_in_order(self, *specs: str) -> list[Exchange]:
         """Assert requests matching `specs` came in this order (others may come between)."""
+        __tracebackhide__ = True
         calls = [Call.parse(spec) for spec in specs]
         entries = self.entries
         matched: list[Exchange] = []

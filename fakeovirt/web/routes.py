@@ -14,7 +14,7 @@ from .xmlout import API
 
 __all__ = ["API_MAP", "SERVICES", "usage_link"]
 
-_GET, _POST, _DELETE = ["GET"], ["POST"], ["DELETE"]
+_GET, _POST, _PUT, _DELETE = ["GET"], ["POST"], ["PUT"], ["DELETE"]
 
 
 def _collection(path: str, name: str, *, add: bool = False) -> list[Rule]:
@@ -32,8 +32,24 @@ API_MAP = Map(
         Rule("/vms/<vm>", methods=_GET, endpoint="vms.get"),
         Rule("/vms/<vm>/diskattachments", methods=_GET, endpoint="attachments.collection"),
         Rule("/vms/<vm>/diskattachments/<id>", methods=_GET, endpoint="attachments.get"),
-        Rule("/vms/<vm>/snapshots", methods=_GET, endpoint="snapshots.collection"),
-        Rule("/vms/<vm>/snapshots/<id>", methods=_GET, endpoint="snapshots.get"),
+        # -- snapshots and disk snapshots (web/handlers/snapshots.py) ----------------------
+        Rule("/vms/<vm>/snapshots", methods=_GET + _POST, endpoint="snapshots.collection"),
+        Rule("/vms/<vm>/snapshots/<id>", methods=_GET + _DELETE, endpoint="snapshots.get"),
+        Rule("/vms/<vm>/snapshots/<id>/disks", methods=_GET, endpoint="snapshot_disks.collection"),
+        Rule("/vms/<vm>/snapshots/<id>/disks/<disk>", methods=_GET, endpoint="snapshot_disks.get"),
+        Rule("/disks/<disk>/disksnapshots", methods=_GET, endpoint="disksnapshots.collection"),
+        Rule("/disks/<disk>/disksnapshots/<id>", methods=_GET, endpoint="disksnapshots.get"),
+        Rule(
+            "/storagedomains/<sd>/disksnapshots",
+            methods=_GET,
+            endpoint="domain_disksnapshots.collection",
+        ),
+        Rule(
+            "/storagedomains/<sd>/disksnapshots/<id>",
+            methods=_GET,
+            endpoint="domain_disksnapshots.get",
+        ),
+        # -- end of snapshots -----------------------------------------------------------------
         Rule("/vms/<vm>/backups", methods=_GET + _POST, endpoint="backups.collection"),
         Rule("/vms/<vm>/backups/<id>", methods=_GET, endpoint="backups.get"),
         Rule("/vms/<vm>/backups/<id>/finalize", methods=_POST, endpoint="backups.finalize"),
@@ -69,6 +85,30 @@ API_MAP = Map(
             methods=_POST,
             endpoint="imagetransfers.action",
         ),
+        # -- disks, attachments, VMs, NICs, networks and custom events (restore) --------------
+        Rule("/disks", methods=_POST, endpoint="disks.add"),
+        Rule("/disks/<id>", methods=_DELETE, endpoint="disks.remove"),
+        Rule("/storagedomains/<sd>/disks", methods=_GET + _POST, endpoint="sd_disks.collection"),
+        Rule("/storagedomains/<sd>/disks/<id>", methods=_GET + _DELETE, endpoint="sd_disks.get"),
+        Rule("/vms/<vm>/diskattachments", methods=_POST, endpoint="attachments.add"),
+        Rule(
+            "/vms/<vm>/diskattachments/<id>",
+            methods=_PUT + _DELETE,
+            endpoint="attachments.change",
+        ),
+        Rule("/vms", methods=_POST, endpoint="vms.add"),
+        Rule("/vms/<vm>", methods=_DELETE, endpoint="vms.remove"),
+        Rule(
+            "/vms/<vm>/<any(shutdown, start, stop):action>",
+            methods=_POST,
+            endpoint="vms.action",
+        ),
+        Rule("/vms/<vm>/nics", methods=_GET + _POST, endpoint="nics.collection"),
+        Rule("/vms/<vm>/nics/<id>", methods=_GET, endpoint="nics.get"),
+        *_collection("/vnicprofiles", "vnicprofiles"),
+        *_collection("/networks", "networks"),
+        Rule("/networks/<network>/vnicprofiles", methods=_GET, endpoint="networks.profiles"),
+        Rule("/events", methods=_POST, endpoint="events.add"),
     ],
     strict_slashes=False,
     merge_slashes=False,
@@ -81,6 +121,9 @@ SERVICES = {
     "vms": ("vms", "vm"),
     "attachments": ("disk_attachments", "disk_attachment"),
     "snapshots": ("snapshots", "snapshot"),
+    "snapshot_disks": ("snapshot_disks", "snapshot_disk"),
+    "disksnapshots": ("disk_snapshots", "disk_snapshot"),
+    "domain_disksnapshots": ("disk_snapshots", "disk_snapshot"),
     "backups": ("vm_backups", "vm_backup"),
     "backup_disks": ("vm_backup_disks", "vm_backup_disk"),
     "checkpoints": ("vm_checkpoints", "vm_checkpoint"),
@@ -96,6 +139,10 @@ SERVICES = {
     "events": ("events", "event"),
     "jobs": ("jobs", "job"),
     "imagetransfers": ("image_transfers", "image_transfer"),
+    "sd_disks": ("storage_domain_disks", "storage_domain_disk"),
+    "nics": ("vm_nics", "vm_nic"),
+    "vnicprofiles": ("vnic_profiles", "vnic_profile"),
+    "networks": ("networks", "network"),
 }
 _METHODS = {"POST": "add", "PUT": "update", "GET": "get", "DELETE": "remove"}
 
@@ -113,7 +160,7 @@ def usage_link(request: Request) -> str:
     else:
         resource, verb = str(endpoint).split(".")
         collection, entity = SERVICES.get(resource, ("system", "system"))
-        service = collection if verb == "collection" else entity
+        service = collection if verb in ("collection", "add") else entity
         if verb in ("action", "finalize"):
             method = str(args.get("action", verb))
     return f"{root}/ovirt-engine/apidoc#services/{service}/methods/{method}"

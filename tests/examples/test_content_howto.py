@@ -2,8 +2,7 @@
 
 import io
 
-from fakeovirt.core.content import DiskContent
-from fakeovirt.core.volumes import VolumeChain
+from fakeovirt import DiskContent, VolumeChain
 
 ZEROS = bytes(1 << 20)
 

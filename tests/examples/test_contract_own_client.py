@@ -3,8 +3,6 @@
 import base64
 import xml.etree.ElementTree as ET
 
-from hypothesis import settings
-
 from fakeovirt.stateful import ApiFault, BackupApiMachine, BackupInfo, CheckpointInfo
 
 
@@ -66,4 +64,4 @@ class RawHttpMachine(BackupApiMachine):
 
 
 def test_my_raw_http_client_keeps_the_contract(fakeovirt):
-    RawHttpMachine.run(fakeovirt, settings=settings(max_examples=25, deadline=None))
+    RawHttpMachine.run(fakeovirt)

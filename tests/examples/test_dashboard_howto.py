@@ -6,10 +6,7 @@ from fakeovirt import BackupRequest, FakeOvirt
 def test_the_dashboard_state_shows_a_backup_and_its_checkpoint():
     fake = FakeOvirt()  # immediate policy: a backup is ready as soon as it is added
     vm = fake.vm("vm-up")
-    with fake.lock:
-        backup = fake.engine.start_backup(
-            vm.id, BackupRequest(disk_ids=(vm.attachments[0].disk_id,))
-        )
+    backup = fake.start_backup("vm-up", BackupRequest(disk_ids=(vm.attachments[0].disk_id,)))
 
     state = fake.client().get("/fakeovirt/dashboard/state.json").get_json()
 

@@ -5,9 +5,8 @@ import xml.etree.ElementTree as ET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fakeovirt import FakeOvirt
+from fakeovirt import FakeOvirt, validate_document
 from fakeovirt import strategies as fst
-from fakeovirt.web.schema import validate
 
 FIXTURE = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -16,7 +15,8 @@ FIXTURE = settings(deadline=None, suppress_health_check=[HealthCheck.function_sc
 @given(fst.scenarios(max_vms=3, statuses=("up", "down")))
 def test_any_inventory_boots(scenario):
     fake = FakeOvirt(scenario)  # no socket needed to check the inventory
-    assert {vm.name for vm in fake.engine} == {vm.name for vm in scenario.vms}
+    for spec in scenario.vms:
+        assert fake.vm(spec.name).status == spec.status
 
 
 @FIXTURE
@@ -25,8 +25,7 @@ def test_every_valid_request_starts_a_backup(fakeovirt, data):
     fakeovirt.reset()
     vm = fakeovirt.vm("vm-up")
     request = data.draw(fst.backup_requests(disk_ids=[a.disk_id for a in vm.attachments]))
-    with fakeovirt.lock:
-        backup = fakeovirt.engine.start_backup(vm.id, request)
+    backup = fakeovirt.start_backup(vm.id, request)
     assert set(backup.disk_ids) == set(request.disk_ids)
 
 
@@ -71,5 +70,5 @@ def test_guest_writes_land_where_they_were_written(fakeovirt, data):
 @settings(max_examples=30, deadline=None)
 @given(fst.xml_documents("checkpoint", max_depth=1))
 def test_generated_documents_are_valid(document):
-    validate(document)  # raises SchemaViolation if not
+    validate_document(document)  # raises fakeovirt.SchemaViolation if not
     assert ET.fromstring(document).tag == "checkpoint"

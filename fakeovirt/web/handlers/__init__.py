@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from . import backups, inventory, linked, transfers
+from . import attachments, backups, disks, inventory, linked, networks, snapshots, transfers, vms
 
 __all__ = ["HANDLERS"]
 
@@ -15,4 +15,9 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     **backups.HANDLERS,
     **transfers.HANDLERS,
     **linked.HANDLERS,
+    **snapshots.HANDLERS,
+    **disks.HANDLERS,
+    **attachments.HANDLERS,
+    **vms.HANDLERS,
+    **networks.HANDLERS,
 }

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from werkzeug.wrappers import Response
 
 from fakeovirt.core import messages as msg
+from fakeovirt.core.backups import listed_disk_ids
 from fakeovirt.core.errors import NotFound
 from fakeovirt.web import render as r
 from fakeovirt.web.context import Context
@@ -54,14 +55,14 @@ def backup_disks_collection(ctx: Context, vm: str, id: str) -> Response:
     follow = ctx.follow("disk")
     return ctx.listing(
         "disks",
-        [d for d in backup.disk_ids if d in ctx.state.disks],
+        [d for d in listed_disk_ids(backup) if d in ctx.state.disks],
         lambda d: r.render_backup_disk(ctx.state, backup, d, follow),
     )
 
 
 def backup_disks_get(ctx: Context, vm: str, id: str, disk: str) -> Response:
     backup = ctx.engine.backup(vm, id)
-    if disk not in backup.disk_ids or disk not in ctx.state.disks:
+    if disk not in listed_disk_ids(backup) or disk not in ctx.state.disks:
         raise NotFound(msg.NOT_FOUND.format(kind="disk", id=f"{disk} in backup {id}"))
     return ctx.respond(r.render_backup_disk(ctx.state, backup, disk, ctx.follow("disk")))
 

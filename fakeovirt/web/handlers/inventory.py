@@ -15,6 +15,7 @@ from fakeovirt.core.model import Vm
 from fakeovirt.core.search import SearchObject
 from fakeovirt.core.state import State
 from fakeovirt.web import render as r
+from fakeovirt.web.command_bodies import all_content
 from fakeovirt.web.context import Context
 from fakeovirt.web.follow import Follow
 from fakeovirt.web.parse import parse_from
@@ -44,16 +45,19 @@ def api_root(ctx: Context) -> Response:
 
 def vms_collection(ctx: Context) -> Response:
     follow = ctx.follow("vm")
+    content = all_content(ctx.request)
     return ctx.listing(
         "vms",
         ctx.state.vms.values(),
-        lambda vm: r.render_vm(ctx.state, vm, follow),
+        lambda vm: r.render_vm(ctx.state, vm, follow, all_content=content),
         search=searchable.vms(ctx.state),
     )
 
 
 def vms_get(ctx: Context, vm: str) -> Response:
-    return ctx.respond(r.render_vm(ctx.state, ctx.state.vm(vm), ctx.follow("vm")))
+    found = ctx.engine.observe_vm(ctx.state.vm(vm))  # a per-read policy moves its power
+    content = all_content(ctx.request)
+    return ctx.respond(r.render_vm(ctx.state, found, ctx.follow("vm"), all_content=content))
 
 
 def attachments_collection(ctx: Context, vm: str) -> Response:
@@ -73,23 +77,6 @@ def attachments_get(ctx: Context, vm: str, id: str) -> Response:
     return ctx.respond(r.render_attachment(ctx.state, attachment, ctx.follow("disk_attachment")))
 
 
-def snapshots_collection(ctx: Context, vm: str) -> Response:
-    follow = ctx.follow("snapshot")
-    return ctx.listing(
-        "snapshots",
-        ctx.engine.snapshots(vm),
-        lambda s: r.render_snapshot(ctx.state, s, follow),
-    )
-
-
-def snapshots_get(ctx: Context, vm: str, id: str) -> Response:
-    ctx.state.vm(vm)
-    snapshot = ctx.state.snapshots.get(id)
-    if snapshot is None or snapshot.vm_id != vm:
-        raise NotFound(msg.NOT_FOUND.format(kind="snapshot", id=id))
-    return ctx.respond(r.render_snapshot(ctx.state, snapshot, ctx.follow("snapshot")))
-
-
 def disks_collection(ctx: Context) -> Response:
     follow = ctx.follow("disk")
     return ctx.listing(
@@ -102,7 +89,8 @@ def disks_collection(ctx: Context) -> Response:
 
 
 def disks_get(ctx: Context, id: str) -> Response:
-    return ctx.respond(r.render_disk(ctx.state, ctx.state.disk(id), ctx.follow("disk")))
+    disk = ctx.engine.observe_disk(ctx.state.disk(id))  # a per-read policy ends its work
+    return ctx.respond(r.render_disk(ctx.state, disk, ctx.follow("disk")))
 
 
 Renderer = Callable[[State, Any, Follow], ET.Element]
@@ -196,8 +184,6 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     "vms.get": vms_get,
     "attachments.collection": attachments_collection,
     "attachments.get": attachments_get,
-    "snapshots.collection": snapshots_collection,
-    "snapshots.get": snapshots_get,
     "disks.collection": disks_collection,
     "disks.get": disks_get,
     "hosts.collection": hosts_collection,

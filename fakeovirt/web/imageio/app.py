@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakeovirt.core import checksum
 from fakeovirt.core.content import UnsupportedExtents
+from fakeovirt.core.model import DataRequest
 
 from .bodies import FORBIDDEN, ReadBody, canceled, receive
 from .ticket import DataTicket, TicketNotFound
@@ -57,6 +58,8 @@ _SERVER_ERROR = "Server failed to perform the request, check logs"
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Exchange, "StartResponse", str], Iterable[bytes]]
+# on_data(exchange, status, transfer id, request): a data request ended, accounted
+DataListener = Callable[[Exchange, int, str, DataRequest], None]
 
 
 class ImageioApp:
@@ -72,8 +75,11 @@ class ImageioApp:
         max_message_bytes: int = 64 * 1024,
         chunk_size: int = CHUNK_SIZE,
         on_error: Callable[[str, str, BaseException, str], None] | None = None,
+        on_data: DataListener | None = None,
     ) -> None:
-        """`on_error(method, path, error, traceback)` hears of every bug answered with a 500."""
+        """`on_error(method, path, error, traceback)` hears of every bug answered with a 500;
+        `on_data(exchange, status, transfer_id, request)` of every data request once it
+        ended (a GET when its body is done or cut), under `lock`."""
         if min(max_readers, max_writers, max_message_bytes, chunk_size) < 1:
             raise ValueError("limits and the chunk size must be positive")
         self._resolve = resolve
@@ -83,6 +89,7 @@ class ImageioApp:
         self._max_message_bytes = max_message_bytes
         self.chunk_size = chunk_size
         self._on_error = on_error
+        self._on_data = on_data
         self._handlers: dict[tuple[str, str], Handler] = {
             ("extents", "GET"): self._extents,
             ("algorithms", "GET"): self._algorithms,
@@ -186,10 +193,12 @@ class ImageioApp:
             headers["content-range"] = f"bytes {first}-{first + length - 1}/{size}"
         if length < 0:  # bytes=N- past the end: the daemon's read finds nothing there
             raise HttpError(400, f"Requested {length} bytes, available 0 bytes")
+        status = 206 if header is not None else 200
         with self._lock:
             request = ticket.begin("GET", "read", first, length, announced=length)
-        body = ReadBody(ticket, self._lock, request, self.chunk_size)
-        return exchange.reply(start_response, 206 if header is not None else 200, body, length)
+        ended = self._ended(exchange, status, ticket, request)
+        body = ReadBody(ticket, self._lock, request, self.chunk_size, ended)
+        return exchange.reply(start_response, status, body, length)
 
     def _put(
         self, exchange: Exchange, start_response: StartResponse, ticket_id: str
@@ -207,12 +216,21 @@ class ImageioApp:
         _allowed_range(offset, length, size)
         with self._lock:
             request = ticket.begin("PUT", "write", offset, length, announced=length)
-        done = receive(exchange, ticket, self._lock, request, self.chunk_size)
-        if done < length:
-            raise HttpError(400, f"Requested {length} bytes, available {done} bytes")
-        if flush:
+        status = 0  # no answer: the connection went away
+        try:
+            done = receive(exchange, ticket, self._lock, request, self.chunk_size)
+            if done < length:
+                raise HttpError(400, f"Requested {length} bytes, available {done} bytes")
+            if flush:
+                with self._lock:
+                    ticket.flush()
+            status = 200
+        except HttpError as error:
+            status = error.status
+            raise
+        finally:
             with self._lock:
-                ticket.flush()
+                self._ended(exchange, status, ticket, request)()
         return exchange.reply(start_response, 200)
 
     def _patch(
@@ -254,7 +272,18 @@ class ImageioApp:
             if flush:
                 ticket.flush()
             ticket.end(request)
+            self._ended(exchange, 200, ticket, request)()
         return exchange.reply(start_response, 200)
+
+    def _ended(
+        self, exchange: Exchange, status: int, ticket: DataTicket, request: DataRequest
+    ) -> Callable[[], None]:
+        """What to call once `request` is accounted: tell `on_data`."""
+        listener = self._on_data
+        if listener is None:
+            return _nothing
+        transfer = ticket.transfer_id
+        return lambda: listener(exchange, status, transfer, request)
 
     # -- /images/<ticket>/extents, /checksum, /checksum/algorithms -------------------
     def _extents(
@@ -319,6 +348,10 @@ class ImageioApp:
                 return ticket.read(offset, length)
 
         return read
+
+
+def _nothing() -> None:
+    pass
 
 
 def _require(ticket_id: str) -> None:

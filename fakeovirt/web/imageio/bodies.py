@@ -12,7 +12,7 @@ Rules of this file:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 from fakeovirt.core.model import DataRequest
@@ -49,7 +49,9 @@ class ReadBody(Iterator[bytes]):
         lock: AbstractContextManager[object],
         request: DataRequest,
         chunk: int,
+        ended: Callable[[], None] | None = None,
     ) -> None:
+        """`ended()` is called once the request is accounted, under `lock`."""
         self._ticket = ticket
         self._lock = lock
         self._request = request
@@ -59,6 +61,7 @@ class ReadBody(Iterator[bytes]):
         self._pieces: deque[bytes] = deque()
         self._pending = 0  # bytes of the piece the server holds, not known to be sent
         self._done = False
+        self._ended = ended
 
     def __next__(self) -> bytes:
         if self._done:
@@ -90,6 +93,8 @@ class ReadBody(Iterator[bytes]):
     def _finish(self, reason: str) -> None:
         self._done = True
         self._ticket.end(self._request, reason)
+        if self._ended is not None:
+            self._ended()
 
 
 def receive(

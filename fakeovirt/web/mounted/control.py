@@ -31,6 +31,7 @@ from fakeovirt.core.clock import ManualClock
 from fakeovirt.core.errors import EngineError, Unauthorized
 from fakeovirt.core.model import Backup, Disk, ImageTransfer, Vm
 from fakeovirt.core.policy import TransitionPolicy
+from fakeovirt.core.profile import Profile
 from fakeovirt.core.scale import SCALE_PREFIX
 from fakeovirt.core.scenario import BUILT_IN, Scenario
 from fakeovirt.web.journal import ENVIRON_ENDPOINT, ENVIRON_USER
@@ -57,6 +58,7 @@ ROUTES = Map(
         Rule("/fakeovirt/inventory", methods=_GET, endpoint="inventory"),
         Rule("/fakeovirt/clock", methods=_GET + _POST, endpoint="clock"),
         Rule("/fakeovirt/policy", methods=_GET + _PUT, endpoint="policy"),
+        Rule("/fakeovirt/profile", methods=_GET + _PUT, endpoint="profile"),
         Rule("/fakeovirt/release", methods=_POST, endpoint="release"),
         Rule("/fakeovirt/faults", methods=_GET + _POST + _DELETE, endpoint="faults"),
         Rule("/fakeovirt/disks/<disk>/writes", methods=_POST, endpoint="write"),
@@ -120,12 +122,16 @@ class ControlPlane:
         return 200, {"routes": routes}
 
     def _reset(self, request: Request, body: Any) -> tuple[int, Any]:
-        given = keys(body, ("scenario", "policy"), required=False)
+        given = keys(body, ("scenario", "policy", "profile"), required=False)
         name = field(given, "scenario", str, required=False)
         policy_data = field(given, "policy", dict, required=False)
+        profile_name = field(given, "profile", str, required=False)
         policy = None if policy_data is None else _checked(TransitionPolicy.from_dict, policy_data)
+        profile = None if profile_name is None else _checked(Profile.named, profile_name)
         chosen = None if name is None else _named(name)
         self.app.reset(chosen)
+        if profile is not None:
+            self.app.engine.profile = profile
         if policy is not None:
             self.app.engine.policy = policy
         return 200, self._summary()
@@ -140,6 +146,7 @@ class ControlPlane:
         return {
             "scenario": engine.scenario.name,
             "policy": engine.policy.to_dict(),
+            "profile": engine.profile.name,
             "now": iso(engine.clock.now()),
         }
 
@@ -175,6 +182,14 @@ class ControlPlane:
             given = keys(body, tuple(body) if isinstance(body, dict) else ())
             self.app.engine.policy = _checked(TransitionPolicy.from_dict, given)
         return 200, self.app.engine.policy.to_dict()
+
+    def _profile(self, request: Request, body: Any) -> tuple[int, Any]:
+        """The behaviour profile and its switches; PUT `{"name": "engine"}` switches it for
+        work that starts from now on (running backups keep theirs)."""
+        if request.method == "PUT":
+            name = field(keys(body, ("name",)), "name", str)
+            self.app.engine.profile = _checked(Profile.named, name)
+        return 200, self.app.engine.profile.to_dict()
 
     def _release(self, request: Request, body: Any) -> tuple[int, Any]:
         given = keys(body, ("id", "vm"))

@@ -1,4 +1,4 @@
-"""The read-only dashboard under `/fakeovirt/dashboard`: watch backups happen, live.
+"""The read-only dashboard under `/fakeovirt/dashboard`: watch backups and snapshots happen.
 
 Rules of this file:
 - read-only: the state is read under the engine lock, without a clock tick and without
@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from fakeovirt.core.model import Backup, Checkpoint, ImageTransfer, Vm
+from fakeovirt.core.model import Backup, Checkpoint, Disk, ImageTransfer, Vm
+from fakeovirt.core.snapshots import listing as snapshot_list
+from fakeovirt.core.snapshots import owner
 from fakeovirt.core.state import State
+from fakeovirt.core.tickets import data_summary
 
 if TYPE_CHECKING:
     from fakeovirt.web.host import AppHost
@@ -71,6 +74,7 @@ def dashboard_state(app: AppHost) -> dict[str, Any]:
             "policy": state.policy.to_dict(),
             "vms": [_vm(state, vm) for vm in state.vms.values()],
             "transfers": [_transfer(state, t) for t in state.transfers.values()],
+            "floating_disks": _floating_disks(state),
         }
     entries = [e for e in app.journal.entries if not e.path.startswith(PREFIX)]
     data["journal"] = [
@@ -109,13 +113,63 @@ def _vm(state: State, vm: Vm) -> dict[str, Any]:
                 "size": state.disks[a.disk_id].provisioned_size,
                 "status": state.disks[a.disk_id].status,
                 "active": a.active,
+                "volumes": _volumes(state, state.disks[a.disk_id]),
             }
             for a in vm.attachments
             if a.disk_id in state.disks
         ],
+        "snapshots": [
+            {
+                "id": s.id,
+                "description": s.description,
+                "type": s.type,
+                "status": s.status,
+                "removing": s.removing,
+                "date": _when(s.date),
+                "disks": _aliases(state, list(s.images)),
+            }
+            for s in snapshot_list(state, vm.id)
+        ],
         "checkpoints": [_checkpoint(state, c) for c in [*chain, *others]],
         "backups": [_backup(state, b) for b in backups],
     }
+
+
+def _volumes(state: State, disk: Disk) -> list[dict[str, Any]]:
+    """A disk's layers, base first, each with the snapshot it belongs to."""
+    volumes = []
+    for volume in disk.volumes.volumes():
+        snapshot = owner(state, disk, volume.image_id)
+        volumes.append(
+            {
+                "image_id": volume.image_id,
+                "active": volume.active,
+                "format": disk.volume_format(volume.image_id),
+                "status": disk.volume_state(volume.image_id),
+                "snapshot": snapshot.description if snapshot else None,
+                "stored": volume.own.stored_bytes,
+            }
+        )
+    return volumes
+
+
+def _floating_disks(state: State) -> list[dict[str, Any]]:
+    """Disks no VM holds (a restore creates them, then uploads and attaches)."""
+    attached = {a.disk_id for vm in state.vms.values() for a in vm.attachments}
+    return [
+        {
+            "id": disk.id,
+            "alias": disk.alias,
+            "format": disk.format,
+            "backup": disk.backup,
+            "size": disk.provisioned_size,
+            "status": disk.status,
+            "storage_domain": domain.name if domain is not None else disk.storage_domain_id,
+        }
+        for disk in state.disks.values()
+        if disk.id not in attached
+        for domain in [state.storage_domains.get(disk.storage_domain_id)]
+    ]
 
 
 def _aliases(state: State, disk_ids: list[str]) -> list[str]:
@@ -165,4 +219,5 @@ def _transfer(state: State, transfer: ImageTransfer) -> dict[str, Any]:
         "transferred": transfer.transferred,
         "created": _when(transfer.created),
         "history": [{"phase": phase.value, "at": _when(at)} for phase, at in transfer.history],
+        "data": data_summary(transfer),  # the imageio data requests: moved, torn, last torn
     }

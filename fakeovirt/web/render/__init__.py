@@ -11,11 +11,17 @@ from .backups import *  # noqa: F403
 from .backups import __all__ as _backups
 from .inventory import *  # noqa: F403
 from .inventory import __all__ as _inventory
+from .networks import *  # noqa: F403
+from .networks import __all__ as _networks
 from .permissions import *  # noqa: F403
 from .permissions import __all__ as _permissions
+from .snapshots import *  # noqa: F403
+from .snapshots import __all__ as _snapshots
 from .statistics import *  # noqa: F403
 from .statistics import __all__ as _statistics
 from .templates import *  # noqa: F403
 from .templates import __all__ as _templates
 
-__all__ = sorted({*_inventory, *_backups, *_permissions, *_statistics, *_templates})
+__all__ = sorted(
+    {*_inventory, *_backups, *_permissions, *_snapshots, *_statistics, *_templates, *_networks}
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from fakeovirt.core.backups import listed_disk_ids
 from fakeovirt.core.model import Backup, Checkpoint, ImageTransfer
 from fakeovirt.core.phases import TransferPhase
 from fakeovirt.core.state import State
@@ -27,7 +28,7 @@ def render_backup(state: State, backup: Backup, follow: Follow) -> ET.Element:
     disks, rels = disks_member(
         state,
         base,
-        backup.disk_ids,
+        listed_disk_ids(backup),
         follow,
         lambda state, disk_id, f: render_backup_disk(state, backup, disk_id, f),
     )

@@ -16,16 +16,18 @@ from fakeovirt.core.model import (
     Event,
     Host,
     Job,
-    Snapshot,
     StorageDomain,
     Vm,
 )
+from fakeovirt.core.ovf import vm_ovf
+from fakeovirt.core.snapshots import listing as snapshot_list
 from fakeovirt.core.state import State
 from fakeovirt.core.templates import BLANK
 from fakeovirt.web.follow import Follow
 from fakeovirt.web.xmlout import API, collection, entity, format_date, nested, reference
 
 from .permissions import render_permission, vm_permissions
+from .snapshots import render_snapshot
 from .statistics import host_statistics, render_statistic
 from .templates import template_ref
 
@@ -43,7 +45,6 @@ __all__ = [
     "render_host",
     "render_host_storage",
     "render_job",
-    "render_snapshot",
     "render_storage_domain",
     "render_vm",
     "user_id",
@@ -58,6 +59,7 @@ FOLLOWABLE = {
     "checkpoint": ("disks", "vm"),
     "image_transfer": ("disk", "host"),
     "snapshot": ("disks", "vm"),
+    "disk_snapshot": (),
     "event": ("vm", "host"),
     "host": ("cluster", "statistics"),
     "cluster": ("data_center",),
@@ -67,6 +69,9 @@ FOLLOWABLE = {
     "template": (),
     "permission": (),
     "statistic": (),
+    "nic": ("vnic_profile", "vm"),
+    "vnic_profile": ("network",),
+    "network": ("data_center", "vnic_profiles"),
 }
 
 
@@ -147,7 +152,11 @@ def host_ref(state: State, host_id: str | None, follow: Follow | None) -> ET.Ele
     return reference("host", host_id, href("hosts", host_id))
 
 
-def render_vm(state: State, vm: Vm, follow: Follow, *, tag: str = "vm") -> ET.Element:
+def render_vm(
+    state: State, vm: Vm, follow: Follow, *, tag: str = "vm", all_content: bool = False
+) -> ET.Element:
+    """A VM; with `all_content` also its configuration (the OVF) as the engine's `doPopulate`
+    adds it (`BackendVmResource.java:644-653`)."""
     base = href("vms", vm.id)
     links: dict[str, ET.Element | None] = {
         "cluster": (
@@ -169,7 +178,10 @@ def render_vm(state: State, vm: Vm, follow: Follow, *, tag: str = "vm") -> ET.El
     if "snapshots" in follow:
         links["snapshots"] = collection(
             "snapshots",
-            (render_snapshot(state, s, follow["snapshots"]) for s in state.vm_snapshots(vm.id)),
+            (
+                render_snapshot(state, s, follow["snapshots"], render_vm=render_vm)
+                for s in snapshot_list(state, vm.id)
+            ),
         )
     else:
         rels.append(("snapshots", f"{base}/snapshots"))
@@ -180,24 +192,66 @@ def render_vm(state: State, vm: Vm, follow: Follow, *, tag: str = "vm") -> ET.El
         )
     else:
         rels.append(("permissions", f"{base}/permissions"))
+    rels.append(("nics", f"{base}/nics"))
     return entity(
         tag,
         vm.id,
         base,
         attributes={
+            "comment": vm.comment or None,
+            "cpu": nested(
+                "cpu",
+                {
+                    "topology": nested(
+                        "topology",
+                        {
+                            "cores": vm.cpu_cores,
+                            "sockets": vm.cpu_sockets,
+                            "threads": vm.cpu_threads,
+                        },
+                    )
+                },
+            ),
             "creation_time": vm.created,
+            "delete_protected": vm.delete_protected,
+            "description": vm.description or None,
+            "initialization": _configuration(state, vm) if all_content else None,
             "memory": vm.memory,
+            "memory_policy": nested(
+                "memory_policy",
+                {"ballooning": True, "guaranteed": vm.guaranteed_memory, "max": vm.max_memory},
+            ),
             "name": vm.name,
+            "os": nested("os", {"type": vm.os}),
+            "stateless": vm.stateless,
             "status": vm.status,
-            "type": "server",
-            "start_time": vm.created if vm.status.value == "up" else None,
+            "stop_reason": vm.stop_reason,
+            "stop_time": vm.stopped,
+            "type": vm.type,
+            "start_time": (vm.started or vm.created) if vm.status.value == "up" else None,
         },
         links=links,
         rels=rels,
     )
 
 
-def render_attachment(state: State, attachment: DiskAttachment, follow: Follow) -> ET.Element:
+def _configuration(state: State, vm: Vm) -> ET.Element | None:
+    """`<initialization><configuration>`: the OVF, when the engine writes one (no disk of
+    the VM is locked: `OvfHelper.generateOvfConfigurationForVm`)."""
+    data = vm_ovf(state, vm)
+    if data is None:
+        return None
+    configuration = nested("configuration", {"data": data, "type": "ovf"})
+    return nested("initialization", {"configuration": configuration})
+
+
+def render_attachment(
+    state: State,
+    attachment: DiskAttachment,
+    follow: Follow,
+    *,
+    creation_status: str | None = None,
+) -> ET.Element:
     disk = state.disks.get(attachment.disk_id)
     return entity(
         "disk_attachment",
@@ -206,10 +260,11 @@ def render_attachment(state: State, attachment: DiskAttachment, follow: Follow) 
         attributes={
             "active": attachment.active,
             "bootable": attachment.bootable,
+            "creation_status": creation_status,
             "interface": attachment.interface,
-            "pass_discard": False,
-            "read_only": False,
-            "uses_scsi_reservation": False,
+            "pass_discard": attachment.pass_discard,
+            "read_only": attachment.read_only,
+            "uses_scsi_reservation": attachment.uses_scsi_reservation,
         },
         links={
             "disk": (
@@ -229,6 +284,7 @@ def render_disk(
     *,
     backup_mode: str | None = None,
     tag: str = "disk",
+    creation_status: str | None = None,
 ) -> ET.Element:
     actual = disk.content.stored_blocks * 64 * 1024
     domain = state.storage_domains.get(disk.storage_domain_id)
@@ -249,12 +305,13 @@ def render_disk(
             "alias": disk.alias,
             "backup": disk.backup,
             "backup_mode": backup_mode or disk.backup_mode,
-            "content_type": "data",
+            "content_type": disk.content_type,
+            "creation_status": creation_status,
             "description": disk.description or None,
             "format": disk.format,
             "image_id": disk.image_id,
             "name": disk.alias,
-            "propagate_errors": False,
+            "propagate_errors": disk.propagate_errors,
             "provisioned_size": disk.provisioned_size,
             "qcow_version": "qcow2_v3" if disk.qcow2 else None,
             "shareable": disk.shareable,
@@ -262,7 +319,7 @@ def render_disk(
             "status": disk.status,
             "storage_type": "image",
             "total_size": actual,
-            "wipe_after_delete": False,
+            "wipe_after_delete": disk.wipe_after_delete,
         },
         links={"storage_domains": collection("storage_domains", [domains]), "vms": vms},
     )
@@ -387,25 +444,6 @@ def disks_member(
     return collection("disks", rendered), []
 
 
-def render_snapshot(state: State, snapshot: Snapshot, follow: Follow) -> ET.Element:
-    base = href("vms", snapshot.vm_id, "snapshots", snapshot.id)
-    disks, rels = disks_member(state, base, snapshot.disk_ids, follow, render_disk_by_id)
-    return entity(
-        "snapshot",
-        snapshot.id,
-        base,
-        attributes={
-            "date": snapshot.date,
-            "description": snapshot.description,
-            "persist_memorystate": False,
-            "snapshot_status": snapshot.status,
-            "snapshot_type": snapshot.type,
-        },
-        links={"disks": disks, "vm": vm_ref(state, snapshot.vm_id, follow.get("vm"))},
-        rels=rels,
-    )
-
-
 def render_event(state: State, event: Event, follow: Follow) -> ET.Element:
     return entity(
         "event",
@@ -413,16 +451,22 @@ def render_event(state: State, event: Event, follow: Follow) -> ET.Element:
         href("events", str(event.index)),
         attributes={
             "code": event.code,
-            "custom_id": -1,
+            "correlation_id": event.correlation_id,
+            "custom_data": event.custom_data,
+            "custom_id": event.custom_id,
             "description": event.description,
-            "flood_rate": 30,
+            "flood_rate": event.flood_rate,
             "index": event.index,
             "log_on_host": False,
-            "origin": "oVirt",
+            "origin": event.origin,
             "severity": event.severity,
             "time": event.time,
         },
         links={
+            "cluster": _ref("cluster", event.cluster_id, "clusters"),
+            "data_center": _ref("data_center", event.data_center_id, "datacenters"),
+            "storage_domain": _ref("storage_domain", event.storage_domain_id, "storagedomains"),
+            "template": _ref("template", event.template_id, "templates"),
             "host": host_ref(state, event.host_id, follow.get("host")),
             "user": (
                 reference("user", user_id(event.user), href("users", user_id(event.user)))
@@ -432,6 +476,10 @@ def render_event(state: State, event: Event, follow: Follow) -> ET.Element:
             "vm": vm_ref(state, event.vm_id, follow.get("vm")) if event.vm_id else None,
         },
     )
+
+
+def _ref(tag: str, id_: str | None, collection_path: str) -> ET.Element | None:
+    return reference(tag, id_, href(collection_path, id_)) if id_ else None
 
 
 def user_id(name: str | None) -> str:

@@ -71,18 +71,60 @@ function backupHtml(b) {
     `<div class="timeline">${steps}</div></div>`;
 }
 
+// A disk's volumes, base first: each layer with its snapshot, the active one last.
+function layersHtml(d) {
+  const layers = d.volumes.map((v) =>
+    `<span class="layer${v.active ? " active" : ""}" data-image-id="${esc(v.image_id)}"` +
+    ` title="${esc(v.image_id)} (${esc(v.format)}, ${size(v.stored)} own data)">` +
+    `<code>${short(v.image_id)}</code> ${esc(v.snapshot ?? "")}` +
+    `${v.status === "ok" ? "" : " " + badge(v.status)}</span>`
+  ).join('<span class="arrow">→</span>');
+  return `<div class="layers" data-disk="${esc(d.alias)}">${layers}</div>`;
+}
+
+function snapshotRow(s) {
+  const status = s.removing ? "merging" : s.status;
+  return `<tr data-snapshot-id="${esc(s.id)}" data-status="${esc(status)}">` +
+    `<td>${esc(s.description)}</td><td>${esc(s.type)}</td><td>${badge(status)}</td>` +
+    `<td><code>${short(s.id)}</code></td><td>${esc(s.disks.join(", "))}</td></tr>`;
+}
+
 function vmHtml(vm) {
   const disks = vm.disks.map((d) =>
     `<tr><td>${esc(d.alias)}</td><td>${esc(d.format)}</td><td>${esc(d.backup)}</td>` +
-    `<td>${size(d.size)}</td><td>${badge(d.status)}${d.active ? "" : " unplugged"}</td></tr>`
+    `<td>${size(d.size)}</td><td>${badge(d.status)}${d.active ? "" : " unplugged"}</td>` +
+    `<td>${layersHtml(d)}</td></tr>`
   ).join("");
+  const snapshots = vm.snapshots.map(snapshotRow).join("");
   const backups = vm.backups.slice().reverse().map(backupHtml).join("");
   return `<article class="card vm" data-vm="${esc(vm.name)}" data-vm-id="${esc(vm.id)}">` +
     `<header><h3>${esc(vm.name)}</h3>${badge(vm.status)}<code class="muted">${esc(vm.id)}</code></header>` +
     `<table class="disks"><thead><tr><th>disk</th><th>format</th><th>backup</th><th>size</th>` +
-    `<th>status</th></tr></thead><tbody>${disks}</tbody></table>` +
+    `<th>status</th><th>volumes (base → active)</th></tr></thead><tbody>${disks}</tbody></table>` +
+    `<h2>Snapshots</h2><table class="snapshots"><thead><tr><th>description</th><th>type</th>` +
+    `<th>status</th><th>id</th><th>disks</th></tr></thead><tbody>${snapshots}</tbody></table>` +
     `<h2>Checkpoint chain</h2>${chainSvg(vm)}` +
     `<h2>Backups</h2>${backups || '<p class="muted">no backups</p>'}</article>`;
+}
+
+// A transfer's imageio data requests: how many, the bytes moved, and the torn ones (a body
+// that ended short of its Content-Length), with the last one's reason on hover.
+function dataCell(d) {
+  const flight = d.in_flight ? `, ${esc(d.in_flight)} in flight` : "";
+  const line = `${esc(d.requests)} done${flight} · ${size(d.moved)}`;
+  if (!d.torn) return `<td class="data" data-torn="0">${line}</td>`;
+  const last = d.last_torn;
+  const why = last ? `last: ${last.method} ${last.op} at ${last.offset}, ` +
+    `${last.moved} of ${last.announced} bytes (${last.reason})` : "";
+  return `<td class="data" data-torn="${esc(d.torn)}">${line} ` +
+    `<span class="badge torn" title="${esc(why)}">${esc(d.torn)} torn</span>` +
+    (last ? `<div class="muted small">${esc(last.reason)}</div>` : "") + `</td>`;
+}
+
+function floatingDiskRow(d) {
+  return `<tr data-disk-id="${esc(d.id)}" data-status="${esc(d.status)}">` +
+    `<td>${esc(d.alias)}</td><td>${esc(d.format)}</td><td>${esc(d.backup)}</td>` +
+    `<td>${size(d.size)}</td><td>${esc(d.storage_domain)}</td><td>${badge(d.status)}</td></tr>`;
 }
 
 function transferRow(t) {
@@ -90,7 +132,7 @@ function transferRow(t) {
   return `<tr data-transfer-id="${esc(t.id)}" data-phase="${esc(t.phase)}">` +
     `<td><code>${short(t.id)}</code></td><td>${esc(t.disk)}</td><td><code>${short(t.backup_id)}</code></td>` +
     `<td>${badge(t.phase)}</td><td><div class="bar"><div style="width:${pct.toFixed(1)}%"></div>` +
-    `<span>${size(t.transferred)} of ${size(t.size)}</span></div></td></tr>`;
+    `<span>${size(t.transferred)} of ${size(t.size)}</span></div></td>${dataCell(t.data)}</tr>`;
 }
 
 function journalRow(e) {
@@ -104,7 +146,10 @@ function render(state) {
     `scenario ${state.scenario} · engine time ${state.now} · policy ${state.policy.mode}`;
   document.getElementById("vms").innerHTML = state.vms.map(vmHtml).join("");
   document.querySelector("#transfers tbody").innerHTML =
-    state.transfers.map(transferRow).join("") || '<tr><td colspan="5" class="muted">none</td></tr>';
+    state.transfers.map(transferRow).join("") || '<tr><td colspan="6" class="muted">none</td></tr>';
+  document.querySelector("#floating-disks tbody").innerHTML =
+    (state.floating_disks || []).map(floatingDiskRow).join("") ||
+    '<tr><td colspan="6" class="muted">none</td></tr>';
   document.querySelector("#journal tbody").innerHTML = state.journal.map(journalRow).join("");
   document.body.dataset.updated = state.now;
 }

@@ -1,0 +1,60 @@
+"""The contract has teeth: every planted client bug (tests/mutants) is caught under the
+machine's default settings. The correct clients they start from pass in tests/examples and
+tests/test_contract_data.py.
+
+Each mutant runs with `DEFAULT_SETTINGS` and a fixed seed, stopping at the first violation
+(no shrinking: detection is what is measured here; tests/test_user_state_machine.py shows a
+shrunk report). `python bench/bench_contract.py` measures the same with random seeds.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import Phase, settings
+
+from fakeovirt import FakeOvirt
+from fakeovirt.stateful import DEFAULT_SETTINGS, ContractViolation
+from fakeovirt.stateful_sdk import ImageioBackupMachine
+from tests.mutants import MUTANTS
+from tests.qemutools import require_qemu
+
+pytestmark = pytest.mark.mutation
+
+DETECT = settings(
+    DEFAULT_SETTINGS,
+    database=None,
+    derandomize=True,
+    print_blob=False,
+    report_multiple_bugs=False,
+    phases=[Phase.explicit, Phase.generate, Phase.target],
+)
+CLASSES = {
+    "Chain order",
+    "Off by one",
+    "Wrong removal",
+    "Swallowed fault",
+    "Stale field",
+    "Missing field",
+    "Misread phase",
+    "Ignored flag",
+    "Wrong checkpoint",
+    "Missed dirty extent",
+    "Wrong base",
+    "Wrong backing file",
+    "Zeroed blocks read as nothing",
+    "Truncated download",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_the_contract_catches_the_planted_bug(fake: FakeOvirt, name: str) -> None:
+    machine, _ = MUTANTS[name]
+    if issubclass(machine, ImageioBackupMachine):
+        require_qemu()
+    with pytest.raises(ContractViolation):
+        machine.run(fake, settings=DETECT)
+
+
+def test_the_mutants_cover_every_class_of_bug_the_contract_promises_to_catch() -> None:
+    assert len(MUTANTS) >= 12
+    assert {kind for _, kind in MUTANTS.values()} == CLASSES

@@ -1,0 +1,137 @@
+"""The SDK's snapshot examples, unmodified, against a served fake of
+`docs/examples/sdk-examples.toml` (VM `myvm`, disk `mydisk`, domain `mydata`).
+
+`add_vm_snapshot.py` and `list_vm_snapshots.py` hard-code `https://engine40.example.com`,
+`admin@internal` / `redhat123` and `ca.pem`: they reach the fake through a TLS-terminating
+proxy (`tests/connect_proxy.py`). `list_disk_snapshots.py` and `download_disk_snapshot.py`
+take `-c <config>` (`helpers/common.py`) and the real imageio client (`tests/sdkexamples.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fakeovirt import FakeOvirt, Scenario, TransitionPolicy
+from tests import sdkflow
+from tests.connect_proxy import TerminatingProxy
+from tests.qemutools import require_qemu
+from tests.sdkexamples import examples_dir, run_example
+from tests.volumefiles import qemu_img
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = Scenario.load(ROOT / "docs" / "examples" / "sdk-examples.toml")
+USERS = {"admin@internal": "redhat123"}
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def examples() -> Path:
+    return examples_dir()
+
+
+@pytest.fixture
+def engine40(tmp_path: Path) -> Iterator[tuple[FakeOvirt, Path, str]]:
+    """The fake as `https://engine40.example.com`: (fake, working directory, proxy url)."""
+    fake = FakeOvirt(SCENARIO, users=USERS, strict=True)
+    fake.start(tls=False)
+    proxy = TerminatingProxy("engine40.example.com", (fake.server.host, fake.server.port), tmp_path)
+    yield fake, tmp_path, proxy.url
+    proxy.close()
+    fake.stop()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[FakeOvirt]:
+    fake = FakeOvirt(SCENARIO, users=USERS, strict=True)
+    with fake:
+        yield fake
+
+
+def run_hardcoded(examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str) -> str:
+    fake, workdir, proxy = engine40
+    env = {**os.environ, "HOME": str(workdir), "https_proxy": proxy, "HTTPS_PROXY": proxy}
+    env.update(no_proxy="", NO_PROXY="")
+    done = subprocess.run(
+        [sys.executable, str(examples / name)],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + (workdir / "example.log").read_text()
+    assert fake.errors == []
+    return done.stdout
+
+
+def test_add_vm_snapshot_takes_a_snapshot_of_myvm(
+    examples: Path, engine40: tuple[FakeOvirt, Path, str]
+) -> None:
+    fake = engine40[0]
+    run_hardcoded(examples, engine40, "add_vm_snapshot.py")
+    taken = [s for s in fake.snapshots("myvm") if s.type == "regular"]
+    assert [(s.description, s.status, s.memory) for s in taken] == [("My snapshot", "ok", True)]
+    assert taken[0].disk_ids == [fake.disk("mydisk").id]
+
+
+def test_list_vm_snapshots_prints_each_snapshots_disks_and_domain(
+    examples: Path, engine40: tuple[FakeOvirt, Path, str]
+) -> None:
+    fake = engine40[0]
+    fake.snapshot("myvm", "nightly")
+    printed = run_hardcoded(examples, engine40, "list_vm_snapshots.py").splitlines()
+    assert printed == ["myvm:nightly:mydisk:mydata"]  # "Active VM" has no configuration
+
+
+def test_list_disk_snapshots_rebuilds_the_chain_from_the_parents(
+    examples: Path, served: FakeOvirt, tmp_path: Path
+) -> None:
+    fake = served
+    first = fake.snapshot("myvm", "first")
+    fake.guest_write("mydisk", 0, b"changed")
+    second = fake.snapshot("myvm", "second")
+    disk = fake.disk("mydisk")
+    done = run_example(examples, "list_disk_snapshots.py", fake, tmp_path, disk.id)
+    assert done.returncode == 0, done.stderr
+    chain = json.loads(done.stdout)
+    assert [c["id"] for c in chain] == [
+        first.images[disk.id],
+        second.images[disk.id],
+        disk.image_id,
+    ]
+    assert [c["parent"] for c in chain] == [None, first.images[disk.id], second.images[disk.id]]
+    assert {c["status"] for c in chain} == {"ok"}
+    assert {c["format"] for c in chain} == {"cow"}
+
+
+def test_download_disk_snapshot_gets_the_disk_as_it_was(
+    examples: Path, served: FakeOvirt, tmp_path: Path
+) -> None:
+    """The example polls its transfer each second; a per-read policy keeps that to a read."""
+    require_qemu()
+    fake = served
+    fake.policy = TransitionPolicy.after_reads(0)
+    fake.guest_write("mydisk", 3 * MIB, b"at snapshot time")
+    snapshot = fake.snapshot("myvm", "for download")
+    fake.guest_write("mydisk", 3 * MIB, b"written later!!!")
+    disk = fake.disk("mydisk")
+    image = snapshot.images[disk.id]
+    target = tmp_path / "snapshot.qcow2"
+    done = run_example(
+        examples, "download_disk_snapshot.py", fake, tmp_path, "mydata", image, str(target)
+    )
+    assert done.returncode == 0, done.stderr
+    expected = tmp_path / "expected.raw"
+    sdkflow.write_raw(disk.volumes.volume(image).guest, expected)
+    compared = qemu_img("compare", "-F", "raw", str(target), str(expected))
+    assert compared.returncode == 0, compared.stdout + compared.stderr
+    assert disk.status == "ok" and disk.volume_state(image) == "ok"  # finalized
+    assert fake.errors == []
