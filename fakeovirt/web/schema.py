@@ -101,9 +101,9 @@ def _libxml2() -> _Libxml2:
 def validate(document: ET.Element | bytes, *, data: bytes | None = None) -> None:
     """Raise `SchemaViolation` with a readable reason unless `document` is valid.
 
-    `data` is the element already written as a document (`xmlout.to_bytes`), when the caller
-    has it: it is what libxml2 checks. Only a document libxml2 refuses is read by xmlschema,
-    which has the last word (a document it accepts passes) and words the reason."""
+    `data` is the element written as a document, when the caller has written it already:
+    those bytes are what libxml2 checks. Only a document libxml2 refuses is read by
+    xmlschema, which has the last word (a document it accepts passes) and words the reason."""
     if data is None:
         data = document if isinstance(document, bytes) else to_bytes(document)
     if _libxml2().accepts(data):
