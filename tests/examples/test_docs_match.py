@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ("strategies.md", "contract.md", "demo.md", "dashboard.md", "data-plane.md", "fidelity.md")
+DOCS = (
+    "strategies.md",
+    "contract.md",
+    "demo.md",
+    "dashboard.md",
+    "data-plane.md",
+    "fidelity.md",
+    "snapshots.md",
+    "disks-and-vms.md",
+)
 EXAMPLE = re.compile(r"<!-- example: (\S+) -->\n```python\n(.*?)```", re.S)
 
 
