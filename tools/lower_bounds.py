@@ -8,10 +8,10 @@ Every `>=` bound of the runtime dependencies and of the user-facing extras (`hyp
 installed as `==` into a scratch virtualenv next to fakeovirt from this checkout; the script
 checks that pip installed those very versions, then runs `SUBSET` there: the tests that
 drive what each dependency does for us (werkzeug's routing, wrappers, test client and HTTP
-parsing; xmlschema's strict checks; defusedxml's parsing; trustme's CA; the real clients
-over HTTPS; the plugin through pytester; the strategies). A run takes a few minutes, most of
-it pip; it is a CI step, not a test, so the default suite stays fast and offline-friendly.
-The scratch virtualenv is removed afterwards.
+parsing; xmlschema's strict checks and lxml's agreement with them; defusedxml's parsing;
+trustme's CA; the real clients over HTTPS; the plugin through pytester; the strategies). A
+run takes a few minutes, most of it pip; it is a CI step, not a test, so the default suite
+stays fast and offline-friendly. The scratch virtualenv is removed afterwards.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ SUBSET = (
     "tests/test_backups_sdk.py",  # SDK over HTTPS: routing, wrappers, trustme's CA, the server
     "tests/test_imageio.py",  # the data endpoint with the real imageio client
     "tests/test_strict_schema.py",  # xmlschema: every answer checked
+    "tests/test_validators_agree.py",  # lxml's libxml2 agrees with xmlschema on strict checks
     "tests/test_bad_input.py",  # defusedxml and werkzeug's request parsing on hostile bodies
     "tests/test_json.py",  # werkzeug's Accept parsing, the JSON codec
     "tests/test_control_plane.py",  # the control plane through the test client

@@ -47,6 +47,7 @@ from .journal import (
 )
 from .mounted.control import mount as mount_control
 from .mounted.dashboard import mount as mount_dashboard
+from .router import Router
 from .routes import API_MAP
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ class FakeOvirtApp:
         self.errors: list[ServerError] = []
         self.started_at = engine.clock.now()  # engine time of the last reset
         self.extra_routes: dict[str, Callable[[Request], Response]] = {}
+        self.router = Router(API_MAP)
         self.imageio = ImageioApp(
             self._resolve_ticket,
             engine.lock,
@@ -144,10 +146,10 @@ class FakeOvirtApp:
             if path.startswith("/images/") or path == "/images":
                 if self.faults is None or not self.faults.active:
                     return self._imageio(environ, start_response)
-                request = Request(environ)
+                request = Request(environ, populate_request=False)
                 response = self.faults(request, lambda: Response.from_app(self._imageio, environ))
             else:
-                request = Request(environ)
+                request = Request(environ, populate_request=False)
                 request.max_content_length = MAX_BODY
                 response = self.handle(request)
         except DropConnection:
@@ -245,9 +247,8 @@ class FakeOvirtApp:
         )
 
     def _api(self, request: Request, user: str, subpath: str, seen: _Seen) -> Response:
-        adapter = API_MAP.bind("fakeovirt", path_info=subpath, url_scheme="https")
         try:
-            endpoint, args = adapter.match(subpath, method=request.method)
+            endpoint, args = self.router.match(subpath, request.method)
         except MethodNotAllowed as error:
             seen.routed = False
             allowed = ", ".join(sorted(error.valid_methods or []))
@@ -258,8 +259,8 @@ class FakeOvirtApp:
         except (NotFound, HTTPException):
             seen.routed = False
             return fault_response(404, msg.UNKNOWN_PATH.format(path=request.path), request=request)
-        seen.endpoint = str(endpoint)
-        handler = HANDLERS[str(endpoint)]
+        seen.endpoint = endpoint
+        handler = HANDLERS[endpoint]
         with self.engine.lock:
             self.engine.tick()
             ctx = Context(self.engine, request, user, self.strict)
@@ -330,6 +331,9 @@ _CONTROL_ERRORS = {401: "unauthorized", 404: "not_found", 413: "too_large", 500:
 
 def _body_for_journal(request: Request) -> bytes:
     """The request body if it was read and not refused as too large."""
+    environ = request.environ
+    if "wsgi.input_terminated" not in environ and environ.get("CONTENT_LENGTH") in (None, "", "0"):
+        return b""  # werkzeug would read nothing (`get_input_stream`): skip its stream
     try:
         return request.get_data(cache=True)
     except RequestEntityTooLarge:

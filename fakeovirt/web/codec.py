@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
@@ -30,7 +32,10 @@ from .refusals import SyntaxIncorrect
 from .schema import Member, members, root_member
 from .xmlout import format_date, to_bytes
 
-__all__ = ["JSON", "XML", "decode_json", "encode", "to_json", "wants_json"]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = ["JSON", "XML", "Answer", "decode_json", "encode", "to_json", "wants_json"]
 
 XML = "application/xml"
 JSON = "application/json"
@@ -40,8 +45,14 @@ def wants_json(request: Request | None) -> bool:
     """Whether the client prefers the engine's JSON to its XML."""
     if request is None:
         return False
-    raw = request.args.get("accept") or request.headers.get("Accept", "")
-    return parse_accept_header(raw, MIMEAccept).best_match([XML, JSON]) == JSON
+    raw = request.args.get("accept") if request.query_string else None
+    return _prefers_json(raw or request.environ.get("HTTP_ACCEPT", ""))
+
+
+@lru_cache(maxsize=256)
+def _prefers_json(accept: str) -> bool:
+    """An `Accept` value's choice (clients send the same few values again and again)."""
+    return parse_accept_header(accept, MIMEAccept).best_match([XML, JSON]) == JSON
 
 
 def encode(
@@ -49,12 +60,53 @@ def encode(
     request: Request | None,
     status: int = 200,
     headers: dict[str, str] | None = None,
+    *,
+    xml: bytes | None = None,
 ) -> Response:
-    """The answer carrying `element`, in the encoding the request asks for."""
+    """The answer carrying `element`, in the encoding the request asks for; `xml` is the
+    element already written as XML (`to_bytes`), when the caller has it."""
     if wants_json(request):
         body = json.dumps(to_json(element), indent=2, ensure_ascii=False) + "\n"
-        return Response(body.encode(), status=status, content_type=JSON, headers=headers)
-    return Response(to_bytes(element), status=status, content_type=XML, headers=headers)
+        return Answer(body.encode(), status=status, content_type=JSON, headers=headers)
+    data = to_bytes(element) if xml is None else xml
+    return Answer(data, status=status, content_type=XML, headers=headers)
+
+
+class Answer(Response):
+    """A werkzeug `Response` holding one encoded document, answered without the machinery a
+    lazy or streamed body needs: the status, headers and body werkzeug would send, with no
+    copy of the headers and no closing iterator. Anything unusual (a `Location` to make a
+    URI of, a status without a body, `HEAD`, a body or close hook set since) goes werkzeug's
+    own way."""
+
+    _hooked = False
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        self._hooked = True
+        return super().call_on_close(func)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body, status = self.response, self.status_code
+        if (
+            type(body) is list
+            and len(body) == 1
+            and type(body[0]) is bytes
+            and not self._hooked
+            and not self.direct_passthrough
+            and 200 <= status < 600
+            and status not in (204, 304)
+            and environ["REQUEST_METHOD"] != "HEAD"
+        ):
+            headers = self.headers.to_wsgi_list()
+            names = {name.lower() for name, _ in headers}
+            if "content-length" in names and not names & _REWRITTEN:
+                start_response(self.status, headers)
+                return body
+        return super().__call__(environ, start_response)
+
+
+# Headers werkzeug rewrites on the way out (`Response.get_wsgi_headers`).
+_REWRITTEN = frozenset({"location", "content-location"})
 
 
 # -- writing -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .codec import encode
 from .follow import Follow, parse_follow
 from .listing import choose
 from .schema import validate
-from .xmlout import collection
+from .xmlout import collection, to_bytes
 
 __all__ = ["Context"]
 
@@ -43,13 +43,17 @@ class Context:
     def follow(self, kind: str) -> Follow:
         from .render import FOLLOWABLE
 
-        return parse_follow(self.request.args.get("follow"), FOLLOWABLE[kind], FOLLOWABLE, kind)
+        request = self.request
+        value = request.args.get("follow") if request.query_string else None
+        return parse_follow(value, FOLLOWABLE[kind], FOLLOWABLE, kind)
 
     def respond(self, element: ET.Element, status: int = 200, **headers: str) -> Response:
         """`element` (checked against the schema in strict mode) as XML or JSON, by `Accept`."""
-        if self.strict:
-            validate(element)
-        return encode(element, self.request, status, headers or None)
+        if not self.strict:
+            return encode(element, self.request, status, headers or None)
+        data = to_bytes(element)  # checked as the client gets it, and written once
+        validate(element, data=data)
+        return encode(element, self.request, status, headers or None, xml=data)
 
     def listing(
         self,

@@ -1,0 +1,206 @@
+"""Strict mode checks documents with libxml2 (lxml) and words refusals with xmlschema, the
+schema library of record: the two must agree, or strict mode would pass what it used to
+refuse. Documents are generated from `schemas/api.xsd` by the XSD strategies (valid ones),
+then broken by mutations (mostly invalid ones), and each is judged by both validators.
+
+The one direction that may differ is libxml2 refusing what xmlschema accepts (it costs a
+slower check, never a verdict): integers written with non-ASCII digits (xmlschema reads them
+with Python's `int`; XSD allows only `[0-9]`), a `dateTime` with surrounding whitespace
+(XSD collapses it; libxml2 does not) and a decimal with whitespace between its digits
+(xmlschema 4 drops it; XSD does not). `validate` then asks xmlschema, so its verdict is
+always xmlschema's.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import xml.etree.ElementTree as ET
+from functools import cache
+from typing import Any
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from fakeovirt import strategies as fst
+from fakeovirt.web.schema import SchemaViolation, _libxml2, schema, validate
+from fakeovirt.web.xmlout import to_bytes
+
+ELEMENTS = sorted(schema().elements)
+UNKNOWN = "fakeovirt_unknown"
+
+# Lexical forms next to the edges of each builtin type the schema uses.
+# fmt: off
+TRICKY = [
+    "", " ", "0", "1", "-1", "+1", "-0", "01", " 7\n", "1.0", "1.", ".5", "+.5", "-1.50",
+    "1e3", "0x10", "NaN", "INF", "1,5", "1 2", "2147483647", "2147483648", "-2147483648",
+    "-2147483649", "9223372036854775807", "9223372036854775808", "-9223372036854775809",
+    "true", "false", "TRUE", "True", " true ", "yes",
+    "2026-01-01T00:00:00", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00.000+00:00",
+    "2026-01-01T24:00:00", "2026-01-01T24:00:00.1", "2026-02-29T00:00:00",
+    "2024-02-29T00:00:00", "2026-13-01T00:00:00", "0000-01-01T00:00:00",
+    "-0001-01-01T00:00:00", "10000-01-01T00:00:00", "2026-01-01T00:00:00+14:00",
+    "2026-01-01T00:00:00+14:01", "2026-01-01T00:00:60", "2026-01-01 00:00:00",
+    "2026-1-1T00:00:00", "2026-01-01T00:00:00.5", "2026-01-01T00:00:00.",
+    "2026-01-01T00:00:00+00:60", "up", "UP", " up", "ready", "full", "incremental",
+]
+# fmt: on
+_ASCII_DIGITS = re.compile(r"[+-]?[0-9]+")
+_SPACED_NUMBER = re.compile(r"[+-]?[0-9.]+(\s+[0-9.]+)+")
+
+
+def _verdicts(data: bytes) -> tuple[bool, bool]:
+    """(libxml2 accepts, xmlschema accepts) for one document."""
+    return _libxml2().accepts(data), bool(schema().is_valid(ET.fromstring(data)))
+
+
+def _known_divergence(data: bytes) -> bool:
+    """Whether `data` holds a form libxml2 refuses and xmlschema accepts (module doc)."""
+    for element in ET.fromstring(data).iter():
+        text = element.text or ""
+        stripped = text.strip()
+        if stripped and stripped != text and stripped[:4].isdigit() and "T" in stripped:
+            return True  # a dateTime with whitespace around it
+        if _SPACED_NUMBER.fullmatch(stripped):
+            return True  # a decimal with whitespace between its digits
+        if stripped and not _ASCII_DIGITS.fullmatch(stripped):
+            digits = stripped.lstrip("+-")
+            if digits.isdigit() and not digits.isascii():
+                return True  # an integer in non-ASCII digits
+    return False
+
+
+def _judge(data: bytes, *, tally: bool = True) -> bool:
+    libxml2, record = _verdicts(data)
+    if tally:
+        event(f"xmlschema {'accepts' if record else 'refuses'}")
+    assert not (libxml2 and not record), f"libxml2 accepts what xmlschema refuses:\n{data!r}"
+    if record and not libxml2:
+        assert _known_divergence(data), f"libxml2 refuses what xmlschema accepts:\n{data!r}"
+    try:
+        validate(ET.fromstring(data), data=data)
+    except SchemaViolation:
+        assert not record, f"validate refuses what xmlschema accepts:\n{data!r}"
+    else:
+        assert record, f"validate accepts what xmlschema refuses:\n{data!r}"
+    return record
+
+
+@cache
+def _documents(element: str) -> st.SearchStrategy[ET.Element]:
+    """One strategy per element, built once (building it is most of a draw's cost)."""
+    return fst.xml_elements(element, max_depth=2, max_occurs=2)
+
+
+# -- mutations: each breaks a valid document in one place --------------------------------
+def _nodes(root: ET.Element) -> list[ET.Element]:
+    return list(root.iter())
+
+
+def _mutate(root: ET.Element, data: st.DataObject) -> ET.Element:
+    root = copy.deepcopy(root)
+    nodes = _nodes(root)
+    node = data.draw(st.sampled_from(nodes), label="where")
+    kind = data.draw(
+        st.sampled_from(
+            [
+                "text",
+                "unknown child",
+                "attribute",
+                "swap",
+                "duplicate",
+                "drop",
+                "rename",
+                "prose",
+                "tail",
+            ]
+        ),
+        label="mutation",
+    )
+    if kind == "text":
+        node.text = data.draw(st.sampled_from(TRICKY) | fst.xml_safe_text(max_size=8))
+    elif kind == "unknown child":
+        node.insert(data.draw(st.integers(0, len(node))), ET.Element(UNKNOWN))
+    elif kind == "attribute":
+        name = data.draw(st.sampled_from(["id", "href", "rel", "bogus"]))
+        node.set(name, data.draw(st.sampled_from(TRICKY)))
+    elif kind == "swap" and len(node) >= 2:
+        i = data.draw(st.integers(0, len(node) - 2))
+        first, second = node[i], node[i + 1]
+        node[i], node[i + 1] = second, first
+    elif kind == "duplicate" and len(node):
+        node.append(copy.deepcopy(data.draw(st.sampled_from(list(node)))))
+    elif kind == "drop" and len(node):
+        node.remove(data.draw(st.sampled_from(list(node))))
+    elif kind == "rename":
+        node.tag = data.draw(st.sampled_from([*ELEMENTS, "link", "name", "id", UNKNOWN]))
+    elif kind == "tail" and node is not root:  # prose after an element
+        node.tail = data.draw(st.sampled_from(["x", " 1 ", "\u00e9", " \n "]))
+    else:  # prose before the children, or a value in an element that holds elements
+        node.text = data.draw(st.sampled_from(["x", " 1 ", "true", "\u00e9"]))
+    return root
+
+
+@pytest.mark.parametrize("element", ELEMENTS)
+@settings(max_examples=16, deadline=None)
+@given(data=st.data())
+def test_libxml2_and_xmlschema_agree_on_generated_documents(
+    element: str, data: st.DataObject
+) -> None:
+    """Per example, one valid document and four broken ones: 4,000 documents over 50 elements."""
+    root = data.draw(_documents(element), label="document")
+    assert _judge(to_bytes(root)), "a generated document should be valid"
+    for _ in range(4):
+        _judge(to_bytes(_mutate(root, data)))
+
+
+@pytest.mark.parametrize("value", TRICKY)
+@pytest.mark.parametrize(
+    "place",
+    [
+        "api/time",  # dateTime
+        "vm/memory",  # long
+        "template_version/version_number",  # int
+        "role/administrative",  # boolean
+        "value/datum",  # decimal
+        "vm/status",  # enumerations
+        "backup/phase",
+    ],
+)
+def test_libxml2_and_xmlschema_agree_on_edge_values(place: str, value: str) -> None:
+    """The edges of each builtin type and of the enumerations, where the schema has one."""
+    parent, child = place.split("/")
+    root = ET.Element(parent)
+    ET.SubElement(root, child).text = value
+    _judge(to_bytes(root), tally=False)
+
+
+@pytest.mark.parametrize(
+    ("document", "words"),
+    [
+        (b"<backup><fakeovirt_unknown/></backup>", "fakeovirt_unknown"),
+        (b"<backup><phase>sideways</phase></backup>", "/backup/phase: value must be one of"),
+        (b"<vm><memory>9223372036854775808</memory></vm>", "/vm/memory"),
+        (b"<backup bogus='1'/>", "bogus"),
+        (b"<backup>prose</backup>", "character data"),
+    ],
+)
+def test_a_refusal_is_worded_by_xmlschema(document: bytes, words: str) -> None:
+    """libxml2 refuses; the reason is xmlschema's, naming where and why."""
+    assert not _libxml2().accepts(document)
+    with pytest.raises(SchemaViolation, match=re.escape(words)):
+        validate(ET.fromstring(document))
+
+
+def test_strict_answers_are_checked_as_the_client_gets_them(fake: Any) -> None:
+    """A strict answer is validated as the bytes it is sent as: a control character XML
+    cannot carry is sent (and checked) as U+FFFD, never refused."""
+    vm = fake.vm("vm-up")
+    fake.engine.state.vms[vm.id].name = "bad \x01 byte"
+    answer = fake.client().get(
+        f"/ovirt-engine/api/vms/{vm.id}",
+        headers={"Authorization": "Basic YWRtaW5AaW50ZXJuYWw6ZmFrZW92aXJ0"},
+    )
+    assert answer.status_code == 200, answer.get_data()
+    assert "bad \ufffd byte".encode() in answer.get_data()
