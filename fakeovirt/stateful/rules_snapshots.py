@@ -396,11 +396,11 @@ class SnapshotRules(GuestMachine):
             description = "x" * 4001
         elif mistake == "not ascii":
             description = "snapshot \u2603"
+        elif mistake == "another VM's disk":
+            others = [d.id for d in self.disk_models.values() if d.vm_id != vm.id]
+            disk_ids = others[:1] or [UNKNOWN_DISK]  # with one VM: an unknown disk
         elif mistake == "unknown disk":
             disk_ids = [UNKNOWN_DISK]
-        elif mistake == "another VM's disk":
-            other = next(d for d in self.disk_models.values() if d.vm_id != vm.id)
-            disk_ids = [other.id]
         status, detail = _refusal(self, vm, mistake, disk_ids)
         before = self._server_snapshot_ids(vm.id)
         shown = "None" if disk_ids is None else self.labels.many(disk_ids)
@@ -496,7 +496,7 @@ def _refusal(
         return 400, msg.SNAPSHOT_DESCRIPTION_INVALID
     if vm.legacy_busy():
         return 409, msg.VM_DURING_BACKUP.format(what=CREATE)
-    if mistake == "unknown disk":
+    if disk_ids == [UNKNOWN_DISK]:
         return 400, msg.DISKS_NOT_EXIST.format(what=CREATE, ids=UNKNOWN_DISK)
     alias = machine.disk_models[(disk_ids or [""])[0]].alias
     return 400, msg.DISKS_NOT_ATTACHED.format(what=CREATE, vm=vm.name, aliases=alias)
