@@ -8,11 +8,12 @@ Rules of this file (snapshots-disks-vms.md §1.1, §2.2-§2.4; oVirt/ovirt-engin
 `BLL/snapshots/CreateSnapshotForVmCommand.java` validate() lines 250-326 and its VM lock
 lines 782-819, `RemoveSnapshotCommand.java` lines 381-424; python-ovirt-engine-sdk4
 `examples/vm_backup.py`; bareos `core/src/plugins/filed/python/ovirt/BareosFdPluginOvirt.py`):
-- `snapshot_backup` is a tool's round: take a snapshot (of every disk or a subset), poll it
-  until `ok`, the guest writes on, list the snapshot's disks and the VM's snapshots, download
-  each disk snapshot, remove the snapshot and poll until it is gone; with `keep` the snapshot
-  stays, and `finish_snapshot` downloads it later (after more writes, backups and snapshots)
-  and removes it;
+- `snapshot_backup` is a tool's round: a request the engine refuses (a third of the time),
+  then take a snapshot (of every disk or a subset), poll it until `ok`, the guest writes on,
+  list the snapshot's disks and the VM's snapshots, download each disk snapshot, remove the
+  snapshot and poll until it is gone; with `keep` the snapshot stays, and `finish_snapshot`
+  downloads it later (after more writes, backups and snapshots) and removes it; two rules
+  only, so that the backup rules keep their share of the steps;
 - the rules wait out every `locked` status, so between rules a VM's snapshots are the
   model's, all `ok`, and a listing must be exactly "Active VM" and then those, oldest first;
 - snapshots are taken and removed only while no backup of the VM may run, except to check
@@ -40,14 +41,14 @@ from .api import ApiFault, SnapshotInfo
 from .base import MAX_CLOCK_ADVANCE, WAIT_POLLS
 from .choices import vm_names, vms_with_snapshots
 from .guest import GuestMachine
-from .model import RestorePoint, SnapshotModel, VmModel
+from .model import BackupModel, RestorePoint, SnapshotModel, VmModel
 
 __all__ = ["SnapshotRules"]
 
 CREATE, REMOVE = "create Snapshot", "remove Snapshot"
 UNKNOWN_DISK = "00000000-0000-0000-0000-0000000000dd"
 SUBSETS = ["all", "listed", "first", "last"]  # all: no disk_attachments sent
-MISTAKES = ["too long", "not ascii", "unknown disk", "another VM's disk"]
+MISTAKES = ["none", "none", "too long", "not ascii", "unknown disk", "another VM's disk"]
 READY_ON = frozenset({BackupPhase.READY, BackupPhase.FINALIZING})  # its own snapshot is ok
 
 
@@ -116,17 +117,26 @@ class SnapshotRules(GuestMachine):
 
     # -- rules ---------------------------------------------------------------------------
     @precondition(lambda self: self.has_snapshot_path())
-    @rule(vm=vm_names(), disks=st.sampled_from(SUBSETS), keep=st.booleans())
-    def snapshot_backup(self, vm: str, disks: str, keep: bool) -> None:
+    @rule(
+        vm=vm_names(),
+        disks=st.sampled_from(SUBSETS),
+        keep=st.booleans(),
+        mistake=st.sampled_from(MISTAKES),
+    )
+    def snapshot_backup(self, vm: str, disks: str, keep: bool, mistake: str) -> None:
         """A snapshot-based backup: take, wait until ok, (download), remove; with `keep`, the
-        snapshot stays for `finish_snapshot`. During an active-path backup: the refusal."""
+        snapshot stays for `finish_snapshot`. First, unless `mistake` is "none", a request
+        the engine refuses. While a backup runs, only the refusal: of the snapshot during
+        an active-path backup, of the removal of a kept one during a snapshot-path one."""
         model = self.vm_by_name[vm]
         self._settle_vm(model)
         if model.legacy_busy():
-            self._refused_take(model, "during a backup", "a snapshot")
+            self._refused_take(model, "during a backup")
             return
-        if model.is_busy():
+        if model.is_busy():  # a snapshot-path backup: its own snapshot may hold the VM's lock
             return
+        if mistake != "none":
+            self._refused_take(model, mistake)
         snapshot = self._take_snapshot(model, self._choose(model, disks))
         if self._keeps_shadow():
             for disk_id in snapshot.disks:  # the guest goes on after the snapshot
@@ -153,22 +163,23 @@ class SnapshotRules(GuestMachine):
         snapshot = model.snapshots[0 if which == "oldest" else -1]
         self._settle_vm(model)
         if model.is_busy():
-            if _surely_during_backup(model):
-                self._refused_remove(model, snapshot)
+            self._refuse_removal_during_backup(model, snapshot)
             return
         if self.has_snapshot_data() and not snapshot.downloaded:
             self._download_snapshot(snapshot)
         self._remove_snapshot(model, snapshot)
 
-    @precondition(lambda self: self.has_snapshot_path())
-    @rule(vm=vm_names(), mistake=st.sampled_from(MISTAKES))
-    def refused_snapshot(self, vm: str, mistake: str) -> None:
-        """A request the engine refuses: the client must raise its fault, nothing changes."""
-        model = self.vm_by_name[vm]
-        self._settle_vm(model)
-        if model.is_busy() and not model.legacy_busy():
-            return  # a snapshot-path backup's own snapshot may hold the VM's lock
-        self._refused_take(model, mistake, "a refused snapshot")
+    # -- the hook of the backup rounds --------------------------------------------------------
+    def _after_ready(self, backup: BackupModel, *, write_during: bool) -> None:
+        """While a round's backup is ready and something happens during it (`write_during`):
+        a snapshot during an active-path backup, or the removal of a kept one, is refused."""
+        if self.has_snapshot_path() and write_during:
+            vm = self.vm_models[backup.vm_id]
+            if vm.legacy_busy():
+                self._refused_take(vm, "during a backup")
+            elif vm.snapshots:
+                self._refuse_removal_during_backup(vm, vm.snapshots[0])
+        super()._after_ready(backup, write_during=write_during)
 
     # -- the bodies ----------------------------------------------------------------------
     def _choose(self, vm: VmModel, which: str) -> list[str] | None:
@@ -388,7 +399,7 @@ class SnapshotRules(GuestMachine):
         for disk_id in snapshot.disks:
             self._keeps_later_writes(disk_id, f"after {text} merged it")
 
-    def _refused_take(self, vm: VmModel, mistake: str, what: str) -> None:
+    def _refused_take(self, vm: VmModel, mistake: str) -> None:
         """Ask the client for a snapshot the engine refuses, and check the fault."""
         disk_ids: list[str] | None = None
         description = "contract refusal"
@@ -417,6 +428,17 @@ class SnapshotRules(GuestMachine):
         )
         if mistake == "during a backup":
             self.example_stats.situations.add("snapshot refused during a backup")
+
+    def _refuse_removal_during_backup(self, vm: VmModel, snapshot: SnapshotModel) -> None:
+        """While a backup may run: read it if need be; if it surely runs, removing a kept
+        snapshot must be refused."""
+        current = vm.current
+        if current is None:
+            return
+        if not _surely_during_backup(vm) and current.may_be_unfinished():
+            self._read_backup(current)
+        if _surely_during_backup(vm):
+            self._refused_remove(vm, snapshot)
 
     def _refused_remove(self, vm: VmModel, snapshot: SnapshotModel) -> None:
         text = f"remove_snapshot({vm.name}, {self.labels(snapshot.id)})"
