@@ -1,6 +1,8 @@
 """Rule group: data. Guest writes, downloads of ready backups, restores checked byte for byte.
 
-Active only for a client that implements `download_backup` and `restore_disk`.
+Active only for a client that implements `download_backup` and `restore_disk` (the guest's
+writes also when it downloads disk snapshots: whenever the machine keeps its copy of the
+disks).
 
 Rules of this file:
 - the machine keeps its own copy of every disk (`shadow`) and applies each guest write to it
