@@ -216,6 +216,9 @@ class ContractMachine(RuleBasedStateMachine):
     def _after_success(self, backup: BackupModel) -> None:
         """In a backup round, once the backup succeeded (the data group restores here)."""
 
+    def _restore_into_new_disk(self, point: RestorePoint, which: str) -> None:
+        """Restore a downloaded point into a new disk, if the client can (uploads group)."""
+
     def _restore_points(self) -> list[RestorePoint]:
         """What the client downloaded and can restore: (kind, id, VM, disks), oldest first
         within a kind (the data and snapshot groups add theirs)."""

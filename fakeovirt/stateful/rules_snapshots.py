@@ -122,10 +122,12 @@ class SnapshotRules(GuestMachine):
         disks=st.sampled_from(SUBSETS),
         keep=st.booleans(),
         mistake=st.sampled_from(MISTAKES),
+        restore=st.booleans(),
     )
-    def snapshot_backup(self, vm: str, disks: str, keep: bool, mistake: str) -> None:
+    def snapshot_backup(self, vm: str, disks: str, keep: bool, mistake: str, restore: bool) -> None:
         """A snapshot-based backup: take, wait until ok, (download), remove; with `keep`, the
-        snapshot stays for `finish_snapshot`. First, unless `mistake` is "none", a request
+        snapshot stays for `finish_snapshot`; with `restore` (and a client that uploads), the
+        download is restored into a new disk. First, unless `mistake` is "none", a request
         the engine refuses. While a backup runs, only the refusal: of the snapshot during
         an active-path backup, of the removal of a kept one during a snapshot-path one."""
         model = self.vm_by_name[vm]
@@ -145,6 +147,9 @@ class SnapshotRules(GuestMachine):
         self._read_snapshots(model)
         if self.has_snapshot_data():
             self._download_snapshot(snapshot)
+            if restore:  # the tool checks its download: restored into a new disk
+                point = ("snapshot", snapshot.id, snapshot.vm_id, snapshot.disks)
+                self._restore_into_new_disk(point, "first")
         if not keep:
             self._remove_snapshot(model, snapshot)
 

@@ -1,7 +1,8 @@
 """Rule group: uploads. A restore into a new disk, checked byte for byte in the engine.
 
 Active for a client that implements `restore_to_new_disk`, and only once it has something to
-restore: a backup it downloaded (data group) or a disk snapshot it downloaded (snapshots).
+restore: a backup it downloaded (data group) or a disk snapshot it downloaded (snapshots; a
+snapshot round with `restore` also restores the snapshot it downloaded, as a tool's check).
 
 Rules of this file (snapshots-disks-vms.md §1.2, §5; python-ovirt-engine-sdk4
 `examples/upload_disk.py`; oVirt/ovirt-engine `BLL/storage/disk/AddDiskCommand.java`,
@@ -49,10 +50,12 @@ class UploadRules(ContractMachine):
     def restore_by_upload(self, which: str, disk: str) -> None:
         """Restore a downloaded backup or disk snapshot into a new disk and read it."""
         points = self._restore_points()
-        self._verify_upload(points[0 if which == "oldest" else -1], disk)
+        self._restore_into_new_disk(points[0 if which == "oldest" else -1], disk)
 
     # -- the body --------------------------------------------------------------------------
-    def _verify_upload(self, point: RestorePoint, which: str) -> None:
+    def _restore_into_new_disk(self, point: RestorePoint, which: str) -> None:
+        if not self.has_upload_path():
+            return
         kind, point_id, vm_id, disks = point
         disk_id = disks[0 if which == "first" else -1]
         original, label = self.labels(disk_id), self.labels(point_id)
