@@ -87,6 +87,7 @@ class ContractMachine(RuleBasedStateMachine):
         self.clock_moved = 0.0
         self.shadow: dict[str, DiskContent] = {}  # the machine's copy of every disk
         self.expected_content: dict[tuple[str, str], ContentView] = {}  # (backup, disk) -> content
+        self.uploaded: set[tuple[str, str]] = set()  # (backup or snapshot, disk) restored by upload
         self._storage: Path | None = None
         fake.reset()
         self._read_inventory()

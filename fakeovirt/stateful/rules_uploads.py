@@ -45,12 +45,18 @@ class UploadRules(ContractMachine):
         return cls.restore_to_new_disk is not UploadRules.restore_to_new_disk
 
     # -- rules ---------------------------------------------------------------------------
-    @precondition(lambda self: self.has_upload_path() and bool(self._restore_points()))
+    @precondition(lambda self: self.has_upload_path() and bool(self._points_to_upload()))
     @rule(which=st.sampled_from(["oldest", "latest"]), disk=st.sampled_from(["first", "last"]))
     def restore_by_upload(self, which: str, disk: str) -> None:
-        """Restore a downloaded backup or disk snapshot into a new disk and read it."""
-        points = self._restore_points()
+        """Restore a downloaded backup or disk snapshot (one not restored so yet) into a new
+        disk and read it."""
+        points = self._points_to_upload()
         self._restore_into_new_disk(points[0 if which == "oldest" else -1], disk)
+
+    def _points_to_upload(self) -> list[RestorePoint]:
+        return [
+            p for p in self._restore_points() if all((p[1], d) not in self.uploaded for d in p[3])
+        ]
 
     # -- the body --------------------------------------------------------------------------
     def _restore_into_new_disk(self, point: RestorePoint, which: str) -> None:
@@ -58,6 +64,7 @@ class UploadRules(ContractMachine):
             return
         kind, point_id, vm_id, disks = point
         disk_id = disks[0 if which == "first" else -1]
+        self.uploaded.add((point_id, disk_id))
         original, label = self.labels(disk_id), self.labels(point_id)
         text = f"restore_to_new_disk({self.labels(vm_id)}, {label}, {original})"
         with self.fake.lock:
