@@ -2,9 +2,10 @@
 
     python bench/bench_contract.py [--runs N] [--seeds K] [--only NAME ...]
 
-Coverage: N runs of a correct client (the data tool of tests/examples, or the SDK machine)
-under `DEFAULT_SETTINGS`, each with a fresh random
-seed, merged into one histogram (chain depths, paths, situations). Kill table: each mutant of
+Coverage: N runs of a correct client (the data tool of tests/examples, the SDK machine, or the
+imageio machine with disk snapshots and restores by upload) under `DEFAULT_SETTINGS`, each
+with a fresh random seed, merged into one histogram (chain depths, paths, situations, the
+snapshot and upload situations among them). Kill table: each mutant of
 tests/mutants run with K random seeds under `DEFAULT_SETTINGS` (no example database, no
 shrinking: detection only), with the examples, client calls and CPU seconds until caught.
 CPU seconds count every thread (the served fake runs in this process), so they compare across
@@ -25,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fakeovirt import FakeOvirt
 from fakeovirt.stateful import DEFAULT_SETTINGS, ContractCoverage, ContractViolation
-from fakeovirt.stateful_sdk import SdkBackupMachine
+from fakeovirt.stateful_sdk import ImageioBackupMachine, SdkBackupMachine
 from tests.examples.test_contract_data_own_client import MyToolMachine
 from tests.mutants import MUTANTS
 
-MACHINES = {"sdk": SdkBackupMachine, "tool": MyToolMachine}
+MACHINES = {"sdk": SdkBackupMachine, "tool": MyToolMachine, "imageio": ImageioBackupMachine}
 
 DETECT = settings(
     DEFAULT_SETTINGS,

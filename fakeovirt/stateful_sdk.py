@@ -1,11 +1,14 @@
 """Ready clients for the backup contract of `fakeovirt.stateful`.
 
-- `SdkBackupMachine`: the API contract driven by the real `ovirtsdk4` over the fake's HTTPS.
+- `SdkBackupMachine`: the API contract driven by the real `ovirtsdk4` over the fake's HTTPS,
+  backups and checkpoints, and snapshots as `examples/vm_backup.py` takes and removes them.
 - `ImageioBackupMachine`: that, plus the data contract driven the way the SDK's
   `examples/backup_vm.py` does it: each disk downloaded by `ovirt_imageio.client` to qcow2,
   a full backup standalone, an incremental one with the file of its `from_checkpoint_id` as
   backing file (a qcow2 chain), files named `N.<to_checkpoint>.<disk>.<mode>.qcow2`. Restoring
-  is reading the top of the chain. Start your own tool's contract test from it.
+  is reading the top of the chain. Disk snapshots are downloaded by an image transfer of the
+  snapshot's volume (`download_disk_snapshot.py`), and a restore into a new disk adds the disk
+  and uploads the image as `upload_disk.py` does. Start your own tool's contract test from it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .stateful import ApiFault, BackupApiMachine, BackupInfo, CheckpointInfo
+from .stateful import ApiFault, BackupApiMachine, BackupInfo, CheckpointInfo, SnapshotInfo
 
 __all__ = ["ImageioBackupMachine", "SdkBackupMachine"]
 
@@ -91,6 +94,46 @@ class SdkBackupMachine(BackupApiMachine):
         service = self._vm(vm_id).checkpoints_service().checkpoint_service(checkpoint_id)
         self._sdk_call(service.remove)
 
+    # -- snapshots, as examples/vm_backup.py --------------------------------------------------
+    def _snapshots(self, vm_id: str) -> Any:
+        return self._vm(vm_id).snapshots_service()
+
+    @staticmethod
+    def _snapshot_info(snapshot: Any) -> SnapshotInfo:
+        status, kind = snapshot.snapshot_status, snapshot.snapshot_type
+        return SnapshotInfo(
+            id=snapshot.id,
+            description=snapshot.description or "",
+            status=status.value if status is not None else "",
+            type=kind.value if kind is not None else "",
+        )
+
+    def take_snapshot(
+        self, vm_id: str, description: str, disk_ids: Sequence[str] | None
+    ) -> SnapshotInfo:
+        types = self._sdk.types
+        attachments = None
+        if disk_ids is not None:
+            attachments = [types.DiskAttachment(disk=types.Disk(id=d)) for d in disk_ids]
+        request = types.Snapshot(
+            description=description, persist_memorystate=False, disk_attachments=attachments
+        )
+        return self._snapshot_info(self._sdk_call(self._snapshots(vm_id).add, request))
+
+    def get_snapshot(self, vm_id: str, snapshot_id: str) -> SnapshotInfo:
+        service = self._snapshots(vm_id).snapshot_service(snapshot_id)
+        return self._snapshot_info(self._sdk_call(service.get))
+
+    def list_snapshots(self, vm_id: str) -> list[SnapshotInfo]:
+        return [self._snapshot_info(s) for s in self._sdk_call(self._snapshots(vm_id).list)]
+
+    def list_snapshot_disks(self, vm_id: str, snapshot_id: str) -> list[str]:
+        service = self._snapshots(vm_id).snapshot_service(snapshot_id).disks_service()
+        return [d.id for d in self._sdk_call(service.list)]
+
+    def remove_snapshot(self, vm_id: str, snapshot_id: str) -> None:
+        self._sdk_call(self._snapshots(vm_id).snapshot_service(snapshot_id).remove)
+
 
 class ImageioBackupMachine(SdkBackupMachine):
     """The API and data contracts, with `ovirt_imageio.client` writing qcow2 chains.
@@ -106,6 +149,7 @@ class ImageioBackupMachine(SdkBackupMachine):
 
         self._imageio = client
         self._files: dict[tuple[str, str], Path] = {}  # (backup, disk) -> top of its chain
+        self._snapshot_files: dict[tuple[str, str], Path] = {}  # (snapshot, disk) -> qcow2
 
     def download_backup(
         self, vm_id: str, backup_id: str, disk_ids: Sequence[str]
@@ -127,6 +171,74 @@ class ImageioBackupMachine(SdkBackupMachine):
 
     def restore_disk(self, vm_id: str, backup_id: str, disk_id: str) -> str | os.PathLike[str]:
         return self._files[backup_id, disk_id]
+
+    def download_disk_snapshot(
+        self, vm_id: str, snapshot_id: str, disk_id: str
+    ) -> str | os.PathLike[str]:
+        """As download_disk_snapshot.py: a transfer of the snapshot's volume (its `image_id`
+        in the snapshot's disks), guest data (format raw) into a qcow2 file."""
+        service = self._snapshots(vm_id).snapshot_service(snapshot_id).disks_service()
+        (disk,) = [d for d in self._sdk_call(service.list) if d.id == disk_id]
+        path = self.storage / f"snapshot.{snapshot_id}.{disk_id}.qcow2"
+        types = self._sdk.types
+        transfer = self._start_transfer(
+            types.ImageTransfer(
+                snapshot=types.DiskSnapshot(id=disk.image_id),
+                direction=types.ImageTransferDirection.DOWNLOAD,
+                format=types.DiskFormat.RAW,
+                timeout_policy=types.ImageTransferTimeoutPolicy.CANCEL,
+            )
+        )
+        try:
+            self._imageio.download(
+                transfer.transfer_url, str(path), self.fake.ca_file, proxy_url=transfer.proxy_url
+            )
+        finally:
+            self._finalize_transfer(transfer)
+        self._snapshot_files[snapshot_id, disk_id] = path
+        return path
+
+    def restore_to_new_disk(self, vm_id: str, point_id: str, disk_id: str) -> str:
+        """As upload_disk.py: add a sparse qcow2 disk of the original's size on its storage
+        domain, wait until it is ok, upload the image (guest data, format raw), finalize."""
+        image = self._files.get((point_id, disk_id)) or self._snapshot_files[point_id, disk_id]
+        types = self._sdk.types
+        disks = self.connection.system_service().disks_service()
+        original = self._sdk_call(disks.disk_service(disk_id).get)
+        added = self._sdk_call(
+            disks.add,
+            types.Disk(
+                name=f"{original.alias}-restored",
+                format=types.DiskFormat.COW,
+                sparse=True,
+                provisioned_size=original.provisioned_size,
+                storage_domains=[types.StorageDomain(id=original.storage_domains[0].id)],
+            ),
+        )
+        service = disks.disk_service(added.id)
+        for _ in range(MAX_POLLS):
+            if self._sdk_call(service.get).status == types.DiskStatus.OK:
+                break
+        transfer = self._start_transfer(self._upload_request(added.id))
+        try:
+            self._upload(image, transfer)
+        finally:
+            self._finalize_transfer(transfer)
+        return str(added.id)
+
+    def _upload_request(self, disk_id: str) -> Any:
+        types = self._sdk.types
+        return types.ImageTransfer(
+            disk=types.Disk(id=disk_id),
+            direction=types.ImageTransferDirection.UPLOAD,
+            format=types.DiskFormat.RAW,
+            timeout_policy=types.ImageTransferTimeoutPolicy.CANCEL,
+        )
+
+    def _upload(self, image: Path, transfer: Any) -> None:
+        self._imageio.upload(
+            str(image), transfer.transfer_url, self.fake.ca_file or "", proxy_url=transfer.proxy_url
+        )
 
     def _find_backing_file(self, checkpoint_id: str | None, disk_id: str) -> str | None:
         """As backup_vm.py: the file of the checkpoint's backup, relative to its folder."""
@@ -152,18 +264,21 @@ class ImageioBackupMachine(SdkBackupMachine):
         return self.connection.system_service().image_transfers_service()
 
     def _create_transfer(self, backup_id: str, disk_id: str) -> Any:
-        """As examples/helpers/imagetransfer.py: add, then poll until transferring."""
         types = self._sdk.types
-        transfer = self._sdk_call(
-            self._transfers().add,
+        return self._start_transfer(
             types.ImageTransfer(
                 disk=types.Disk(id=disk_id),
                 backup=types.Backup(id=backup_id),
                 direction=types.ImageTransferDirection.DOWNLOAD,
                 format=types.DiskFormat.RAW,
                 timeout_policy=types.ImageTransferTimeoutPolicy.CANCEL,
-            ),
+            )
         )
+
+    def _start_transfer(self, request: Any) -> Any:
+        """As examples/helpers/imagetransfer.py: add, then poll until transferring."""
+        types = self._sdk.types
+        transfer = self._sdk_call(self._transfers().add, request)
         service = self._transfers().image_transfer_service(transfer.id)
         for _ in range(MAX_POLLS):
             if transfer.phase == types.ImageTransferPhase.TRANSFERRING:

@@ -22,12 +22,19 @@ FIND = settings(FIXED, phases=[Phase.generate], report_multiple_bugs=False)
 
 def test_the_imageio_client_restores_every_backup_exactly(fake: FakeOvirt) -> None:
     """The ready subclass passes (fewer examples than the default: each download starts
-    qemu-nbd), through incremental restores and writes during backups."""
+    qemu-nbd), through incremental restores, writes during backups, disk snapshots and
+    restores into new disks by upload."""
     require_qemu()
     coverage = ContractCoverage()
     ImageioBackupMachine.run(fake, settings=settings(FIXED, max_examples=8), coverage=coverage)
-    assert coverage.situations["incremental restore verified"] > 0, coverage.report()
-    assert coverage.situations["guest write during a backup"] > 0, coverage.report()
+    for situation in (
+        "incremental restore verified",
+        "guest write during a backup",
+        "disk snapshot downloaded as at the snapshot",
+        "backup restored into a new disk by upload",
+        "snapshot restored into a new disk by upload",
+    ):
+        assert coverage.situations[situation] > 0, coverage.report()
 
 
 def test_a_wrong_restore_names_the_disk_the_backup_its_base_and_the_first_difference(

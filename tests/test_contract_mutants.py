@@ -43,6 +43,12 @@ CLASSES = {
     "Wrong backing file",
     "Zeroed blocks read as nothing",
     "Truncated download",
+    "Misread status",
+    "Leftover snapshot",
+    "Ignored disk subset",
+    "Wrong volume",
+    "Wrong upload format",
+    "Upload left open",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ApiFault", "BackupInfo", "CheckpointInfo"]
+__all__ = ["ApiFault", "BackupInfo", "CheckpointInfo", "SnapshotInfo"]
 
 
 class ApiFault(Exception):
@@ -32,3 +32,14 @@ class CheckpointInfo:
 
     id: str
     parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """A VM snapshot as your client read it: `status` is the API's `snapshot_status`
+    (`locked`, `ok`), `type` its `snapshot_type` (`active` for "Active VM", else `regular`)."""
+
+    id: str
+    description: str
+    status: str
+    type: str = "regular"

@@ -30,7 +30,14 @@ from fakeovirt.core.phases import BackupPath, BackupPhase, TransferPhase
 
 from .api import ApiFault, BackupInfo, CheckpointInfo
 from .coverage import ContractCoverage, ExampleStats
-from .model import WITH_CHECKPOINT, BackupModel, DiskModel, VmModel, phase_names
+from .model import (
+    WITH_CHECKPOINT,
+    BackupModel,
+    DiskModel,
+    RestorePoint,
+    VmModel,
+    phase_names,
+)
 from .steplog import ContractViolation, Labels, StepLog
 
 if TYPE_CHECKING:
@@ -80,6 +87,7 @@ class ContractMachine(RuleBasedStateMachine):
         self.clock_moved = 0.0
         self.shadow: dict[str, DiskContent] = {}  # the machine's copy of every disk
         self.expected_content: dict[tuple[str, str], ContentView] = {}  # (backup, disk) -> content
+        self.uploaded: set[tuple[str, str]] = set()  # (backup or snapshot, disk) restored by upload
         self._storage: Path | None = None
         fake.reset()
         self._read_inventory()
@@ -132,6 +140,12 @@ class ContractMachine(RuleBasedStateMachine):
             cls.download_backup is not ContractMachine.download_backup
             and cls.restore_disk is not ContractMachine.restore_disk
         )
+
+    @classmethod
+    def _keeps_shadow(cls) -> bool:
+        """Whether the machine keeps its own copy of every disk (a rule group that checks
+        bytes says so)."""
+        return cls.has_data_path()
 
     @property
     def storage(self) -> Path:
@@ -202,6 +216,14 @@ class ContractMachine(RuleBasedStateMachine):
 
     def _after_success(self, backup: BackupModel) -> None:
         """In a backup round, once the backup succeeded (the data group restores here)."""
+
+    def _restore_into_new_disk(self, point: RestorePoint, which: str) -> None:
+        """Restore a downloaded point into a new disk, if the client can (uploads group)."""
+
+    def _restore_points(self) -> list[RestorePoint]:
+        """What the client downloaded and can restore: (kind, id, VM, disks), oldest first
+        within a kind (the data and snapshot groups add theirs)."""
+        return []
 
     def teardown(self) -> None:
         try:
@@ -299,7 +321,7 @@ class ContractMachine(RuleBasedStateMachine):
                         incremental=disk.backup == "incremental",
                     )
                     self.labels.known(disk.id, disk.alias)
-                    if self.has_data_path():
+                    if self._keeps_shadow():
                         self.shadow[disk.id] = DiskContent.from_view(disk.content.freeze())
         if not self.disk_models:
             raise ValueError(

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-__all__ = ["disk_aliases", "policies", "restorable_vms", "vm_names", "vms_with_chain"]
+__all__ = [
+    "disk_aliases",
+    "policies",
+    "restorable_vms",
+    "vm_names",
+    "vms_with_chain",
+    "vms_with_snapshots",
+]
 
 
 def vm_names() -> st.SearchStrategy[str]:
@@ -44,5 +51,14 @@ def restorable_vms() -> st.SearchStrategy[str]:
     return st.runner().flatmap(
         lambda machine: st.sampled_from(
             sorted({machine.vm_models[b.vm_id].name for b in machine.restorable_backups(None)})
+        )
+    )
+
+
+def vms_with_snapshots() -> st.SearchStrategy[str]:
+    """A VM that has snapshots the machine took and kept, by name."""
+    return st.runner().flatmap(
+        lambda machine: st.sampled_from(
+            [vm.name for vm in machine.vm_models.values() if vm.snapshots] or machine.vm_names
         )
     )

@@ -21,6 +21,11 @@ SITUATIONS = (
     "chains on several VMs",
     "guest write during a backup",
     "incremental restore verified",
+    "disk snapshot downloaded as at the snapshot",
+    "snapshot of some of a VM's disks",
+    "snapshot refused during a backup",
+    "backup restored into a new disk by upload",
+    "snapshot restored into a new disk by upload",
 )
 
 

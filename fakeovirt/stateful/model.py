@@ -23,6 +23,8 @@ __all__ = [
     "BackupModel",
     "DiskModel",
     "PhaseState",
+    "RestorePoint",
+    "SnapshotModel",
     "VmModel",
     "expected_modes",
     "expected_start",
@@ -31,6 +33,7 @@ __all__ = [
 ]
 
 PhaseState = tuple[BackupPhase, bool]  # (phase, finalize accepted before ready)
+RestorePoint = tuple[str, str, str, tuple[str, ...]]  # (kind, backup or snapshot id, vm, disks)
 WITH_CHECKPOINT = frozenset({BackupPhase.READY, BackupPhase.FINALIZING, BackupPhase.SUCCEEDED})
 
 
@@ -109,10 +112,32 @@ class VmModel:
     removed: list[str] = field(default_factory=list)
     checkpoint_disks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     current: BackupModel | None = None
+    snapshots: list[SnapshotModel] = field(default_factory=list)  # regular, oldest first
+    taken: list[SnapshotModel] = field(default_factory=list)  # every one, removed ones too
+
+    def legacy_busy(self) -> bool:
+        """Whether an active-path (legacy) backup surely runs: it holds the VM's lock."""
+        current = self.current
+        return (
+            current is not None
+            and current.path is not BackupPath.SNAPSHOT
+            and not current.may_be_finished()
+        )
 
     def is_busy(self) -> bool:
         """Whether the VM's last backup may still be running."""
         return self.current is not None and self.current.may_be_unfinished()
+
+
+@dataclass
+class SnapshotModel:
+    """A user's snapshot of a VM, `ok` between rules (the rules wait out its `locked`)."""
+
+    id: str
+    vm_id: str
+    description: str
+    disks: tuple[str, ...]
+    downloaded: bool = False
 
 
 def finalize_outcome(model: BackupModel, state: PhaseState) -> tuple[int, set[PhaseState]]:

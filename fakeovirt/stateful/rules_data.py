@@ -1,6 +1,8 @@
 """Rule group: data. Guest writes, downloads of ready backups, restores checked byte for byte.
 
-Active only for a client that implements `download_backup` and `restore_disk`.
+Active only for a client that implements `download_backup` and `restore_disk` (the guest's
+writes also when it downloads disk snapshots: whenever the machine keeps its copy of the
+disks).
 
 Rules of this file:
 - the machine keeps its own copy of every disk (`shadow`) and applies each guest write to it
@@ -19,22 +21,20 @@ import os
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from fakeovirt.core.content import BLOCK_SIZE
 from fakeovirt.images import UnreadableImage, image_difference
 
 from .base import ContractMachine
 from .choices import disk_aliases, restorable_vms
-from .model import BackupModel, VmModel
+from .guest import WHERE, GuestMachine
+from .model import BackupModel, RestorePoint, VmModel
 
 __all__ = ["DataRules"]
 
-WHERE = ["data", "start", "middle", "end", "unaligned"]
 
-
-class DataRules(ContractMachine):
+class DataRules(GuestMachine):
     """The data contract: what the client restores equals the disk at the backup."""
 
-    @precondition(lambda self: self.has_data_path())
+    @precondition(lambda self: self._keeps_shadow())
     @rule(
         disk=disk_aliases(),
         where=st.sampled_from(WHERE),
@@ -87,34 +87,6 @@ class DataRules(ContractMachine):
                 self._guest_write(disk_id, "data", 1, True)
 
     # -- the bodies --------------------------------------------------------------------------
-    def _guest_write(self, disk_id: str, where: str, blocks: int, zeros: bool) -> None:
-        shadow = self.shadow[disk_id]
-        length = blocks * BLOCK_SIZE
-        number = len(self.steps.lines) + 1  # the step that logs this write
-        offset = self._offset(disk_id, where, length, number)
-        data = bytes(length) if zeros else _pattern(number, length)
-        self.fake.guest_write(disk_id, offset, data)
-        shadow.write(offset, data)
-        kind = "zeros" if zeros else "data"
-        self.steps.add(
-            f"the guest writes {length // 1024} KiB of {kind} at offset {offset} "
-            f"of {self.labels(disk_id)}"
-        )
-
-    def _offset(self, disk_id: str, where: str, length: int, number: int) -> int:
-        size = self.shadow[disk_id].size
-        if where == "start":
-            return 0
-        if where == "middle":
-            return (size // 2) // BLOCK_SIZE * BLOCK_SIZE
-        if where == "end":
-            return size - length
-        data = [e for e in self.shadow[disk_id].zero_extents() if not e.zero]
-        base = data[number % len(data)].start if data else (size // 3) // BLOCK_SIZE * BLOCK_SIZE
-        if where == "unaligned":
-            base += BLOCK_SIZE // 2 + 512
-        return min(base, size - length)
-
     def _download_backup(self, backup: BackupModel) -> None:
         vm = self.labels(backup.vm_id)
         name = self.labels(backup.id, "backup")
@@ -184,6 +156,10 @@ class DataRules(ContractMachine):
         made = f", made by {self.labels(maker)}" if maker else ""
         return f"an incremental backup from {self.labels(checkpoint)}{made}"
 
+    def _restore_points(self) -> list[RestorePoint]:
+        points = super()._restore_points()
+        return points + [("backup", b.id, b.vm_id, b.disks) for b in self.restorable_backups(None)]
+
     def restorable_backups(self, vm_id: str | None) -> list[BackupModel]:
         """Backups (of a VM, or any) that were downloaded and succeeded."""
         return [
@@ -194,12 +170,6 @@ class DataRules(ContractMachine):
             and b.to_checkpoint is not None
             and (vm_id is None or b.vm_id == vm_id)
         ]
-
-
-def _pattern(number: int, length: int) -> bytes:
-    """Recognisable guest data: `guest write N ` repeated."""
-    unit = f"guest write {number} ".encode()
-    return (unit * (length // len(unit) + 1))[:length]
 
 
 def _modes(machine: ContractMachine, modes: dict[str, str]) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .api import API_MUTANTS
 from .data import DATA_MUTANTS
+from .snapshots import SNAPSHOT_MUTANTS
 
 __all__ = ["MUTANTS"]
 
-MUTANTS = {**API_MUTANTS, **DATA_MUTANTS}
+MUTANTS = {**API_MUTANTS, **DATA_MUTANTS, **SNAPSHOT_MUTANTS}

@@ -1,0 +1,21 @@
+"""Snapshot-based backup under the contract: plant the bug a cleanup can have, see it caught."""
+
+import pytest
+from hypothesis import Phase, settings
+
+from fakeovirt.stateful import DEFAULT_SETTINGS, ContractViolation
+from fakeovirt.stateful_sdk import SdkBackupMachine
+
+FIND_ONLY = settings(DEFAULT_SETTINGS, phases=[Phase.generate], database=None)
+
+
+class LeavesItsSnapshotBehind(SdkBackupMachine):
+    """The SDK machine, with the snapshot's removal forgotten in an error path."""
+
+    def remove_snapshot(self, vm_id, snapshot_id):
+        pass
+
+
+def test_my_contract_test_catches_a_leftover_snapshot(fakeovirt):
+    with pytest.raises(ContractViolation, match="not removing it"):
+        LeavesItsSnapshotBehind.run(fakeovirt, settings=FIND_ONLY)

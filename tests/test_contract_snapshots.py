@@ -1,0 +1,82 @@
+"""The snapshot and upload contracts: what the ready clients reach, and that a wrong client is
+caught for the right reason with a message that names it. The mutation suite
+(tests/test_contract_mutants.py) runs every planted bug; here a few are read closely."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import Phase, settings
+
+from fakeovirt import DiskSpec, FakeOvirt, Scenario, VmSpec
+from fakeovirt.stateful import (
+    DEFAULT_SETTINGS,
+    BackupApiMachine,
+    ContractCoverage,
+    ContractViolation,
+)
+from fakeovirt.stateful_sdk import SdkBackupMachine
+from tests.examples.test_contract_own_client import RawHttpMachine
+from tests.mutants.snapshots import (
+    DoesNotWaitForOk,
+    LeavesTheUploadOpen,
+    NeverRemovesTheSnapshot,
+    ReadsTheActiveVolume,
+)
+from tests.qemutools import require_qemu
+
+FIXED = settings(DEFAULT_SETTINGS, derandomize=True, database=None, print_blob=False)
+FIND = settings(FIXED, phases=[Phase.generate], report_multiple_bugs=False)
+DOWN = Scenario(
+    name="down",
+    vms=(VmSpec("vm-cold", "down", disks=(DiskSpec("vm-cold-disk1", seeded_blocks=4),)),),
+)
+
+
+def test_the_sdk_client_takes_snapshots_and_meets_the_refusals(fake: FakeOvirt) -> None:
+    coverage = ContractCoverage()
+    SdkBackupMachine.run(fake, settings=FIXED, coverage=coverage)
+    assert coverage.situations["snapshot of some of a VM's disks"] > 0, coverage.report()
+    assert coverage.situations["snapshot refused during a backup"] > 0, coverage.report()
+
+
+def test_a_client_without_snapshot_methods_runs_no_snapshot_rules() -> None:
+    assert SdkBackupMachine.has_snapshot_path()
+    assert not SdkBackupMachine.has_snapshot_data()
+    assert not SdkBackupMachine.has_upload_path()
+    assert not RawHttpMachine.has_snapshot_path()
+    assert not BackupApiMachine._keeps_shadow()
+
+
+@pytest.mark.parametrize(
+    ("machine", "message"),
+    [
+        (DoesNotWaitForOk, r"reads snapshot-1 as 'ok', but the engine had just answered 'locked'"),
+        (NeverRemovesTheSnapshot, r"the engine still holds snapshot-1 as 'ok', not removing it"),
+    ],
+    ids=["status misread", "never removed"],
+)
+def test_the_snapshot_api_is_held_to_the_engine(
+    fake: FakeOvirt, machine: type[BackupApiMachine], message: str
+) -> None:
+    with pytest.raises(ContractViolation, match=message):
+        machine.run(fake, settings=FIND)
+
+
+def test_a_download_of_the_active_volume_shows_the_later_writes(fake: FakeOvirt) -> None:
+    """With the VM down, the engine serves the disk's active volume: the guest's writes after
+    the snapshot are in it, and the first one is named."""
+    require_qemu()
+    fake.reset(DOWN)
+    with pytest.raises(ContractViolation) as caught:
+        ReadsTheActiveVolume.run(fake, settings=FIND)
+    first = str(caught.value).splitlines()[0]
+    assert first.startswith("vm-cold-disk1 downloaded from snapshot-1 differs from the disk ")
+    assert "when the snapshot was taken: bytes " in first
+    later = first.split("the image b'", 1)[1]
+    assert "guest write " in later  # a write after the snapshot, in the download
+
+
+def test_an_upload_left_open_leaves_the_new_disk_locked(fake: FakeOvirt) -> None:
+    require_qemu()
+    with pytest.raises(ContractViolation, match=r"restore_to_new_disk\(.*\) left image transfers"):
+        LeavesTheUploadOpen.run(fake, settings=FIND)
