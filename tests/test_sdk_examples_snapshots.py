@@ -1,10 +1,11 @@
 """The SDK's snapshot examples, unmodified, against a served fake of
 `docs/examples/sdk-examples.toml` (VM `myvm`, disk `mydisk`, domain `mydata`).
 
-`add_vm_snapshot.py`, `list_vm_snapshots.py` and `clone_vm_from_snapshot.py` hard-code `https://engine40.example.com`,
-`admin@internal` / `redhat123` and `ca.pem`: they reach the fake through a TLS-terminating
-proxy (`tests/connect_proxy.py`). `list_disk_snapshots.py` and `download_disk_snapshot.py`
-take `-c <config>` (`helpers/common.py`) and the real imageio client (`tests/sdkexamples.py`).
+`add_vm_snapshot.py`, `list_vm_snapshots.py` and `clone_vm_from_snapshot.py` hard-code
+`https://engine40.example.com`, `admin@internal` / `redhat123` and `ca.pem`: they reach the
+fake through a TLS-terminating proxy (`tests/connect_proxy.py`). `list_disk_snapshots.py`
+and `download_disk_snapshot.py` take `-c <config>` (`helpers/common.py`) and the real imageio
+client (`tests/sdkexamples.py`).
 """
 
 from __future__ import annotations
