@@ -18,7 +18,7 @@ import pytest
 from ovirt_imageio import client
 
 from fakeovirt import DiskSpec, FakeOvirt, Scenario, TransitionPolicy, VmSpec
-from tests import sdkflow
+from tests import rawhttp, sdkflow
 from tests.restoretools import refused, unchanged
 
 MIB = 1 << 20
@@ -246,4 +246,53 @@ def test_no_clone_during_a_backup_that_holds_the_vm(
     assert (refusal.status, refusal.detail) == (
         409,
         "Cannot add VM. The VM is during a backup operation.",
+    )
+
+
+@TIMED
+def test_expect_201_created_waits_for_the_copies(fake: FakeOvirt) -> None:
+    """`Expect: 201-created` blocks until the command's tasks end (`performCreate`)."""
+    snapshot_id = snapshot_at_monday(fake)
+    body = (
+        f"<vm><name>waited</name><cluster><name>Default</name></cluster>"
+        f'<snapshots><snapshot id="{snapshot_id}"/></snapshots></vm>'
+    )
+    headers = {**rawhttp.XML, "Expect": "201-created"}
+    reply = rawhttp.call(fake, "POST", "/vms", body, headers)
+    assert reply.status == 201, reply.body
+    assert reply.xml().findtext("status") == "down"
+    assert fake.disk("guest-os_waited").status == "ok"
+
+
+@TIMED
+def test_no_clone_without_room_for_the_copies(fake: FakeOvirt, connection: sdk.Connection) -> None:
+    snapshot_id = snapshot_at_monday(fake)
+    with fake.lock:
+        domain = fake.engine.state.storage_domains[fake.disk("guest-os").storage_domain_id]
+        domain.available = 4 << 30  # under the domain's 5 GiB critical threshold
+    with unchanged(fake):
+        refusal = refused(lambda: vms(connection).add(clone_body(snapshot_id)))
+    assert (refusal.status, refusal.detail) == (
+        409,
+        f"Cannot add VM. Low disk space on Storage Domain {domain.name}.",
+    )
+
+
+@TIMED
+def test_no_clone_while_a_disk_snapshot_of_the_vm_is_downloaded(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    """A transfer by `<snapshot id>` holds its VM shared; the clone wants it exclusively."""
+    snapshot_id = snapshot_at_monday(fake)
+    image = fake.snapshots("guest")[1].images[fake.disk("guest-os").id]
+    connection.system_service().image_transfers_service().add(
+        types.ImageTransfer(
+            snapshot=types.DiskSnapshot(id=image), direction=types.ImageTransferDirection.DOWNLOAD
+        )
+    )
+    with unchanged(fake):
+        refusal = refused(lambda: vms(connection).add(clone_body(snapshot_id)))
+    assert (refusal.status, refusal.detail) == (
+        409,
+        "Cannot add VM. Disk guest-os is being transferred.",
     )
