@@ -296,3 +296,24 @@ def test_no_clone_while_a_disk_snapshot_of_the_vm_is_downloaded(
         409,
         "Cannot add VM. Disk guest-os is being transferred.",
     )
+
+
+@TIMED
+def test_removing_a_clone_by_force_unlocks_its_snapshot(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    """RemoveVm with `force` over an `image_locked` clone; the clone's failure end unlocks
+    the source snapshot (`AddVmFromSnapshotCommand.endWithFailure` → `unlockEntities`)."""
+    snapshot_id = snapshot_at_monday(fake)
+    vm = vms(connection).add(clone_body(snapshot_id))
+    refusal = refused(lambda: vms(connection).vm_service(vm.id).remove())
+    assert (refusal.status, refusal.detail) == (
+        409,
+        "Cannot remove VM: The following disks are locked: guest-os_cloned, guest-raw_cloned. "
+        "Please try again in a few minutes.",
+    )
+    vms(connection).vm_service(vm.id).remove(force=True)
+    source = vms(connection).vm_service(fake.vm("guest").id).snapshots_service()
+    assert source.snapshot_service(snapshot_id).get().snapshot_status == types.SnapshotStatus.OK
+    fake.advance(2)
+    assert [v.name for v in vms(connection).list()] == ["guest"]

@@ -207,7 +207,13 @@ def remove(
 
 
 def _forget(state: State, vm: Vm) -> None:
-    """The VM's rows leave the database: the VM, its snapshots, checkpoints and backups."""
+    """The VM's rows leave the database: the VM, its snapshots, checkpoints and backups; a
+    clone's source snapshot is unlocked (AddVmFromSnapshot's `endWithFailure`)."""
+    if vm.work is not None and vm.work.kind == CLONING:
+        source = state.snapshots.get(str(vm.work.changes.get("snapshot", "")))
+        if source is not None and source.status == "locked" and source.progress is None:
+            source.status = "ok"
+        state.schedule.at((CLONING, vm.id), None)
     del state.vms[vm.id]
     state.schedule.at(("vm", vm.id), None)
     for snapshot in state.vm_snapshots(vm.id):
