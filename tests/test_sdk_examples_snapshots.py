@@ -1,10 +1,11 @@
 """The SDK's snapshot examples, unmodified, against a served fake of
 `docs/examples/sdk-examples.toml` (VM `myvm`, disk `mydisk`, domain `mydata`).
 
-`add_vm_snapshot.py` and `list_vm_snapshots.py` hard-code `https://engine40.example.com`,
-`admin@internal` / `redhat123` and `ca.pem`: they reach the fake through a TLS-terminating
-proxy (`tests/connect_proxy.py`). `list_disk_snapshots.py` and `download_disk_snapshot.py`
-take `-c <config>` (`helpers/common.py`) and the real imageio client (`tests/sdkexamples.py`).
+`add_vm_snapshot.py`, `list_vm_snapshots.py` and `clone_vm_from_snapshot.py` hard-code
+`https://engine40.example.com`, `admin@internal` / `redhat123` and `ca.pem`: they reach the
+fake through a TLS-terminating proxy (`tests/connect_proxy.py`). `list_disk_snapshots.py`
+and `download_disk_snapshot.py` take `-c <config>` (`helpers/common.py`) and the real imageio
+client (`tests/sdkexamples.py`).
 """
 
 from __future__ import annotations
@@ -135,3 +136,23 @@ def test_download_disk_snapshot_gets_the_disk_as_it_was(
     assert compared.returncode == 0, compared.stdout + compared.stderr
     assert disk.status == "ok" and disk.volume_state(image) == "ok"  # finalized
     assert fake.errors == []
+
+
+def test_clone_vm_from_snapshot_makes_myclonedvm_of_mysnap(
+    examples: Path, engine40: tuple[FakeOvirt, Path, str]
+) -> None:
+    """The example polls every 5 s until the clone is `down`: a per-read policy shows it
+    `image_locked` to the POST's reply and moves it on the first poll."""
+    fake = engine40[0]
+    fake.guest_write("mydisk", 0, b"in mysnap")
+    assert fake.snapshot("myvm", "mysnap").status == "ok"  # the immediate policy
+    fake.guest_write("mydisk", 0, b"later....")
+    fake.policy = TransitionPolicy.after_reads(1)
+    run_hardcoded(examples, engine40, "clone_vm_from_snapshot.py")
+    assert fake.journal.requests("POST /vms")[-1].status == 202  # image_locked at first
+    clone = fake.vm("myclonedvm")
+    assert clone.status.value == "down"
+    assert clone.cluster_id == fake.vm("myvm").cluster_id
+    copy = fake.disk("mydisk_myclonedvm")
+    assert copy.status == "ok" and copy.content.read(0, 9) == b"in mysnap"
+    assert [e.code for e in fake.events()][-2:] == [37, 53]

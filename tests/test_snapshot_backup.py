@@ -1,7 +1,9 @@
 """Snapshot-based backup, end to end, as backup software written before incremental backup
 does it: the SDK with the imageio client, and the Bareos oVirt plugin's own HTTP sequence
 (bareos/bareos `core/src/plugins/filed/python/ovirt/BareosFdPluginOvirt.py` at f25254f4,
-snapshots-disks-vms.md §1.1, §1.2), backup and restore.
+snapshots-disks-vms.md §1.1, §1.2), backup and restore: the backup over plain HTTP as it
+goes on the wire, the restore through the SDK as the plugin makes it (`tests/bareosrestore.py`),
+into a new VM or, with `overwrite=yes`, into the VM it came from.
 
 The VM runs while it is backed up: disk snapshots may be transferred while it does
 (TransferDiskImageCommand.java:220-222), and guest writes after the snapshot go to the new
@@ -11,6 +13,7 @@ active volumes, never into what is downloaded.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,12 +23,11 @@ import pytest
 from ovirt_imageio import client as imageio_client
 
 from fakeovirt import DiskSpec, FakeOvirt, Scenario, TransitionPolicy, VmSpec
-from fakeovirt.core.content import DiskContent
-from fakeovirt.core.model import Disk
-from fakeovirt.core.volumes import VolumeChain
+from fakeovirt.core.content import ContentView
 from tests import rawhttp, sdkflow
+from tests.bareosrestore import BareosRestore
 from tests.qemutools import require_qemu
-from tests.volumefiles import get_image, put_image, qemu_img
+from tests.volumefiles import get_image, qemu_img
 
 MIB = 1024 * 1024
 SIZE = 64 * MIB
@@ -35,8 +37,9 @@ BACKUP = Scenario(
         VmSpec(
             "guest",
             "up",
+            nics=("nic1",),
             disks=(
-                DiskSpec("guest-os", SIZE, seeded_blocks=6),
+                DiskSpec("guest-os", SIZE, seeded_blocks=6, bootable=True),
                 DiskSpec("guest-raw", SIZE, format="raw", backup="none", seeded_blocks=3),
             ),
         ),
@@ -173,10 +176,19 @@ class Bareos:
         raise AssertionError(f"snapshot {snapshot_id} was never removed")
 
 
-def test_the_bareos_plugins_backup_and_restore_sequence(backup: FakeOvirt, tmp_path: Path) -> None:
-    require_qemu()
-    fake = backup
-    bareos = Bareos(fake)
+@dataclass
+class Saved:
+    """What a Bareos backup job keeps: the OVF, and per file `<alias>-<disk id>/<disk
+    snapshot id>` the downloaded bytes; and, for the test, each disk at snapshot time."""
+
+    ovf: str
+    files: dict[str, bytes]
+    aliases: dict[str, str]  # disk id -> alias
+    at_snapshot: dict[str, ContentView]
+
+
+def bareos_backup(fake: FakeOvirt, bareos: Bareos) -> Saved:
+    """The plugin's backup (§1.1), over plain HTTP; the guest writes after the snapshot."""
     for alias in ("guest-os", "guest-raw"):
         write_before_and_after(fake, alias, "before")
     at_snapshot = {
@@ -210,6 +222,7 @@ def test_the_bareos_plugins_backup_and_restore_sequence(backup: FakeOvirt, tmp_p
         write_before_and_after(fake, alias, "after")
     snapshot_disks = bareos.get(f"/vms/{vm_id}/snapshots/{snapshot_id}/disks")
     saved: dict[str, bytes] = {}
+    volume_ids: dict[str, str] = {}
     for disk in snapshot_disks:
         disk_id = disk.get("id")
         sd = disk.find("storage_domains/storage_domain").get("id")
@@ -220,6 +233,7 @@ def test_the_bareos_plugins_backup_and_restore_sequence(backup: FakeOvirt, tmp_p
             if s.find("disk").get("id") == disk_id
         ]
         (volume,) = kept
+        volume_ids[disk_id] = volume.get("id")
         # 9-11: a transfer of the disk snapshot, no format, a plain GET of proxy_url
         reply = bareos.post(
             "/imagetransfers",
@@ -240,54 +254,78 @@ def test_the_bareos_plugins_backup_and_restore_sequence(backup: FakeOvirt, tmp_p
     # 13-14: remove the snapshot, retrying while a transfer still holds the VM
     statuses = bareos.delete_snapshot(vm_id, snapshot_id)
     assert statuses == [409, 200]  # the last transfer still held the VM, then it ended
+    ovf = vm.findtext("initialization/configuration/data") or ""
+    files = {f"{disks[d]}-{d}/{volume_ids[d]}": data for d, data in saved.items()}
+    return Saved(ovf, files, disks, at_snapshot)
 
-    # restore (§1.2 #5-9): a new disk of the OVF's format, one PUT of the saved file
-    for disk_id, data in saved.items():
-        source = fake.disk(disks[disk_id])
-        target = new_floating_disk(fake, source)
-        reply = bareos.post(
-            "/imagetransfers",
-            f'<image_transfer><direction>upload</direction><image id="{target.id}"/>'
-            "</image_transfer>",
-        )
-        assert reply.status == 201, reply.body
-        transfer = bareos.poll_transfer(reply.xml().get("id"))
-        status, body = put_image(fake, transfer.findtext("proxy_url"), data)
-        assert status == 200, body
-        assert (
-            bareos.post(f"/imagetransfers/{transfer.get('id')}/finalize", "<action/>").status == 200
-        )
-        phase = None
-        for _ in range(MAX_POLLS):
-            phase = bareos.get(f"/imagetransfers/{transfer.get('id')}").findtext("phase")
-            if phase.startswith("finished"):
-                break
-            bareos.sleep(1)
-        assert phase == "finished_success"
-        restored = tmp_path / f"{disk_id}.restored"
-        sdkflow.write_raw(target.content, restored)
-        expected = tmp_path / f"{disk_id}.expected"
-        sdkflow.write_raw(at_snapshot[disk_id], expected)
-        assert qemu_img("compare", "-F", "raw", "-f", "raw", restored, expected).returncode == 0
+
+def assert_restored(fake: FakeOvirt, saved: Saved, restored: dict[str, str], tmp: Path) -> None:
+    """Each restored disk holds the disk as it was at the snapshot (past it: zeros)."""
+    for disk_id, target_id in restored.items():
+        target = fake.engine.state.disks[target_id]
+        assert target.alias == saved.aliases[disk_id] and target.status == "ok"
+        restored_file = tmp / f"{disk_id}.restored"
+        sdkflow.write_raw(target.content, restored_file)
+        expected = tmp / f"{disk_id}.expected"
+        sdkflow.write_raw(saved.at_snapshot[disk_id], expected)
+        compared = qemu_img("compare", "-F", "raw", "-f", "raw", restored_file, expected)
+        assert compared.returncode == 0, compared.stdout
+
+
+def domain_name(fake: FakeOvirt) -> str:
+    """The plugin's `storage_domain` option: the guest's domain, by name."""
+    return fake.engine.state.storage_domains[fake.disk("guest-os").storage_domain_id].name
+
+
+def test_the_bareos_plugins_backup_and_restore_into_a_new_vm(
+    backup: FakeOvirt, connection: sdk.Connection, tmp_path: Path
+) -> None:
+    require_qemu()
+    fake = backup
+    bareos = Bareos(fake)
+    saved = bareos_backup(fake, bareos)
+    restore = BareosRestore(fake, connection, saved.ovf, domain_name(fake))
+    restored = restore.run(saved.files, vm_name="restored")
+    new_vm = fake.vm("restored")
+    assert (new_vm.memory, new_vm.cpu_sockets, new_vm.cpu_cores) == (
+        fake.vm("guest").memory,
+        fake.vm("guest").cpu_sockets,
+        fake.vm("guest").cpu_cores,
+    )
+    assert [(n.name, n.vnic_profile_id) for n in new_vm.nics] == [
+        (n.name, n.vnic_profile_id) for n in fake.vm("guest").nics
+    ]
+    assert sorted((a.bootable, a.interface, a.active) for a in new_vm.attachments) == sorted(
+        (a.bootable, a.interface, True) for a in fake.vm("guest").attachments
+    )
+    assert set(restored.values()).isdisjoint(saved.aliases)  # new disks
+    assert_restored(fake, saved, restored, tmp_path)
+    assert fake.events()[-1].description == "Restore of virtual machine 'restored' is completed."
     assert fake.errors == []
 
 
-def new_floating_disk(fake: FakeOvirt, like: Disk) -> Disk:
-    """A new empty disk like ``like`` (format, size, domain), as `POST /disks` would make it;
-    made through the engine's state while this branch has no `POST /disks`."""
-    with fake.lock:
-        ids = fake.engine.state.ids
-        disk = Disk(
-            id=ids.new(),
-            alias=f"{like.alias}-restored",
-            storage_domain_id=like.storage_domain_id,
-            volumes=VolumeChain(DiskContent(like.content.size), ids.new()),
-            format=like.format,
-            backup="none",
-            sparse=like.sparse,
-        )
-        fake.engine.state.disks[disk.id] = disk
-        return disk
+def test_the_bareos_plugin_restores_into_the_existing_vm_once_it_is_down(
+    backup: FakeOvirt, connection: sdk.Connection, tmp_path: Path
+) -> None:
+    """`overwrite=yes`: the VM found by name and cluster must be Down; each OVF disk keeps
+    its id (`old_new_ids[old] = old`), is read with `GET /disks/{id}` and uploaded into."""
+    require_qemu()
+    fake = backup
+    bareos = Bareos(fake)
+    saved = bareos_backup(fake, bareos)
+    restore = BareosRestore(fake, connection, saved.ovf, domain_name(fake))
+    vm_service = connection.system_service().vms_service().vm_service(fake.vm("guest").id)
+    with pytest.raises(AssertionError, match="must be down"):
+        restore.run(saved.files, vm_name="guest", overwrite=True)
+    vm_service.stop()
+    while vm_service.get().status != types.VmStatus.DOWN:
+        bareos.sleep(1)
+    disks_before = sorted(fake.engine.state.disks)
+    restored = restore.run(saved.files, vm_name="guest", overwrite=True)
+    assert restored == {d: d for d in saved.aliases}  # the same disks, no new one
+    assert sorted(fake.engine.state.disks) == disks_before
+    assert_restored(fake, saved, restored, tmp_path)
+    assert fake.errors == []
 
 
 def test_a_snapshot_of_a_vm_is_listed_for_bareos_only_after_the_active_one(

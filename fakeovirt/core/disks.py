@@ -45,6 +45,7 @@ __all__ = [
     "required_space",
     "schedule",
     "snapshot_checks",
+    "take_space",
 ]
 
 ADD_DISK = Command("AddDisk", "add", "Virtual Disk")
@@ -133,7 +134,7 @@ def add(state: State, request: DiskRequest, user: str) -> Disk:
         ),
     )
     state.disks[disk.id] = disk
-    _take_space(domain, disk)
+    take_space(domain, disk)
     if vm is None:
         state.log(
             "disk_added",
@@ -287,7 +288,8 @@ def required_space(domain: StorageDomain, fmt: str, sparse: bool, size: int) -> 
     return MiB if sparse else size
 
 
-def _take_space(domain: StorageDomain, disk: Disk) -> None:
+def take_space(domain: StorageDomain, disk: Disk) -> None:
+    """What a new disk takes from its domain (given back by `_give_space`)."""
     taken = required_space(domain, disk.format, disk.sparse, disk.provisioned_size)
     domain.available = max(domain.available - taken, 0)
     domain.used += taken

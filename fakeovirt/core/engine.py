@@ -25,6 +25,7 @@ from . import (
     tickets,
     timed,
     transfers,
+    vm_clone,
     vm_import,
     vms,
 )
@@ -58,6 +59,7 @@ from .snapshots import SnapshotRequest
 from .state import State
 from .tickets import TransferTicket
 from .transfers import TransferRequest
+from .vm_clone import CloneRequest
 from .vm_import import ImportRequest
 from .vms import VmRequest
 
@@ -394,6 +396,18 @@ class Engine:
         self.tick()
         return vm_import.import_vm(self.state, request, user)
 
+    def clone_vm(self, request: CloneRequest, *, user: str = SYSTEM_USER) -> Vm:
+        """AddVmFromSnapshot: a VM made of a snapshot's configuration and disks."""
+        self.tick()
+        return vm_clone.clone(self.state, request, user)
+
+    def finish_clone(self, vm_id: str) -> Vm:
+        """End the clone's copies now, whatever the policy (`Expect: 201-created`)."""
+        vm = self.state.vm(vm_id)
+        vm_clone.complete(self.state, vm)
+        vm_clone.schedule(self.state, vm)
+        return vm
+
     def remove_vm(
         self,
         vm_id: str,
@@ -420,7 +434,10 @@ class Engine:
 
     def observe_vm(self, vm: Vm) -> Vm:
         """A client was shown `vm`: count the read (a per-read policy moves on it)."""
-        vms.observe(self.state, vm)
+        if vm.work is not None and vm.work.kind == vm_clone.CLONE:
+            vm_clone.observe(self.state, vm)
+        else:
+            vms.observe(self.state, vm)
         return vm
 
     def vm_ovf(self, vm_id: str) -> str | None:

@@ -53,6 +53,8 @@ KINDS = {
     "disk_updated": EventKind(86, "normal"),
     "disk_extended": EventKind(371, "normal"),
     "vm_added": EventKind(34, "normal"),
+    "vm_add_started": EventKind(37, "normal"),  # USER_ADD_VM_STARTED
+    "vm_add_finished": EventKind(53, "normal"),  # USER_ADD_VM_FINISHED_SUCCESS
     "vm_removed": EventKind(113, "normal"),
     "vm_started": EventKind(153, "normal"),
     "vm_running": EventKind(32, "normal"),

@@ -73,7 +73,14 @@ class Held:
 def vm_holders(state: State, vm_id: str) -> Iterator[Held]:
     """The locks held on VM `vm_id`, exclusive ones first."""
     vm = state.vms.get(vm_id)
+    cloned = {  # a snapshot a clone keeps locked holds no lock (AddVmFromSnapshot's lockEntities)
+        str(v.work.changes.get("snapshot"))
+        for v in state.vms.values()
+        if v.work and v.work.kind == "clone"
+    }
     for snapshot in state.vm_snapshots(vm_id):
+        if snapshot.id in cloned:
+            continue
         if snapshot.type == "regular" and snapshot.status == "locked" and not snapshot.removing:
             yield Held(True, msg.SNAPSHOT_IS_BEING_TAKEN_FOR_VM, {"VmName": vm.name if vm else ""})
     backup = state.unfinished_backup(vm_id)

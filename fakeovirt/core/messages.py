@@ -346,6 +346,16 @@ VM_ID_EXISTS = Message(
     "Cannot ${action} ${type}. VM with the given Id already exists in the system.",
     400,
 )
+VM_SNAPSHOT_DOES_NOT_EXIST = Message(  # APPERR:689
+    "ACTION_TYPE_FAILED_VM_SNAPSHOT_DOES_NOT_EXIST",
+    "Cannot ${action} ${type}. VM's Snapshot does not exist.",
+    400,
+)
+VM_SNAPSHOT_TYPE_NOT_REGULAR = Message(  # APPERR:693
+    "ACTION_TYPE_FAILED_VM_SNAPSHOT_TYPE_NOT_REGULAR",
+    "Cannot ${action} ${type}. The operation is only allowed for regular snapshots.",
+    409,
+)
 MIN_MEMORY_EXCEEDS_MEMORY = Message(
     "ACTION_TYPE_FAILED_MIN_MEMORY_CANNOT_EXCEED_MEMORY_SIZE",
     "Cannot ${action} ${type}. Physical Memory Guaranteed cannot exceed Memory Size.",
@@ -458,6 +468,8 @@ EVENT_UPDATE_VM_DISK = "VM {vm} {disk} disk was updated by {user}."
 EVENT_UPDATE_DISK = "Disk {disk} was updated by {user}."
 EVENT_EXTEND_DISK = "Size of the disk '{disk}' was successfully updated to {size} GB by {user}."
 EVENT_ADD_VM = "VM {vm} was created by {user}."
+EVENT_ADD_VM_STARTED = "VM {vm} creation was initiated by {user}."  # ALM:15
+EVENT_ADD_VM_FINISHED = "VM {vm} creation has been completed."  # ALM:16
 EVENT_REMOVE_VM = "VM {vm} was successfully removed by {user}."
 EVENT_STARTED_VM = "VM {vm} was started by {user} (Host: {host})."
 EVENT_RUN_VM = "VM {vm} started on Host {host}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from . import backups, disks, snapshots, transfers, vms
+from . import backups, disks, snapshots, transfers, vm_clone, vms
 from .model import Backup
 from .retention import job_due
 from .state import State
@@ -53,6 +53,7 @@ TIMED: dict[str, Callable[[State, str], None]] = {
     "audit_log": age_events,
     "disk": disks.on_time,
     "vm": vms.on_time,
+    "clone": vm_clone.on_time,  # a VM cloned from a snapshot, while its disks are copied
 }
 
 
@@ -86,3 +87,4 @@ def reschedule(state: State) -> None:
     for vm in state.vms.values():
         if vm.work is not None:
             vms.schedule(state, vm)
+            vm_clone.schedule(state, vm)

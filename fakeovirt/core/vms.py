@@ -67,6 +67,7 @@ POWER_STEPS = {
     VmStatus.POWERING_DOWN: VmStatus.DOWN,
 }
 GUEST_SHUT_DOWN = "Exit message: User shut down from within the guest"
+CLONING = "clone"  # a VM whose disks are being copied: core/vm_clone.py moves it
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,13 @@ def remove(
 
 
 def _forget(state: State, vm: Vm) -> None:
-    """The VM's rows leave the database: the VM, its snapshots, checkpoints and backups."""
+    """The VM's rows leave the database: the VM, its snapshots, checkpoints and backups; a
+    clone's source snapshot is unlocked (AddVmFromSnapshot's `endWithFailure`)."""
+    if vm.work is not None and vm.work.kind == CLONING:
+        source = state.snapshots.get(str(vm.work.changes.get("snapshot", "")))
+        if source is not None and source.status == "locked" and source.progress is None:
+            source.status = "ok"
+        state.schedule.at((CLONING, vm.id), None)
     del state.vms[vm.id]
     state.schedule.at(("vm", vm.id), None)
     for snapshot in state.vm_snapshots(vm.id):
@@ -369,7 +376,7 @@ def _stop(
 def observe(state: State, vm: Vm) -> None:
     """A client was shown `vm`: count the read (a per-read policy moves on it)."""
     advance(state, vm, on_read=True)
-    if vm.work is not None:
+    if vm.work is not None and vm.work.kind != CLONING:
         vm.work.progress.reads += 1
     schedule(state, vm)
 
@@ -379,7 +386,7 @@ def advance(state: State, vm: Vm, *, on_read: bool = False) -> None:
     policy = state.policy
     if policy.reads is not None and not on_read:
         return
-    while vm.work is not None and vm.id in state.vms:
+    while vm.work is not None and vm.work.kind != CLONING and vm.id in state.vms:
         now = state.now()
         work = vm.work
         if not work.progress.due(policy, vm.status.value, now):
@@ -429,7 +436,7 @@ def _down(state: State, vm: Vm, work: PendingWork, since: datetime, *, exit_mess
 
 
 def next_due(state: State, vm: Vm) -> datetime | None:
-    if vm.work is None:
+    if vm.work is None or vm.work.kind == CLONING:
         return None
     return vm.work.progress.due_at(state.policy, vm.status.value)
 

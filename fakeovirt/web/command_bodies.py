@@ -24,6 +24,7 @@ from fakeovirt.core.external_events import EventRequest
 from fakeovirt.core.nics import NicRequest
 from fakeovirt.core.state import State
 from fakeovirt.core.templates import BLANK
+from fakeovirt.core.vm_clone import CloneRequest
 from fakeovirt.core.vm_import import ImportRequest
 from fakeovirt.core.vms import VmRequest
 
@@ -204,9 +205,11 @@ def _cluster_id(state: State, vm: ET.Element) -> str:
     raise not_found(f"Cluster: name={name}")
 
 
-def read_vm(state: State, body: bytes, content_type: str | None) -> VmRequest | ImportRequest | str:
+def read_vm(
+    state: State, body: bytes, content_type: str | None
+) -> VmRequest | ImportRequest | CloneRequest:
     """`POST /vms` (`BackendVmsResource.add:181-271`): a VM from the Blank template, a
-    configuration to import, or (a str) the id of the snapshot to clone from."""
+    configuration to import, or a clone of a snapshot."""
     vm = parse_body(body, "vm", content_type=content_type)
     assert vm is not None
     cluster = vm.find("cluster")
@@ -236,7 +239,7 @@ def read_vm(state: State, body: bytes, content_type: str | None) -> VmRequest | 
     if snapshot is not None:
         if not snapshot.get("id"):
             raise incomplete("Snapshot", ["id"], "validateSnapshotExistence")
-        return snapshot.get("id") or ""
+        return _clone(state, vm, snapshot.get("id") or "", name)
     template = vm.find("template")
     if template is None or not (template.get("id") or _text(template, "name") is not None):
         raise incomplete("Vm", ["template.id|name"], "add")
@@ -262,6 +265,24 @@ def read_vm(state: State, body: bytes, content_type: str | None) -> VmRequest | 
         os=_text(vm.find("os"), "type"),
         delete_protected=bool(_flag(vm, "delete_protected")),
         stateless=bool(_flag(vm, "stateless")),
+    )
+
+
+def _clone(state: State, vm: ET.Element, snapshot_id: str, name: str) -> CloneRequest:
+    """`createVmFromSnapshot:340-360`: the cluster is looked up (404), then the snapshot's
+    configuration (`GetVmConfigurationBySnapshot`; none: 404 `Entity not found: `); a
+    cluster named without an id leaves the configuration's (`VmBaseMapper` maps an id)."""
+    _cluster_id(state, vm)
+    if snapshot_id not in state.snapshots:
+        raise not_found("")
+    cluster = vm.find("cluster")
+    return CloneRequest(
+        snapshot_id=snapshot_id,
+        name=name,
+        cluster_id=cluster.get("id") if cluster is not None else None,
+        description=_text(vm, "description"),
+        comment=_text(vm, "comment"),
+        memory=_int(vm, "memory"),
     )
 
 

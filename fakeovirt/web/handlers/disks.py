@@ -15,7 +15,7 @@ from fakeovirt.web.command_bodies import read_disk
 from fakeovirt.web.context import Context
 from fakeovirt.web.parse import parse_body, parse_flag
 
-__all__ = ["HANDLERS", "created_disk", "removed"]
+__all__ = ["HANDLERS", "blocking", "created_disk", "removed"]
 
 BLOCKING = "201-created"  # the `Expect` value that makes an add wait for its tasks
 

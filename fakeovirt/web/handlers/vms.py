@@ -7,13 +7,14 @@ from collections.abc import Callable
 from werkzeug.wrappers import Response
 
 from fakeovirt.core import messages as msg
+from fakeovirt.core.model import Vm, VmStatus
 from fakeovirt.core.ovf import OvfError
 from fakeovirt.core.vm_import import ImportRequest
 from fakeovirt.core.vms import VmRequest
 from fakeovirt.web import render as r
 from fakeovirt.web.command_bodies import read_vm
 from fakeovirt.web.context import Context
-from fakeovirt.web.handlers.disks import removed
+from fakeovirt.web.handlers.disks import blocking, removed
 from fakeovirt.web.parse import parse_body, parse_flag
 from fakeovirt.web.refusals import RawFault
 
@@ -23,7 +24,7 @@ __all__ = ["HANDLERS"]
 def vms_add(ctx: Context) -> Response:
     """`POST /vms`: from the Blank template (AddVmFromScratch), from a configuration
     (ImportVmFromConfiguration, answered once done: `importVmFromConfiguration:398-407`),
-    or from a snapshot (AddVmFromSnapshot)."""
+    or from a snapshot (AddVmFromSnapshot, `cloneVmFromSnapshot:443-479`)."""
     request = read_vm(ctx.state, ctx.request.get_data(), ctx.request.mimetype)
     if isinstance(request, VmRequest):
         vm = ctx.engine.add_vm(request, user=ctx.user)
@@ -34,11 +35,22 @@ def vms_add(ctx: Context) -> Response:
             reason = " ".join(str(error).lower().split("_"))
             raise RawFault(400, msg.OVF_NOT_PARSED.format(reason=reason)) from None
     else:
-        raise RawFault(
-            400, "fakeovirt does not model cloning a VM from a snapshot yet", "Not modelled"
-        )
+        return _cloned(ctx, ctx.engine.clone_vm(request, user=ctx.user))
     element = r.render_vm(ctx.state, vm, ctx.follow("vm"))
     return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+
+
+def _cloned(ctx: Context, vm: Vm) -> Response:
+    """AddVmFromSnapshot's answer: 202 with the `image_locked` VM while its disks are
+    copied (VDSM tasks), or 201 once done: at once without disks, or for `Expect:
+    201-created` (`AbstractBackendCollectionResource.performCreate:230-262`)."""
+    if blocking(ctx):
+        ctx.engine.finish_clone(vm.id)
+    if vm.status is not VmStatus.IMAGE_LOCKED:
+        element = r.render_vm(ctx.state, vm, ctx.follow("vm"))
+        return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+    element = r.render_vm(ctx.state, vm, ctx.follow("vm"), creation_status="pending")
+    return ctx.respond(element, 202)
 
 
 def vms_remove(ctx: Context, vm: str) -> Response:

@@ -153,7 +153,13 @@ def host_ref(state: State, host_id: str | None, follow: Follow | None) -> ET.Ele
 
 
 def render_vm(
-    state: State, vm: Vm, follow: Follow, *, tag: str = "vm", all_content: bool = False
+    state: State,
+    vm: Vm,
+    follow: Follow,
+    *,
+    tag: str = "vm",
+    all_content: bool = False,
+    creation_status: str | None = None,
 ) -> ET.Element:
     """A VM; with `all_content` also its configuration (the OVF) as the engine's `doPopulate`
     adds it (`BackendVmResource.java:644-653`)."""
@@ -212,6 +218,7 @@ def render_vm(
                     )
                 },
             ),
+            "creation_status": creation_status,
             "creation_time": vm.created,
             "delete_protected": vm.delete_protected,
             "description": vm.description or None,
