@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 GOAL = 0.95
+BEFORE = "0.81-0.91"  # issue 13, before downloads were sent as the stored blocks
 MIB = 1 << 20
 
 
@@ -138,7 +139,7 @@ def main() -> None:
         " was the bare app's best of 64 KiB to 4 MiB on both cheroot and fakeovirt's server",
     )
     args = parser.parse_args()
-    from fakeovirt.web.server import BackgroundServer
+    from fakeovirt.web.serving import BackgroundServer
 
     total, range_size = args.data_mib * MIB, args.range_mib * MIB
     pattern = random.Random(0).randbytes(8 * MIB)
@@ -179,7 +180,10 @@ def main() -> None:
     bare_wall, bare_cpu = best[bare_name]
     ratio = bare_cpu / fake_cpu
     verdict = "ok" if ratio >= GOAL else "MISSED"
-    print(f"ratio fakeovirt/best bare ({bare_name}), CPU: {ratio:.3f} (goal >= {GOAL}) {verdict}")
+    print(
+        f"ratio fakeovirt/best bare ({bare_name}), CPU: {ratio:.3f}"
+        f" (before {BEFORE}; goal >= {GOAL}) {verdict}"
+    )
     print(f"ratio fakeovirt/best bare ({bare_name}), wall: {bare_wall / fake_wall:.3f}")
 
 

@@ -3,7 +3,8 @@
 `fake` and `connection` are the plugin's `fakeovirt` and `fakeovirt_connection`: one HTTPS
 server per session (per xdist worker), reset for each test to the demo scenario with an
 immediate policy, a fresh manual clock and strict schema checks; a test fails at teardown if
-fakeovirt raised while answering it.
+fakeovirt raised while answering it. Hypothesis runs under the `fakeovirt` profile, or
+`deep` (`--hypothesis-profile=deep` or FAKEOVIRT_DEEP=1): see tests/hypothesis_profiles.py.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 
 from fakeovirt import FakeOvirt
-from tests import leftovers
+from tests import hypothesis_profiles, leftovers
 from tests.leftovers import pytest_sessionfinish  # noqa: F401  (a hook)
+
+hypothesis_profiles.register()  # before hypothesis's plugin reads --hypothesis-profile
 
 
 def pytest_configure(config: pytest.Config) -> None:

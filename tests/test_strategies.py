@@ -23,6 +23,7 @@ from fakeovirt.core.content import BLOCK_SIZE
 from fakeovirt.core.scenario import Scenario
 from fakeovirt.web.parse import parse_backup
 from fakeovirt.web.schema import schema, schema_path
+from tests.hypothesis_profiles import EXISTS, examples
 
 ELEMENTS = sorted(schema().elements)
 ORACLE = xmlschema.XMLSchema10(str(schema_path()))  # a second, independent parse of the XSD
@@ -58,7 +59,7 @@ def _basic(fake: FakeOvirt) -> dict[str, str]:
 
 # -- XML documents from the XSD ---------------------------------------------------------
 @pytest.mark.parametrize("element", ELEMENTS)
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(5), deadline=None)
 @given(data=st.data())
 def test_every_generated_document_validates_against_the_schema(
     element: str, data: st.DataObject
@@ -71,16 +72,22 @@ def test_every_generated_document_validates_against_the_schema(
 
 
 def test_backup_documents_reach_disks_nested_below_the_root() -> None:
-    found = find(fst.xml_elements("backup"), lambda e: e.find("disks/disk") is not None)
+    found = find(
+        fst.xml_elements("backup"), lambda e: e.find("disks/disk") is not None, settings=EXISTS
+    )
     assert found.find("disks/disk") is not None
 
 
 def test_unbounded_members_repeat_up_to_max_occurs() -> None:
-    found = find(fst.xml_elements("backups", max_occurs=3), lambda e: len(e) >= 3)
+    found = find(
+        fst.xml_elements("backups", max_occurs=3, max_depth=1),
+        lambda e: len(e) >= 3,
+        settings=EXISTS,
+    )
     assert len(found) == 3
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(st.integers(0, 2), st.data())
 def test_max_depth_bounds_the_nesting(max_depth: int, data: st.DataObject) -> None:
     root = data.draw(fst.xml_elements("vm", max_depth=max_depth))
@@ -102,7 +109,11 @@ def test_enumerations_are_drawn_from_the_schema_values() -> None:
     seen = {
         e.findtext("phase")
         for e in [
-            find(fst.xml_elements("backup"), lambda e, p=p: e.findtext("phase") == p)
+            find(
+                fst.xml_elements("backup", max_depth=1),
+                lambda e, p=p: e.findtext("phase") == p,
+                settings=EXISTS,
+            )
             for p in ("initializing", "ready", "succeeded")
         ]
     }
@@ -192,7 +203,7 @@ def _check_answer(status: int, body: bytes) -> ET.Element:
     return root
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(data=st.data())
 def test_the_engine_answers_generated_backup_documents_with_a_backup_or_a_documented_fault(
     local: FakeOvirt, data: st.DataObject
