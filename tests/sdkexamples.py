@@ -75,9 +75,29 @@ def run_example(
         f"cafile = {fake.ca_file}\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "HOME": str(home)}
+    path = os.pathsep.join(filter(None, [str(_quick_sleep(home)), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "HOME": str(home), "PYTHONPATH": path}
     command = [sys.executable, str(examples / script), "-c", "fake"]
     command += ["--logfile", str(home / "example.log"), *args]
     return subprocess.run(
         command, cwd=home, env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+# The examples poll with `time.sleep(5)` between reads. Under test the fake's lifecycles move
+# on reads (a per-read or the immediate policy), never on wall time, so the sleeps only cost
+# time: a `sitecustomize` shortens them to 20 ms. The examples' code runs unmodified.
+_SITECUSTOMIZE = """\
+import time
+
+_sleep = time.sleep
+time.sleep = lambda seconds: _sleep(min(seconds, 0.02))
+"""
+
+
+def _quick_sleep(home: Path) -> Path:
+    """A directory whose `sitecustomize.py` shortens the example's sleeps."""
+    site = home / "quick-sleep"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+    return site
