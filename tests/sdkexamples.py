@@ -16,16 +16,30 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 from fakeovirt import FakeOvirt
+from tests.connect_proxy import TerminatingProxy
 
-__all__ = ["CACHE", "examples_dir", "run_example"]
+__all__ = [
+    "CACHE",
+    "ENGINE40",
+    "ENGINE40_USERS",
+    "as_engine40",
+    "examples_dir",
+    "run_example",
+    "run_hardcoded",
+]
 
 SDK = version("ovirt-engine-sdk-python")
+# Examples that take no `-c` option reach https://engine40.example.com as this user.
+ENGINE40 = "engine40.example.com"
+ENGINE40_USERS = {"admin@internal": "redhat123"}
 CACHE = Path(__file__).resolve().parent.parent / ".pytest_cache" / "d" / f"ovirt-sdk-sdist-{SDK}"
 
 
@@ -75,13 +89,49 @@ def run_example(
         f"cafile = {fake.ca_file}\n",
         encoding="utf-8",
     )
-    path = os.pathsep.join(filter(None, [str(_quick_sleep(home)), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "HOME": str(home), "PYTHONPATH": path}
+    env = _environment(home)
     command = [sys.executable, str(examples / script), "-c", "fake"]
     command += ["--logfile", str(home / "example.log"), *args]
     return subprocess.run(
         command, cwd=home, env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+@contextmanager
+def as_engine40(fake: FakeOvirt, workdir: Path) -> Iterator[tuple[FakeOvirt, Path, str]]:
+    """Serve `fake` (plain HTTP) behind a TLS proxy for `ENGINE40`, as the examples with a
+    hard-coded engine expect: `(fake, working directory holding ca.pem, proxy url)`."""
+    fake.start(tls=False)
+    proxy = TerminatingProxy(ENGINE40, (fake.server.host, fake.server.port), workdir)
+    try:
+        yield fake, workdir, proxy.url
+    finally:
+        proxy.close()
+        fake.stop()
+
+
+def run_hardcoded(examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str) -> str:
+    """Run ``examples/name``, which reaches `ENGINE40` itself, through the proxy; its stdout."""
+    fake, workdir, proxy = engine40
+    env = _environment(workdir)
+    env.update(https_proxy=proxy, HTTPS_PROXY=proxy, no_proxy="", NO_PROXY="")
+    done = subprocess.run(
+        [sys.executable, str(examples / name)],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + (workdir / "example.log").read_text()
+    assert fake.errors == []
+    return done.stdout
+
+
+def _environment(home: Path) -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(_quick_sleep(home)), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "HOME": str(home), "PYTHONPATH": path}
 
 
 # The examples poll with `time.sleep(5)` between reads. Under test the fake's lifecycles move

@@ -30,11 +30,9 @@ import pytest
 from fakeovirt import FakeOvirt, Scenario
 from fakeovirt.core.model import Disk
 from fakeovirt.core.ovf import OVF_URI
-from tests.connect_proxy import TerminatingProxy
 from tests.qemutools import require_qemu
-from tests.sdkexamples import examples_dir, run_example
+from tests.sdkexamples import ENGINE40_USERS, as_engine40, examples_dir, run_example, run_hardcoded
 
-ENGINE = "engine40.example.com"
 SCENARIO = Path(__file__).parent.parent / "docs" / "examples" / "sdk-examples.toml"
 GiB = 1 << 30
 MiB = 1 << 20
@@ -49,13 +47,11 @@ def examples() -> Path:
 @pytest.fixture
 def engine40(tmp_path: Path) -> Iterator[tuple[FakeOvirt, Path, str]]:
     """`(fake, working directory holding ca.pem, proxy url)`: the examples' engine."""
-    fake = FakeOvirt(Scenario.load(SCENARIO), users={"admin@internal": "redhat123"}, strict=True)
-    fake.start(tls=False)
-    proxy = TerminatingProxy(ENGINE, (fake.server.host, fake.server.port), tmp_path)
-    yield fake, tmp_path, proxy.url
-    proxy.close()
-    fake.stop()
-    assert fake.errors == []
+    with as_engine40(
+        FakeOvirt(Scenario.load(SCENARIO), users=ENGINE40_USERS, strict=True), tmp_path
+    ) as served:
+        yield served
+    assert served[0].errors == []
 
 
 @pytest.fixture
@@ -66,24 +62,6 @@ def served(tmp_path: Path) -> Iterator[FakeOvirt]:
     yield fake
     fake.stop()
     assert fake.errors == []
-
-
-def run_engine40(examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str) -> str:
-    fake, workdir, proxy = engine40
-    env = {**os.environ, "HOME": str(workdir), "https_proxy": proxy, "HTTPS_PROXY": proxy}
-    env.update(no_proxy="", NO_PROXY="")
-    done = subprocess.run(
-        [sys.executable, str(examples / name)],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr + (workdir / "example.log").read_text()
-    assert fake.errors == []
-    return done.stdout
 
 
 def run_config(
@@ -104,7 +82,7 @@ def test_add_floating_disk_creates_mydisk_on_mydata(
 ) -> None:
     fake = engine40[0]
     before = set(fake.engine.state.disks)
-    run_engine40(examples, engine40, "add_floating_disk.py")
+    run_hardcoded(examples, engine40, "add_floating_disk.py")
     (new,) = (fake.engine.state.disks[d] for d in set(fake.engine.state.disks) - before)
     assert (new.alias, new.description, new.format, new.provisioned_size) == (
         "mydisk",
@@ -123,7 +101,7 @@ def test_add_vm_disk_attaches_a_new_disk_to_myvm(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
     fake = engine40[0]
-    run_engine40(examples, engine40, "add_vm_disk.py")
+    run_hardcoded(examples, engine40, "add_vm_disk.py")
     vm = fake.vm("myvm")
     attachments = {fake.engine.state.disks[a.disk_id].description: a for a in vm.attachments}
     added = attachments["My disk"]
@@ -136,7 +114,7 @@ def test_extend_disk_grows_a_new_iscsi_disk_to_12_gib(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
     fake = engine40[0]
-    run_engine40(examples, engine40, "extend_disk.py")
+    run_hardcoded(examples, engine40, "extend_disk.py")
     vm = fake.vm("myvm")
     (disk,) = (
         fake.engine.state.disks[a.disk_id]
@@ -156,7 +134,7 @@ def test_deactivate_disk_attachment_unplugs_mydisk(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
     fake = engine40[0]
-    run_engine40(examples, engine40, "deactivate_disk_attachment.py")
+    run_hardcoded(examples, engine40, "deactivate_disk_attachment.py")
     vm = fake.vm("myvm")
     (attachment,) = (a for a in vm.attachments if a.disk_id == fake.disk("mydisk").id)
     assert attachment.active is False
@@ -168,7 +146,7 @@ def test_download_vm_ovf_writes_an_ovf_naming_myvms_disks(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
     fake, workdir, _ = engine40
-    run_engine40(examples, engine40, "download_vm_ovf.py")
+    run_hardcoded(examples, engine40, "download_vm_ovf.py")
     vm = fake.vm("myvm")
     root = ET.parse(workdir / f"{vm.id}.ovf").getroot()
     assert root.tag == f"{OVF}Envelope"

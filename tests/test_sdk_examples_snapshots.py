@@ -11,9 +11,6 @@ client (`tests/sdkexamples.py`).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,14 +18,12 @@ import pytest
 
 from fakeovirt import FakeOvirt, Scenario, TransitionPolicy
 from tests import sdkflow
-from tests.connect_proxy import TerminatingProxy
 from tests.qemutools import require_qemu
-from tests.sdkexamples import examples_dir, run_example
+from tests.sdkexamples import ENGINE40_USERS, as_engine40, examples_dir, run_example, run_hardcoded
 from tests.volumefiles import qemu_img
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = Scenario.load(ROOT / "docs" / "examples" / "sdk-examples.toml")
-USERS = {"admin@internal": "redhat123"}
 MIB = 1024 * 1024
 
 
@@ -40,37 +35,15 @@ def examples() -> Path:
 @pytest.fixture
 def engine40(tmp_path: Path) -> Iterator[tuple[FakeOvirt, Path, str]]:
     """The fake as `https://engine40.example.com`: (fake, working directory, proxy url)."""
-    fake = FakeOvirt(SCENARIO, users=USERS, strict=True)
-    fake.start(tls=False)
-    proxy = TerminatingProxy("engine40.example.com", (fake.server.host, fake.server.port), tmp_path)
-    yield fake, tmp_path, proxy.url
-    proxy.close()
-    fake.stop()
+    with as_engine40(FakeOvirt(SCENARIO, users=ENGINE40_USERS, strict=True), tmp_path) as served:
+        yield served
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[FakeOvirt]:
-    fake = FakeOvirt(SCENARIO, users=USERS, strict=True)
+    fake = FakeOvirt(SCENARIO, users=ENGINE40_USERS, strict=True)
     with fake:
         yield fake
-
-
-def run_hardcoded(examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str) -> str:
-    fake, workdir, proxy = engine40
-    env = {**os.environ, "HOME": str(workdir), "https_proxy": proxy, "HTTPS_PROXY": proxy}
-    env.update(no_proxy="", NO_PROXY="")
-    done = subprocess.run(
-        [sys.executable, str(examples / name)],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr + (workdir / "example.log").read_text()
-    assert fake.errors == []
-    return done.stdout
 
 
 def test_add_vm_snapshot_takes_a_snapshot_of_myvm(

@@ -11,19 +11,14 @@ index the tests are skipped.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fakeovirt import FakeOvirt
-from tests.connect_proxy import TerminatingProxy
-from tests.sdkexamples import examples_dir
+from tests.sdkexamples import ENGINE40_USERS, as_engine40, examples_dir, run_hardcoded
 
-ENGINE = "engine40.example.com"
 STATISTICS = [
     "memory.total",
     "memory.used",
@@ -57,47 +52,19 @@ def engine40(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeOvi
             {"name": "other", "status": "down", "disks": [{"alias": "other-disk1"}]},
         ]
     }
-    fake = FakeOvirt(scenario, users={"admin@internal": "redhat123"}, strict=True)
+    fake = FakeOvirt(scenario, users=ENGINE40_USERS, strict=True)
     with fake.lock:
         (host,) = fake.engine.state.hosts.values()
         host.name = "myhost"  # the scenario format names no hosts; the example asks for myhost
-    fake.start(tls=False)
-    workdir = tmp_path_factory.mktemp("engine40")
-    proxy = TerminatingProxy(ENGINE, (fake.server.host, fake.server.port), workdir)
-    yield fake, workdir, proxy.url
-    proxy.close()
-    fake.stop()
-
-
-def run_example(examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str) -> str:
-    fake, workdir, proxy = engine40
-    env = {
-        **os.environ,
-        "HOME": str(workdir),
-        "https_proxy": proxy,
-        "HTTPS_PROXY": proxy,
-        "no_proxy": "",
-        "NO_PROXY": "",
-    }
-    done = subprocess.run(
-        [sys.executable, str(examples / name)],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr + (workdir / "example.log").read_text()
-    assert fake.errors == []
-    return done.stdout
+    with as_engine40(fake, tmp_path_factory.mktemp("engine40")) as served:
+        yield served
 
 
 def test_page_vms_prints_every_vm_one_page_at_a_time(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
     """`search="page N"`, `max=1`, until an empty page: the engine's paging, name order."""
-    assert run_example(examples, engine40, "page_vms.py").splitlines() == ["myvm", "other"]
+    assert run_hardcoded(examples, engine40, "page_vms.py").splitlines() == ["myvm", "other"]
     queries = [e.query for e in engine40[0].journal.requests("GET /vms")]
     assert queries[-3:] == ["max=1&search=page+1", "max=1&search=page+2", "max=1&search=page+3"]
 
@@ -105,7 +72,7 @@ def test_page_vms_prints_every_vm_one_page_at_a_time(
 def test_follow_vm_links_reaches_cluster_template_and_permissions(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
-    assert run_example(examples, engine40, "follow_vm_links.py").splitlines() == [
+    assert run_hardcoded(examples, engine40, "follow_vm_links.py").splitlines() == [
         "cluster: Default",
         "template: Blank",
         "role: 00000000-0000-0000-0000-000000000001",
@@ -115,6 +82,6 @@ def test_follow_vm_links_reaches_cluster_template_and_permissions(
 def test_list_host_statistics_prints_the_engines_statistics(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
-    lines = run_example(examples, engine40, "list_host_statistics.py").splitlines()
+    lines = run_hardcoded(examples, engine40, "list_host_statistics.py").splitlines()
     assert [line.split(": ")[0] for line in lines] == STATISTICS
     assert "memory.total: 34359738368.0" in lines  # the SDK reads a decimal as a float
