@@ -34,6 +34,7 @@ __all__ = [
     "examples_dir",
     "run_example",
     "run_hardcoded",
+    "write_engine_config",
 ]
 
 SDK = version("ovirt-engine-sdk-python")
@@ -79,7 +80,18 @@ def run_example(
     examples: Path, script: str, fake: FakeOvirt, home: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
     """Run ``examples/script`` with ``-c fake``, as a user would, against ``fake``."""
-    config = home / ".config" / "ovirt.conf"
+    write_engine_config(home / ".config" / "ovirt.conf", fake)
+    env = _environment(home)
+    command = [sys.executable, str(examples / script), "-c", "fake"]
+    command += ["--logfile", str(home / "example.log"), *args]
+    return subprocess.run(
+        command, cwd=home, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def write_engine_config(config: Path, fake: FakeOvirt) -> None:
+    """A `[fake]` section with the engine's URL, user, password and CA file, as both the SDK
+    examples (`~/.config/ovirt.conf`) and `ovirt-img` (`ovirt-img.conf`) read it."""
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(
         "[fake]\n"
@@ -88,12 +100,6 @@ def run_example(
         f"password = {fake.password}\n"
         f"cafile = {fake.ca_file}\n",
         encoding="utf-8",
-    )
-    env = _environment(home)
-    command = [sys.executable, str(examples / script), "-c", "fake"]
-    command += ["--logfile", str(home / "example.log"), *args]
-    return subprocess.run(
-        command, cwd=home, env=env, capture_output=True, text=True, timeout=120, check=False
     )
 
 

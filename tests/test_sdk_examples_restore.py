@@ -31,7 +31,14 @@ from fakeovirt import FakeOvirt, Scenario
 from fakeovirt.core.model import Disk
 from fakeovirt.core.ovf import OVF_URI
 from tests.qemutools import require_qemu
-from tests.sdkexamples import ENGINE40_USERS, as_engine40, examples_dir, run_example, run_hardcoded
+from tests.sdkexamples import (
+    ENGINE40_USERS,
+    as_engine40,
+    examples_dir,
+    run_example,
+    run_hardcoded,
+    write_engine_config,
+)
 
 SCENARIO = Path(__file__).parent.parent / "docs" / "examples" / "sdk-examples.toml"
 GiB = 1 << 30
@@ -263,16 +270,7 @@ def test_upload_disk_with_a_disk_id_keeps_it(
 def ovirt_img(fake: FakeOvirt, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`ovirt-img` as its docs configure it: `$XDG_CONFIG_HOME/ovirt-img.conf`, a section
     per engine with `engine_url`, `username`, `password`, `cafile`."""
-    config = home / ".config" / "ovirt-img.conf"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(
-        "[fake]\n"
-        f"engine_url = {fake.origin}\n"
-        f"username = {fake.username}\n"
-        f"password = {fake.password}\n"
-        f"cafile = {fake.ca_file}\n",
-        encoding="utf-8",
-    )
+    write_engine_config(home / ".config" / "ovirt-img.conf", fake)
     program = shutil.which("ovirt-img", path=str(Path(sys.executable).parent))
     assert program is not None, "ovirt-imageio's ovirt-img is installed with the test extras"
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}

@@ -9,8 +9,11 @@ Rules of this file:
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
 from fakeovirt.core.content import BLOCK_SIZE
-from fakeovirt.images import Content
+from fakeovirt.images import Content, ImageDifference, UnreadableImage, image_difference
 
 from .base import ContractMachine
 
@@ -52,6 +55,22 @@ class GuestMachine(ContractMachine):
         if where == "unaligned":
             base += BLOCK_SIZE // 2 + 512
         return min(base, size - length)
+
+    def _expect_image(
+        self,
+        text: str,
+        path: str | os.PathLike[str],
+        expected: Content,
+        differs: Callable[[ImageDifference], str],
+    ) -> None:
+        """The image the client call `text` gave equals `expected`; `differs` words how not."""
+        try:
+            difference = image_difference(path, expected)
+        except UnreadableImage as error:
+            self._expect(False, f"{text} gave no readable image: {error}")
+            return
+        if difference is not None:
+            self._expect(False, differs(difference))
 
     def _disk_difference(self, disk_id: str) -> str | None:
         """How the fake's disk differs from what the guest wrote (the shadow), or None."""

@@ -21,8 +21,6 @@ import os
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from fakeovirt.images import UnreadableImage, image_difference
-
 from .base import ContractMachine
 from .choices import disk_aliases, restorable_vms
 from .guest import WHERE, GuestMachine
@@ -130,14 +128,11 @@ class DataRules(GuestMachine):
         path = self._client_call(
             text, lambda: self.restore_disk(backup.vm_id, backup.id, disk_id), _image_kind
         )
-        try:
-            difference = image_difference(path, self.expected_content[backup.id, disk_id])
-        except UnreadableImage as error:
-            self._expect(False, f"{text} gave no readable image: {error}")
-            return
-        self._expect(
-            difference is None,
-            lambda: (
+        self._expect_image(
+            text,
+            path,
+            self.expected_content[backup.id, disk_id],
+            lambda difference: (
                 f"{disk} restored from {name} ({self._kind(backup, disk_id)}) differs "
                 f"from the disk at that backup: {difference}"
             ),

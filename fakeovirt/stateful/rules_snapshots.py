@@ -35,7 +35,6 @@ from hypothesis.stateful import precondition, rule
 
 from fakeovirt.core import messages as msg
 from fakeovirt.core.phases import BackupPath, BackupPhase
-from fakeovirt.images import UnreadableImage, image_difference
 
 from .api import ApiFault, SnapshotInfo
 from .base import MAX_CLOCK_ADVANCE, WAIT_POLLS
@@ -343,14 +342,11 @@ class SnapshotRules(GuestMachine):
         )
         left = self._open_transfers(disk_id)
         self._expect(not left, lambda: f"{text} left image transfers {left} unfinished")
-        try:
-            difference = image_difference(path, self.expected_content[snapshot.id, disk_id])
-        except UnreadableImage as error:
-            self._expect(False, f"{text} gave no readable image: {error}")
-            return
-        self._expect(
-            difference is None,
-            lambda: (
+        self._expect_image(
+            text,
+            path,
+            self.expected_content[snapshot.id, disk_id],
+            lambda difference: (
                 f"{disk} downloaded from {label} differs from the disk when the snapshot "
                 f"was taken: {difference}"
             ),
