@@ -37,7 +37,7 @@ from .errors import Conflict
 from .model import Disk, ImageTransfer
 from .phases import BackupPath
 from .state import State
-from .translate import Command, Message, Refused, refuse, render
+from .translate import Command, Message, Refused, refuse, render_for
 
 __all__ = [
     "Held",
@@ -151,16 +151,14 @@ def acquire(
     ``what`` is the requester's ``"<action> <type>"`` (``"remove Snapshot"``); shared keys
     are checked before exclusive ones.
     """
-    action, _, kind = what.partition(" ")
-    command = Command(name="", action=action, type=kind)
     for key in shared:
         found = [h for h in _holders(state, key) if h.exclusive]
         if found:
-            raise Conflict(_join(command, found))
+            raise Conflict(_join(what, found))
     for key in exclusive:
         found = list(_holders(state, key))
         if found:
-            raise Conflict(_join(command, found))
+            raise Conflict(_join(what, found))
 
 
 def _holders(state: State, key: Key) -> Iterator[Held]:
@@ -173,8 +171,8 @@ def _holders(state: State, key: Key) -> Iterator[Held]:
         yield from disk_holders(state, disk)
 
 
-def _join(command: Command, found: list[Held]) -> str:
-    texts = dict.fromkeys(render(command, h.message, **h.values) for h in found)
+def _join(what: str, found: list[Held]) -> str:
+    texts = dict.fromkeys(render_for(what, h.message, **h.values) for h in found)
     return ", ".join(texts)
 
 

@@ -552,7 +552,8 @@ EVENT_TRANSFER_PAUSED_ON_TIMEOUT = (
 
 # -- snapshots, disk snapshots and transfers of volumes (AppErrors.properties: line) ---------
 # `{what}` is the command's "<action> <type>": "create Snapshot", "remove Snapshot",
-# "transfer Virtual Disk" (VAR__ACTION__* / VAR__TYPE__*, APPERR:1204,1208,1261,1375).
+# "transfer Virtual Disk" (VAR__ACTION__* / VAR__TYPE__*, APPERR:1204,1208,1261,1375). A text
+# that is already a `Message` above is rendered from it (`translate.render_for`), not repeated.
 INCOMPLETE_PARAMETERS_REASON = "Incomplete parameters"  # restapi logging/Messages.properties:5-6
 SNAPSHOT_DESCRIPTION_REQUIRED = "Snapshot [description] required for doAdd"
 SNAPSHOT_DESCRIPTION_EMPTY = "Snapshot description cannot be empty"  # 1140
@@ -561,7 +562,6 @@ SNAPSHOT_DESCRIPTION_INVALID = (  # 1138
     "characters that conform to the standard ASCII character set."
 )
 SNAPSHOT_DESCRIPTION_MAX = "Snapshot description must not exceed 4000 characters"  # 1139
-VM_NOT_FOUND_TEXT = "Cannot {what}. VM is not found."  # 677
 DISKS_NOT_EXIST = "Cannot {what}. The following disk(s) ID(s) does not exist: {ids}."  # 117
 DISK_SNAPSHOT_NOT_SUPPORTED = (  # 1605
     "Cannot {what}. Snapshot is not allowed for the following disk(s): {aliases}."
@@ -569,35 +569,15 @@ DISK_SNAPSHOT_NOT_SUPPORTED = (  # 1605
 DISKS_NOT_ATTACHED = (  # 1575
     "Cannot {what}. The following disk(s) are not attached to the VM {vm}: {aliases}."
 )
-VM_SAVING_RESTORING = (  # 675
-    "Cannot {what}. VM is in saving/restoring state.\n"
-    "-Please try again when the VM is either up or down."
-)
-VM_STATUS_ILLEGAL_TEXT = "Cannot {what} because the VM is in {status} status."  # 695
-VM_DURING_SNAPSHOT = (  # 664
-    "Cannot {what}. The VM is performing an operation on a Snapshot. "
-    "Please wait for the operation to finish, and try again."
-)
-VM_IN_PREVIEW_TEXT = "Cannot {what}. VM is previewing a Snapshot."  # 651
-VM_DURING_BACKUP = "Cannot {what}. The VM is during a backup operation."  # 1688
-DISKS_LOCKED_TEXT = (  # 116
-    "Cannot {what}: The following disks are locked: {aliases}. Please try again in a few minutes."
-)
 DISKS_ILLEGAL = (  # 115
     "Cannot {what}. The following attached disks are in ILLEGAL status: {aliases} - "
     "please remove them and try again."
 )
 SNAPSHOT_IMAGE_EXISTS = "Cannot {what}. Image IDs {ids} are already used by a snapshot."  # 692
-STORAGE_DOMAIN_STATUS = "Cannot {what}. The relevant Storage Domain's status is {status}."  # 548
-SNAPSHOT_NOT_EXIST = "Cannot {what}. VM's Snapshot does not exist."  # 689
-SNAPSHOT_NOT_REGULAR = (  # 693
-    "Cannot {what}. The operation is only allowed for regular snapshots."
-)
 VM_NOT_DOWN_OR_UP = "Cannot {what}. VM {vm} must be in status Down, Up or Paused."  # 670
 SNAPSHOT_UNPLUGGED_DISKS = (  # 119
     "Cannot {what}. The following disks are either unplugged or unattached: \n {aliases}"
 )
-DISK_NOT_EXIST_TEXT = "Cannot {what}. The specified disk does not exist."  # 159
 DISK_PLUGGED_TO_NON_DOWN_VMS = (  # 158
     "Cannot {what}. The disk {alias} is plugged to non-Down VMs: {vms}"
 )

@@ -34,6 +34,7 @@ from .model import Backup, Disk, DiskConfiguration, Job, Snapshot, Vm, VmConfigu
 from .policy import Progress
 from .retention import job_due
 from .state import State
+from .translate import render_for
 
 __all__ = [
     "CREATE",
@@ -122,7 +123,7 @@ def create(state: State, vm_id: str, request: SnapshotRequest, user: str) -> Sna
     locks.acquire(state, CREATE, exclusive=[locks.vm_key(vm_id)])
     vm = state.vms.get(vm_id)
     if vm is None:
-        raise BadRequest(msg.VM_NOT_FOUND_TEXT.format(what=CREATE))
+        raise BadRequest(render_for(CREATE, msg.VM_NOT_FOUND))
     disks = _validate(state, vm, request)
     now = state.now()
     snapshot = _take(state, vm, disks, request.description, user, dict(request.image_ids))
@@ -180,14 +181,14 @@ def _validate(state: State, vm: Vm, request: SnapshotRequest) -> list[Disk]:
                 msg.DISKS_NOT_ATTACHED.format(what=CREATE, vm=vm.name, aliases=aliases)
             )
     if vm.status in (VmStatus.SAVING_STATE, VmStatus.RESTORING_STATE):
-        raise Conflict(msg.VM_SAVING_RESTORING.format(what=CREATE))
+        raise Conflict(render_for(CREATE, msg.VM_IS_SAVING_RESTORING))
     if vm.status in _STATUS_NAMES:
         status = _STATUS_NAMES[vm.status]
-        raise Conflict(msg.VM_STATUS_ILLEGAL_TEXT.format(what=CREATE, status=status))
+        raise Conflict(render_for(CREATE, msg.VM_STATUS_ILLEGAL, vmStatus=status))
     if any(s.status == "locked" for s in state.vm_snapshots(vm.id)):
-        raise Conflict(msg.VM_DURING_SNAPSHOT.format(what=CREATE))
+        raise Conflict(render_for(CREATE, msg.VM_IS_DURING_SNAPSHOT))
     if any(s.status == "in_preview" for s in state.vm_snapshots(vm.id)):
-        raise Conflict(msg.VM_IN_PREVIEW_TEXT.format(what=CREATE))
+        raise Conflict(render_for(CREATE, msg.VM_IN_PREVIEW))
     disks = [d for d in vm_disks if not d.shareable]
     if request.disk_ids is not None:
         disks = [d for d in disks if d.id in set(request.disk_ids)]
@@ -204,7 +205,7 @@ def _check_images(state: State, disks: list[Disk], what: str) -> None:
     """`DiskImagesValidator.diskImagesNotLocked`, then `diskImagesNotIllegal`."""
     locked = [d.alias for d in disks if d.status == "locked"]
     if locked:
-        raise Conflict(msg.DISKS_LOCKED_TEXT.format(what=what, aliases=", ".join(locked)))
+        raise Conflict(render_for(what, msg.DISKS_LOCKED, diskAliases=", ".join(locked)))
     illegal = [d.alias for d in disks if d.status == "illegal"]
     if illegal:
         raise EngineFailure(msg.DISKS_ILLEGAL.format(what=what, aliases=", ".join(illegal)))
@@ -216,7 +217,7 @@ def _check_domains(state: State, disks: list[Disk], what: str) -> None:
         domain = state.storage_domains.get(disk.storage_domain_id)
         if domain is not None and domain.status != "active":
             status = "".join(part.capitalize() for part in domain.status.split("_"))
-            raise Conflict(msg.STORAGE_DOMAIN_STATUS.format(what=what, status=status))
+            raise Conflict(render_for(what, msg.STORAGE_DOMAIN_STATUS_ILLEGAL, status=status))
 
 
 def _java_uuid_order(value: str) -> tuple[int, int, int, str]:
@@ -312,7 +313,7 @@ def remove(state: State, vm_id: str, snapshot_id: str, user: str) -> None:
     locks.acquire(state, REMOVE, exclusive=[locks.vm_key(vm_id)])
     vm = state.vms.get(vm_id)
     if vm is None:
-        raise BadRequest(msg.VM_NOT_FOUND_TEXT.format(what=REMOVE))
+        raise BadRequest(render_for(REMOVE, msg.VM_NOT_FOUND))
     _validate_remove(state, vm, snapshot)
     now = state.now()
     snapshot.job_id = _start_job(state, msg.JOB_REMOVE_SNAPSHOT, snapshot, vm, user)
@@ -345,18 +346,18 @@ def remove(state: State, vm_id: str, snapshot_id: str, user: str) -> None:
 def _validate_remove(state: State, vm: Vm, snapshot: Snapshot) -> None:
     """`RemoveSnapshotCommand.validate()` (lines 381-424, 502-544), in its order."""
     if any(not b.phase.finished for b in state.iter_vm_backups(vm.id)):
-        raise Conflict(msg.VM_DURING_BACKUP.format(what=REMOVE))
+        raise Conflict(render_for(REMOVE, msg.VM_IS_DURING_BACKUP))
     mine = set(snapshot.images)
     if mine and any(
         s.status == "locked" and mine & set(s.images) for s in state.vm_snapshots(vm.id)
     ):
-        raise Conflict(msg.VM_DURING_SNAPSHOT.format(what=REMOVE))
+        raise Conflict(render_for(REMOVE, msg.VM_IS_DURING_SNAPSHOT))
     if any(s.status == "in_preview" for s in state.vm_snapshots(vm.id)):
-        raise Conflict(msg.VM_IN_PREVIEW_TEXT.format(what=REMOVE))
+        raise Conflict(render_for(REMOVE, msg.VM_IN_PREVIEW))
     if snapshot.vm_id != vm.id:
-        raise BadRequest(msg.SNAPSHOT_NOT_EXIST.format(what=REMOVE))
+        raise BadRequest(render_for(REMOVE, msg.VM_SNAPSHOT_DOES_NOT_EXIST))
     if snapshot.type != "regular":
-        raise Conflict(msg.SNAPSHOT_NOT_REGULAR.format(what=REMOVE))
+        raise Conflict(render_for(REMOVE, msg.VM_SNAPSHOT_TYPE_NOT_REGULAR))
     if vm.status not in _MERGEABLE:
         raise Conflict(msg.VM_NOT_DOWN_OR_UP.format(what=REMOVE, vm=vm.name))
     images = [(state.disks[d], i) for d, i in snapshot.images.items() if d in state.disks]
@@ -367,7 +368,7 @@ def _validate_remove(state: State, vm: Vm, snapshot: Snapshot) -> None:
     ]
     locked = [disk.alias for disk, image in chain if disk.volume_state(image) == "locked"]
     if locked:
-        raise Conflict(msg.DISKS_LOCKED_TEXT.format(what=REMOVE, aliases=", ".join(locked)))
+        raise Conflict(render_for(REMOVE, msg.DISKS_LOCKED, diskAliases=", ".join(locked)))
     if vm.status is VmStatus.DOWN:
         illegal = [disk.alias for disk, image in chain if disk.volume_state(image) == "illegal"]
         if illegal:

@@ -29,6 +29,7 @@ from .phases import (
 )
 from .policy import Progress, TransitionPolicy
 from .state import State
+from .translate import render_for
 
 __all__ = [
     "TransferRequest",
@@ -132,7 +133,7 @@ def _validate(state: State, request: TransferRequest) -> tuple[Disk, str, Backup
     if request.backup_id is None:
         _lock(state, request, disk)
     if disk is None or image_id is None:  # DiskValidator.isDiskExists (see docs/data-plane.md)
-        raise BadRequest(msg.DISK_NOT_EXIST_TEXT.format(what=TRANSFER))
+        raise BadRequest(render_for(TRANSFER, msg.DISK_NOT_EXIST))
     if request.host_id is not None:
         state.host(request.host_id)
     if disk.volume_state(image_id) == "illegal":
@@ -140,7 +141,7 @@ def _validate(state: State, request: TransferRequest) -> tuple[Disk, str, Backup
     domain = state.storage_domains.get(disk.storage_domain_id)
     if domain is not None and domain.status != "active":
         status = "".join(part.capitalize() for part in domain.status.split("_"))
-        raise Conflict(msg.STORAGE_DOMAIN_STATUS.format(what=TRANSFER, status=status))
+        raise Conflict(render_for(TRANSFER, msg.STORAGE_DOMAIN_STATUS_ILLEGAL, status=status))
     if request.backup_id is not None:
         return disk, image_id, _validate_backup(state, request, disk)
     if image_id == disk.image_id:  # only the active volume (`isDiskSnapshot()`, line 221)
@@ -157,7 +158,7 @@ def _validate(state: State, request: TransferRequest) -> tuple[Disk, str, Backup
             )
             raise Conflict(text)
     if disk.volume_state(image_id) == "locked":
-        raise Conflict(msg.DISKS_LOCKED_TEXT.format(what=TRANSFER, aliases=disk.alias))
+        raise Conflict(render_for(TRANSFER, msg.DISKS_LOCKED, diskAliases=disk.alias))
     if request.direction == "upload" and image_id != disk.image_id:
         raise BadRequest(msg.TRANSFER_INTO_SNAPSHOT.format(image=image_id))
     return disk, image_id, None
@@ -195,7 +196,7 @@ def _validate_backup(state: State, request: TransferRequest, disk: Disk) -> Back
     if backup is None:
         raise BadRequest(msg.TRANSFER_BACKUP_NOT_EXIST)
     if backup.path is BackupPath.SNAPSHOT and backup.snapshot_id not in state.snapshots:
-        raise BadRequest(msg.SNAPSHOT_NOT_EXIST.format(what=TRANSFER))
+        raise BadRequest(render_for(TRANSFER, msg.VM_SNAPSHOT_DOES_NOT_EXIST))
     if backup.phase is not BackupPhase.READY:
         phase = backup.profile.phase_name(backup.path, backup.phase)
         raise Conflict(msg.TRANSFER_BACKUP_NOT_READY.format(phase=phase))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from .errors import EngineError
 
-__all__ = ["Command", "Message", "Refused", "refuse", "render"]
+__all__ = ["Command", "Message", "Refused", "refuse", "render", "render_for"]
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
@@ -65,6 +65,13 @@ def render(command: Command, message: Message, **values: object) -> str:
         return variables.get(match.group(1), match.group(0))
 
     return _VARIABLE.sub(fill, message.text)
+
+
+def render_for(what: str, message: Message, **values: object) -> str:
+    """`message` as the engine words it for a command named ``"<action> <type>"``
+    (``"remove Snapshot"``)."""
+    action, _, kind = what.partition(" ")
+    return render(Command(name="", action=action, type=kind), message, **values)
 
 
 def refuse(command: Command, message: Message, *extra: str, **values: object) -> Refused:

@@ -35,6 +35,7 @@ from hypothesis.stateful import precondition, rule
 
 from fakeovirt.core import messages as msg
 from fakeovirt.core.phases import BackupPath, BackupPhase
+from fakeovirt.core.translate import render_for
 
 from .api import ApiFault, SnapshotInfo
 from .base import MAX_CLOCK_ADVANCE, WAIT_POLLS
@@ -443,7 +444,7 @@ class SnapshotRules(GuestMachine):
 
     def _refused_remove(self, vm: VmModel, snapshot: SnapshotModel) -> None:
         text = f"remove_snapshot({vm.name}, {self.labels(snapshot.id)})"
-        detail = msg.VM_DURING_BACKUP.format(what=REMOVE)
+        detail = render_for(REMOVE, msg.VM_IS_DURING_BACKUP)
         self._refused(text, lambda: self.remove_snapshot(vm.id, snapshot.id), 409, detail)
         self._expect(
             self._server_status(snapshot) == "ok",
@@ -518,7 +519,7 @@ def _refusal(
     if mistake == "not ascii":
         return 400, msg.SNAPSHOT_DESCRIPTION_INVALID
     if vm.legacy_busy():
-        return 409, msg.VM_DURING_BACKUP.format(what=CREATE)
+        return 409, render_for(CREATE, msg.VM_IS_DURING_BACKUP)
     if disk_ids == [UNKNOWN_DISK]:
         return 400, msg.DISKS_NOT_EXIST.format(what=CREATE, ids=UNKNOWN_DISK)
     alias = machine.disk_models[(disk_ids or [""])[0]].alias
