@@ -27,7 +27,6 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Protocol
 
 from .blockmap import BlockMap, Run
 from .blocks import BLOCK_SIZE, ZERO_BLOCK, Payload, Seeded, chunks, nbytes, patch
@@ -37,7 +36,6 @@ __all__ = [
     "ContentView",
     "DirtyExtent",
     "DiskContent",
-    "ImageTicket",
     "LayerView",
     "UnsupportedExtents",
     "ZeroExtent",
@@ -70,23 +68,6 @@ class DirtyExtent:
 
 class UnsupportedExtents(Exception):
     """The ticket has no dirty extents (not an incremental backup disk)."""
-
-
-class ImageTicket(Protocol):
-    """What the imageio endpoint needs from a transfer's ticket."""
-
-    @property
-    def size(self) -> int: ...
-    @property
-    def readable(self) -> bool: ...
-    @property
-    def writable(self) -> bool: ...
-    def read(self, offset: int, length: int) -> bytes: ...
-    def write(self, offset: int, data: bytes) -> None: ...
-    def zero(self, offset: int, length: int) -> None: ...
-    def flush(self) -> None: ...
-    def zero_extents(self) -> list[ZeroExtent]: ...
-    def dirty_extents(self) -> list[DirtyExtent]: ...  # raises UnsupportedExtents
 
 
 class _Content:
