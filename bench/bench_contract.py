@@ -93,14 +93,14 @@ def kills(fake: FakeOvirt, seeds: int, names: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="coverage runs")
+    parser.add_argument("--runs", type=int, default=5, help="coverage runs (0: none)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per mutant")
     parser.add_argument("--only", nargs="*", default=list(MUTANTS), help="mutants to run")
     parser.add_argument("--machine", choices=MACHINES, default="tool", help="coverage client")
     parser.add_argument("--skip-coverage", action="store_true")
     args = parser.parse_args()
     with FakeOvirt(strict=True) as fake:
-        if not args.skip_coverage:
+        if args.runs and not args.skip_coverage:
             coverage(fake, args.runs, args.machine)
         if args.seeds:
             kills(fake, args.seeds, args.only)

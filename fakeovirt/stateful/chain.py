@@ -4,7 +4,9 @@ Rules of this file:
 - a listing must be the chain exactly: oldest first, complete, each the parent of the next;
   only the checkpoint of a backup still in flight may or may not be there yet;
 - a removal must remove exactly the checkpoint asked for (the engine is looked at after it),
-  and is refused (409) while the VM's backup runs, 404 for an unknown id.
+  and is refused (409) while the VM's backup runs, 404 for an unknown id;
+- a retention (`_keep_only`) lists, then removes the oldest until N are left, and stops at the
+  first refusal, as a tool does.
 """
 
 from __future__ import annotations
@@ -106,3 +108,11 @@ class ChainMachine(ContractMachine):
                 ),
             )
         return status
+
+    def _keep_only(self, model: VmModel, keep: int) -> None:
+        """A tool's retention: list the VM's checkpoints, then remove the oldest until `keep`
+        are left, stopping at the first refusal (as while a backup runs)."""
+        self._read_chain(model)
+        while len(model.chain) > keep:
+            if self._remove_checkpoint(model, model.chain[0]) != 200:
+                return

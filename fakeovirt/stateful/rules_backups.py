@@ -38,6 +38,9 @@ INCREMENTAL = ["leaf", "root", "parent", "middle", "invalid"]
 EARLY = frozenset({BackupPhase.INITIALIZING, BackupPhase.STARTING})
 disk_choices = st.sampled_from(["all", "first", "last"])
 since_choices = st.sampled_from(FULL_OR_ANY)
+# The retention an incremental round ends with: none (what a shrunk program shows), or keep
+# the newest 2 or 1, as tools that rotate after each backup do.
+KEEP = [None, 2, 1]
 
 
 class BackupRules(ChainMachine):
@@ -93,15 +96,19 @@ class BackupRules(ChainMachine):
         since=st.sampled_from(INCREMENTAL),
         use_active=st.booleans(),
         write_during=st.booleans(),
+        keep=st.sampled_from(KEEP),
     )
     def back_up_incremental(
-        self, vm: str, since: str, use_active: bool, write_during: bool
+        self, vm: str, since: str, use_active: bool, write_during: bool, keep: int | None
     ) -> None:
-        """A tool's incremental round: list the VM's checkpoints, then back up all its disks
-        from one of them."""
+        """A tool's incremental round: list the VM's checkpoints, back up all its disks from
+        one of them, then (unless `keep` is None) apply its retention: remove the oldest
+        checkpoints until `keep` are left."""
         model = self.vm_by_name[vm]
         self._read_chain(model)
         self._round(model, "all", since, use_active, False, write_during)
+        if keep is not None:
+            self._keep_only(model, keep)
 
     @rule(vm=vm_names(), use_active=st.booleans())
     def abort_backup(self, vm: str, use_active: bool) -> None:

@@ -50,13 +50,9 @@ class CheckpointRules(ChainMachine):
     @precondition(lambda self: any(vm.chain for vm in self.vm_models.values()))
     @rule(vm=vms_with_chain(prefer="busy"), keep=st.integers(0, 3))
     def rotate_checkpoints(self, vm: str, keep: int) -> None:
-        """A tool's retention: list the checkpoints, then remove the oldest until `keep` are
-        left (stopping at the first refusal, as while a backup runs)."""
-        model = self.vm_by_name[vm]
-        self._read_chain(model)
-        while len(model.chain) > keep:
-            if self._remove_checkpoint(model, model.chain[0]) != 200:
-                return
+        """A tool's retention, run on its own schedule: list the checkpoints, then remove the
+        oldest until `keep` are left (stopping at the first refusal, as while a backup runs)."""
+        self._keep_only(self.vm_by_name[vm], keep)
 
     @precondition(lambda self: any(vm.chain for vm in self.vm_models.values()))
     @rule(vm=vms_with_chain(prefer="idle"), which=st.sampled_from(["leaf", "root", "all"]))
