@@ -16,10 +16,9 @@ incompatible with the storage domain type."), so add_disks.py runs with `--spars
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
-import shutil
 import subprocess
-import sys
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -267,12 +266,21 @@ def test_upload_disk_with_a_disk_id_keeps_it(
 
 
 # -- ovirt-img (ovirt-imageio's CLI) ------------------------------------------------------
+def installed_script(distribution: str, name: str) -> str:
+    """The console script `name` that `distribution` installed: found through the package's
+    own record, so that it is the one beside the imported package (a virtualenv with the
+    system's site-packages keeps the system's scripts outside its own bin/)."""
+    files = importlib.metadata.distribution(distribution).files or []
+    found = [f for f in files if f.name == name and f.parent.name == "bin"]
+    assert found, f"{distribution} records no {name} script: pip install -e '.[test]'"
+    return str(Path(str(found[0].locate())).resolve())
+
+
 def ovirt_img(fake: FakeOvirt, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`ovirt-img` as its docs configure it: `$XDG_CONFIG_HOME/ovirt-img.conf`, a section
     per engine with `engine_url`, `username`, `password`, `cafile`."""
     write_engine_config(home / ".config" / "ovirt-img.conf", fake)
-    program = shutil.which("ovirt-img", path=str(Path(sys.executable).parent))
-    assert program is not None, "ovirt-imageio's ovirt-img is installed with the test extras"
+    program = installed_script("ovirt-imageio", "ovirt-img")
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
     return subprocess.run(
         [program, *args], cwd=home, env=env, capture_output=True, text=True, timeout=120,
