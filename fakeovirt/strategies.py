@@ -26,6 +26,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlencode
@@ -713,16 +714,35 @@ def xml_elements(
             raise InvalidArgument(f"max_depth={max_depth} must be at least 0")
         if max_occurs < 1:
             raise InvalidArgument(f"max_occurs={max_occurs} must be at least 1")
-        builder = XsdElements(
-            load_schema(schema),
-            max_depth=max_depth,
-            max_occurs=max_occurs,
-            ids=dict(ids or {}),
-            texts=dict(texts or {}),
+        return _xml_elements(
+            element,
+            max_depth,
+            max_occurs,
+            tuple(sorted((ids or {}).items(), key=lambda item: item[0])),
+            tuple(sorted((texts or {}).items(), key=lambda item: item[0])),
+            schema,
         )
-        return builder.root(element)
 
     return _lazy(build)
+
+
+@lru_cache(maxsize=128)
+def _xml_elements(
+    element: str,
+    max_depth: int,
+    max_occurs: int,
+    ids: tuple[tuple[str, st.SearchStrategy[str]], ...],
+    texts: tuple[tuple[str, st.SearchStrategy[str]], ...],
+    schema: Path | None,
+) -> st.SearchStrategy[ET.Element]:
+    """The strategy of `xml_elements`, built once per arguments: hypothesis then checks the
+    schema-wide tree of strategies once, not on every draw of a test that calls
+    `xml_elements` inside its body (the same strategy objects in `ids` and `texts` hit)."""
+    builder = XsdElements(
+        load_schema(schema), max_depth=max_depth, max_occurs=max_occurs, ids=dict(ids),
+        texts=dict(texts),
+    )  # fmt: skip
+    return builder.root(element)
 
 
 def xml_documents(

@@ -18,6 +18,7 @@ import ovirtsdk4 as sdk
 import pytest
 
 from fakeovirt import DEMO, FakeOvirt, Scenario
+from fakeovirt.cli import main
 
 from .test_control_plane import Http
 
@@ -26,7 +27,7 @@ LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d (GET|POST|PUT|DELETE) (/\S*) (\d{3}) \d+
 
 
 def fakeovirt(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the `fakeovirt` command to its end."""
+    """Run the `fakeovirt` command to its end, as a process."""
     return subprocess.run(
         [sys.executable, "-m", "fakeovirt", *args],
         capture_output=True,
@@ -35,6 +36,17 @@ def fakeovirt(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `fakeovirt.cli.main` (what the command runs) in this process: (exit code, stdout,
+    stderr). An exception escapes, and fails the test, as a traceback would in a terminal."""
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 @dataclass
@@ -243,11 +255,13 @@ SERVE_OPTIONS = (
 )  # fmt: skip
 
 
-def test_serve_help_has_a_description_and_every_option_with_its_default() -> None:
-    result = fakeovirt("serve", "--help")
-    assert result.returncode == 0
-    assert "Serve a fake oVirt engine" in " ".join(result.stdout.split())
-    entries = re.split(r"\n(?=  -)", result.stdout.split("options:\n")[1])
+def test_serve_help_has_a_description_and_every_option_with_its_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, stdout, _ = in_process(capsys, "serve", "--help")
+    assert code == 0
+    assert "Serve a fake oVirt engine" in " ".join(stdout.split())
+    entries = re.split(r"\n(?=  -)", stdout.split("options:\n")[1])
     described = {entry.split()[0]: " ".join(entry.split()) for entry in entries}
     assert sorted(described) == sorted(["-h,", *SERVE_OPTIONS])
     for option in SERVE_OPTIONS:
@@ -270,12 +284,22 @@ def test_serve_help_has_a_description_and_every_option_with_its_default() -> Non
         (["launch"], "invalid choice: 'launch'"),
     ],
 )
-def test_a_mistake_is_one_line_on_stderr_and_exit_2(args: list[str], message: str) -> None:
-    result = fakeovirt(*args)
-    assert result.returncode == 2
+def test_a_mistake_is_one_line_on_stderr_and_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, stdout, stderr = in_process(capsys, *args)
+    assert code == 2
+    assert len(stderr.splitlines()) == 1, stderr
+    assert message in stderr
+    assert stdout == ""
+
+
+def test_the_process_says_a_mistake_in_one_line_as_main_does() -> None:
+    """The command itself (`python -m fakeovirt`): the same line, the same exit code."""
+    result = fakeovirt("serve", "--scenario", "nope")
+    assert (result.returncode, result.stdout) == (2, "")
     assert len(result.stderr.splitlines()) == 1, result.stderr
-    assert message in result.stderr
-    assert result.stdout == ""
+    assert result.stderr.startswith("fakeovirt: unknown scenario 'nope'")
 
 
 def test_a_busy_port_is_one_line_on_stderr_and_exit_1() -> None:
@@ -288,12 +312,14 @@ def test_a_busy_port_is_one_line_on_stderr_and_exit_1() -> None:
     assert result.stderr == f"fakeovirt: cannot serve on 127.0.0.1:{port}: address already in use\n"
 
 
-def test_a_malformed_scenario_file_is_one_line_on_stderr(tmp_path: Path) -> None:
+def test_a_malformed_scenario_file_is_one_line_on_stderr(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[[vms]]\nname = \n")
-    result = fakeovirt("serve", "--scenario", str(bad))
-    assert result.returncode == 2
-    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    code, _, stderr = in_process(capsys, "serve", "--scenario", str(bad))
+    assert code == 2
+    assert len(stderr.splitlines()) == 1 and str(bad) in stderr, stderr
 
 
 def test_scenario_file_example_parses_with_its_policy() -> None:
