@@ -62,8 +62,8 @@ class FakeOvirt:
         self,
         scenario: ScenarioLike = "demo",
         *,
-        clock: Clock | None = None,
-        policy: TransitionPolicy | None = None,
+        clock: ClockLike | None = None,
+        policy: PolicyLike | None = None,
         users: Mapping[str, str] | None = None,
         strict: bool = False,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
@@ -74,13 +74,15 @@ class FakeOvirt:
         `retention`: how long finished backups, transfers, jobs and events stay (the
         engine's defaults, see `fakeovirt.core.retention`); `profile`: `documented` (the API
         documentation's contract) or `engine` (what engine 4.5's code does where it departs
-        from it), see docs/fidelity.md."""
+        from it), see docs/fidelity.md. `clock` and `policy` take what `reset` takes (a
+        clock, `manual`, `system` or a start time; a policy, `reads:N`, `seconds:T` or its
+        dict form); a malformed one raises `ValueError` here."""
         self._scenarios: dict[str, Scenario] = {}
         self.lock = threading.RLock()
         self.engine = Engine(
             self.resolve_scenario(scenario),
-            clock=clock or ManualClock(),
-            policy=policy,
+            clock=ManualClock() if clock is None else as_clock(clock),
+            policy=None if policy is None else as_policy(policy),
             lock=self.lock,
             retention=retention,
             profile=profile,

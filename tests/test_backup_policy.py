@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -307,3 +308,37 @@ def test_policy_strings_parse(text: str) -> None:
 def test_bad_policy_strings_say_what_is_allowed(text: str) -> None:
     with pytest.raises(ValueError, match="immediate, reads:N or seconds:T"):
         TransitionPolicy.parse(text)
+
+
+def test_the_constructor_takes_a_policy_and_a_clock_as_reset_does() -> None:
+    """`FakeOvirt(policy="reads:1")` once stored the string, and the first snapshot or
+    backup answered a 500 (the engine read `.reads` of a str)."""
+    from fakeovirt import FakeOvirt, SystemClock
+
+    fake = FakeOvirt(policy="reads:1", clock="manual")
+    assert fake.policy == TransitionPolicy.after_reads(1)
+    assert isinstance(fake.clock, ManualClock)
+    vm = fake.vm("vm-up")
+    auth = "Basic " + base64.b64encode(b"admin@internal:fakeovirt").decode()
+    answer = fake.client().post(
+        f"/ovirt-engine/api/vms/{vm.id}/snapshots",
+        data=b"<snapshot><description>s</description></snapshot>",
+        headers={"Content-Type": "application/xml", "Authorization": auth},
+    )
+    assert answer.status_code == 202, answer.data
+    assert b"<snapshot_status>locked</snapshot_status>" in answer.data
+    assert FakeOvirt(policy={"mode": "seconds", "seconds": 2}).policy.seconds == 2
+    assert isinstance(FakeOvirt(clock="system").clock, SystemClock)
+
+
+@pytest.mark.parametrize(
+    "arguments, words",
+    [({"policy": "sometimes"}, "immediate, reads:N or seconds:T"), ({"clock": "sundial"}, "clock")],
+)
+def test_the_constructor_refuses_a_malformed_policy_or_clock(
+    arguments: dict[str, str], words: str
+) -> None:
+    from fakeovirt import FakeOvirt
+
+    with pytest.raises(ValueError, match=words):
+        FakeOvirt(**arguments)  # type: ignore[arg-type]
