@@ -92,7 +92,6 @@ class StallWatch:
         if not isinstance(engine.clock, ManualClock):
             return None
         state = engine.state
-        now = state.now()
         entity: Backup | ImageTransfer | None = state.backups.get(entity_id)
         if isinstance(entity, Backup):
             if entity.phase.finished or entity.phase is BackupPhase.READY:
@@ -105,6 +104,9 @@ class StallWatch:
                 return None
             due = entity.progress.due_at(transfers.policy_of(state, entity), entity.phase.value)
             phase, name = entity.phase.value, f"image transfer {entity.id}"
-        if due is None or due <= now:  # a read, a release or the client moves it, or it is due
+        if due is None:  # a read, a release or the client moves it
+            return None
+        now = state.now()
+        if due <= now:  # it is due
             return None
         return name, now, phase

@@ -32,6 +32,7 @@ from fakeovirt.core.scenario import Scenario
 
 from .auth import Authenticator
 from .context import Context
+from .documents import Documents
 from .fault_response import error_response, fault_response
 from .handlers import HANDLERS
 from .host import FaultHook
@@ -109,6 +110,7 @@ class FakeOvirtApp:
         self.journal = journal if journal is not None else Journal()
         self.faults = faults
         self.errors: list[ServerError] = []
+        self.documents = Documents()
         self.started_at = engine.clock.now()  # engine time of the last reset
         self.extra_routes: dict[str, Callable[[Request], Response]] = {}
         self.router = Router(API_MAP)
@@ -139,6 +141,7 @@ class FakeOvirtApp:
             self.started_at = self.engine.clock.now()
             self.journal.clear()
             self.errors.clear()
+            self.documents.clear()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -233,16 +236,17 @@ class FakeOvirtApp:
         return self.faults(request, answer)
 
     def _record(self, request: Request, seen: _Seen, response: Response | None) -> None:
+        environ = request.environ
         self.journal.record(
             method=request.method,
             path=request.path,
-            query=request.query_string.decode("latin-1"),
+            query=environ.get("QUERY_STRING", ""),
             status=response.status_code if response is not None else 0,
-            user=seen.user or request.environ.get(ENVIRON_USER),
+            user=seen.user or environ.get(ENVIRON_USER),
             request_body=_body_for_journal(request),
             response_body=response.get_data() if response is not None else b"",
-            endpoint=seen.endpoint or request.environ.get(ENVIRON_ENDPOINT),
-            faults=tuple(request.environ.get(ENVIRON_FAULTS, ())),
+            endpoint=seen.endpoint or environ.get(ENVIRON_ENDPOINT),
+            faults=tuple(environ[ENVIRON_FAULTS]) if ENVIRON_FAULTS in environ else (),
             routed=seen.routed,
         )
 
@@ -263,7 +267,7 @@ class FakeOvirtApp:
         handler = HANDLERS[endpoint]
         with self.engine.lock:
             self.engine.tick()
-            ctx = Context(self.engine, request, user, self.strict)
+            ctx = Context(self.engine, request, user, self.strict, self.documents)
             return handler(ctx, **args)
 
     def _sso_token(self, request: Request) -> Response:

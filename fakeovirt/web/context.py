@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -13,7 +13,8 @@ from fakeovirt.core.engine import Engine
 from fakeovirt.core.search import SearchObject
 from fakeovirt.core.state import State
 
-from .codec import encode
+from .codec import JSON, XML, Answer, encode, json_bytes, wants_json
+from .documents import Documents
 from .follow import Follow, parse_follow
 from .listing import choose
 from .schema import validate
@@ -30,6 +31,7 @@ class Context:
     request: Request
     user: str
     strict: bool
+    documents: Documents | None = None
 
     @property
     def state(self) -> State:
@@ -41,10 +43,12 @@ class Context:
         return self.request.host_url.rstrip("/")
 
     def follow(self, kind: str) -> Follow:
+        request = self.request
+        if not request.query_string:
+            return {}
         from .render import FOLLOWABLE
 
-        request = self.request
-        value = request.args.get("follow") if request.query_string else None
+        value = request.args.get("follow")
         return parse_follow(value, FOLLOWABLE[kind], FOLLOWABLE, kind)
 
     def respond(self, element: ET.Element, status: int = 200, **headers: str) -> Response:
@@ -54,6 +58,26 @@ class Context:
         data = to_bytes(element)  # checked as the client gets it, and written once
         validate(element, data=data)
         return encode(element, self.request, status, headers or None, xml=data)
+
+    def respond_remembered(
+        self, slot: Hashable, fingerprint: Hashable, build: Callable[[], ET.Element]
+    ) -> Response:
+        """`respond(build())`, the answer remembered while `fingerprint` (every value the
+        document shows, see `documents`) stays equal."""
+        as_json = wants_json(self.request)
+        if self.documents is None:
+            return self.respond(build())
+
+        def make() -> bytes:
+            element = build()
+            if self.strict:
+                data = to_bytes(element)
+                validate(element, data=data)
+                return json_bytes(element) if as_json else data
+            return json_bytes(element) if as_json else to_bytes(element)
+
+        data = self.documents.get((slot, as_json), fingerprint, make, strict=self.strict)
+        return Answer.document(data, JSON if as_json else XML)
 
     def listing(
         self,

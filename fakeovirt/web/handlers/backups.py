@@ -40,7 +40,14 @@ def backups_add(ctx: Context, vm: str) -> Response:
 
 def backups_get(ctx: Context, vm: str, id: str) -> Response:
     backup = ctx.engine.backup(vm, id, observe=True)
-    return ctx.respond(r.render_backup(ctx.state, backup, ctx.follow("backup")))
+    follow = ctx.follow("backup")
+    if follow:
+        return ctx.respond(r.render_backup(ctx.state, backup, follow))
+    return ctx.respond_remembered(
+        ("backup", backup.id),
+        r.backup_fingerprint(backup),
+        lambda: r.render_backup(ctx.state, backup, follow),
+    )
 
 
 def backups_finalize(ctx: Context, vm: str, id: str) -> Response:
