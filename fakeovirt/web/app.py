@@ -244,7 +244,7 @@ class FakeOvirtApp:
             status=response.status_code if response is not None else 0,
             user=seen.user or environ.get(ENVIRON_USER),
             request_body=_body_for_journal(request),
-            response_body=response.get_data() if response is not None else b"",
+            response_body=_body_of(response) if response is not None else b"",
             endpoint=seen.endpoint or environ.get(ENVIRON_ENDPOINT),
             faults=tuple(environ[ENVIRON_FAULTS]) if ENVIRON_FAULTS in environ else (),
             routed=seen.routed,
@@ -331,6 +331,14 @@ def _error(
 
 _SSO_ERRORS = {401: "access_denied", 413: "invalid_request", 500: "server_error"}
 _CONTROL_ERRORS = {401: "unauthorized", 404: "not_found", 413: "too_large", 500: "internal_error"}
+
+
+def _body_of(response: Response) -> bytes:
+    """The answer's body: the one encoded document it holds, or werkzeug's join."""
+    body = response.response
+    if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+        return body[0]
+    return response.get_data()
 
 
 def _body_for_journal(request: Request) -> bytes:

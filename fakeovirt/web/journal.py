@@ -229,12 +229,18 @@ class Journal:
         self.dropped = 0  # exchanges that left the ring since the last reset
         self.bodies_dropped = 0  # exchanges whose bodies left, to keep within the budget
         self._watchers: list[Callable[[Exchange], None]] = []
+        self._listeners: list[Callable[[int, str, str, int], None]] = []
         self._shared: dict[str, str] = {}
 
     def watch(self, watcher: Callable[[Exchange], None]) -> None:
         """Call `watcher(exchange)` after each exchange is recorded (outside the journal's
         lock, on the thread that answered)."""
         self._watchers.append(watcher)
+
+    def listen(self, listener: Callable[[int, str, str, int], None]) -> None:
+        """Call `listener(index, method, path, status)` after each exchange is recorded, as
+        `watch` would, without making an `Exchange`: for what runs on every request."""
+        self._listeners.append(listener)
 
     def record(
         self,
@@ -291,6 +297,8 @@ class Journal:
                 self._body_bytes += weight
             if len(self._rows) > self.size or self._body_bytes > self.body_budget:
                 self._bound()
+        for listener in self._listeners:
+            listener(index, method, path, status)
         if self._watchers:
             exchange = Exchange(*row)
             for watcher in self._watchers:

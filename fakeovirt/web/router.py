@@ -26,6 +26,7 @@ __all__ = ["Router"]
 _CONVERTER = re.compile(r"<(?:(?P<kind>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
 _TOKEN = re.compile(r"~\d+~")
 _MEMO_SIZE = 1024
+_PATHS_SIZE = 256  # whole paths remembered (a client polls a few at a time)
 
 
 class Router:
@@ -43,7 +44,7 @@ class Router:
         if known is not None:
             return known[0], dict(known[1])
         endpoint, args = self._match(path, method)
-        if len(self._paths) >= _MEMO_SIZE:
+        if len(self._paths) >= _PATHS_SIZE:
             self._paths.clear()
         self._paths[method, path] = (endpoint, dict(args))
         return endpoint, args
