@@ -12,7 +12,9 @@ latest `size` exchanges (default 5,000; `dropped` counts those that left) and th
 the latest ones up to `body_budget` bytes in all (default 8 MiB; older exchanges keep their
 method, path, query, status and user, with empty bodies and `bodies_dropped` set). A reset
 clears it, so the pytest plugin's per-test journal holds the whole test unless the test sends
-more than `size` requests. Unrouted exchanges are also kept apart (up to `size`), so the
+more than `size` requests. What an exchange costs the ring is kept small: a kept exchange is a
+tuple (its `Exchange` is made when read), a body kept whole is the answer's own bytes, and a
+method, path or query the client repeats is one string. Unrouted exchanges are also kept apart (up to `size`), so the
 plugin's check for requests no endpoint serves never misses one.
 
 Paths in assertions (and in fault rules) are globs (`*` matches anything, `/` included),
