@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-import fakeovirt.web.context as context_module
+import fakeovirt.web.documents as documents_module
+import fakeovirt.web.render as render_module
 from fakeovirt import FakeOvirt, TransitionPolicy
 from fakeovirt.core.model import Backup
 from fakeovirt.core.phases import BackupPath, BackupPhase
@@ -94,6 +95,47 @@ def test_every_answer_is_the_bytes_a_fresh_rendering_gives(policy: str) -> None:
     assert answers[0] == answers[1]
     assert len(set(answers[0])) > 4  # the phases moved: these are not all one answer
     assert with_memo.app.documents is not None and with_memo.app.documents.hits > 0
+    assert with_memo.journal.entries == without.journal.entries
+
+
+def test_the_lean_lane_refuses_and_fails_as_the_full_path_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bad credential, an unknown backup, a HEAD, and a bug after the read: the same
+    answers and journal entries whether or not the memo (and so the lean lane) is on."""
+    sides = []
+    for memo in (True, False):
+        fake = FakeOvirt(policy=TransitionPolicy.immediate())
+        if not memo:
+            fake.app.documents = None
+        client = fake.client()
+        path = start_backup(fake, client)
+        vm_path = path.rsplit("/", 2)[0]
+        seen = []
+        bad = {"Authorization": "Basic " + base64.b64encode(b"admin@internal:no").decode()}
+        for url, headers in (
+            (path, bad),
+            (vm_path + "/backups/no-such-backup", AUTH),
+            (API + "/vms/no-such-vm/backups/x", AUTH),
+            (API + "/nothing-here", AUTH),
+        ):
+            answer = client.get(url, headers=headers)
+            seen.append((answer.status_code, answer.get_data()))
+        head = client.head(path, headers=AUTH)
+        seen.append((head.status_code, head.headers["Content-Length"]))
+        with monkeypatch.context() as patch:
+            patch.setattr(render_module, "render_backup", _broken)
+            fake.engine.state.backups[path.rsplit("/", 1)[-1]].description = "new"
+            failed = client.get(path, headers=AUTH)
+        seen.append((failed.status_code, failed.get_data()))
+        assert [type(e.error) for e in fake.app.errors] == [ZeroDivisionError]
+        sides.append((seen, fake.journal.entries))
+    assert sides[0] == sides[1]
+    assert [status for status, _ in sides[0][0]] == [401, 404, 404, 404, 200, 500]
+
+
+def _broken(*args: Any) -> Any:
+    return 1 / 0
 
 
 def test_strict_mode_validates_a_remembered_answer_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,13 +143,13 @@ def test_strict_mode_validates_a_remembered_answer_once(monkeypatch: pytest.Monk
     client = fake.client()
     path = start_backup(fake, client)
     checked: list[bytes | None] = []
-    real = context_module.validate
+    real = documents_module.validate
 
     def counting(element: Any, *, data: bytes | None = None) -> None:
         checked.append(data)
         real(element, data=data)
 
-    monkeypatch.setattr(context_module, "validate", counting)
+    monkeypatch.setattr(documents_module, "validate", counting)
     bodies = {get(client, path) for _ in range(5)}
     assert len(bodies) == 1 and checked == [*bodies]
 
@@ -120,7 +162,7 @@ def test_an_answer_remembered_unvalidated_is_validated_when_strict_mode_comes_on
     path = start_backup(fake, client)
     lax = get(client, path)
     checked: list[object] = []
-    monkeypatch.setattr(context_module, "validate", lambda *a, **k: checked.append(a))
+    monkeypatch.setattr(documents_module, "validate", lambda *a, **k: checked.append(a))
     fake.app.strict = True
     assert get(client, path) == lax
     assert get(client, path) == lax

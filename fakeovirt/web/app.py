@@ -46,6 +46,7 @@ from .journal import (
     DataMoved,
     Journal,
 )
+from .lean import answer_lean
 from .mounted.control import mount as mount_control
 from .mounted.dashboard import mount as mount_dashboard
 from .router import Router
@@ -152,6 +153,9 @@ class FakeOvirtApp:
                 request = Request(environ, populate_request=False)
                 response = self.faults(request, lambda: Response.from_app(self._imageio, environ))
             else:
+                answered = answer_lean(self, environ, start_response)
+                if answered is not None:
+                    return answered
                 request = Request(environ, populate_request=False)
                 request.max_content_length = MAX_BODY
                 response = self.handle(request)
@@ -204,15 +208,30 @@ class FakeOvirtApp:
         except RequestEntityTooLarge:
             response = _error(request, 413, msg.BODY_TOO_LARGE.format(limit=MAX_BODY))
         except Exception as error:  # a bug in fakeovirt: answer, and remember it
-            self.errors.append(
-                ServerError(request.method, request.path, error, traceback.format_exc())
-            )
-            log.exception("fakeovirt failed on %s %s", request.method, request.path)
-            detail = msg.INTERNAL_ERROR.format(error=type(error).__name__)
-            response = _error(request, 500, detail)
+            response = self._failed(request, error)
         if not request.path.startswith(UNJOURNALED):
             self._record(request, seen, response)
         return response
+
+    def _failed(self, request: Request, error: Exception) -> Response:
+        """The 500 for a bug in fakeovirt (called while handling `error`), kept in `errors`."""
+        self.errors.append(ServerError(request.method, request.path, error, traceback.format_exc()))
+        log.exception("fakeovirt failed on %s %s", request.method, request.path)
+        return _error(request, 500, msg.INTERNAL_ERROR.format(error=type(error).__name__))
+
+    def failed_lean(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        error: Exception,
+        user: str,
+        endpoint: str,
+    ) -> Iterable[bytes]:
+        """The lean lane's 500 (`web/lean.py`), answered and journaled as `handle` does."""
+        request = Request(environ, populate_request=False)
+        response = self._failed(request, error)
+        self._record(request, _Seen(user, endpoint), response)
+        return response(environ, start_response)
 
     def _answer(self, request: Request, seen: _Seen) -> Response:
         path = request.path

@@ -42,6 +42,7 @@ __all__ = [
     "decode_json",
     "encode",
     "json_bytes",
+    "prefers_json",
     "to_json",
     "wants_json",
 ]
@@ -55,11 +56,11 @@ def wants_json(request: Request | None) -> bool:
     if request is None:
         return False
     raw = request.args.get("accept") if request.query_string else None
-    return _prefers_json(raw or request.environ.get("HTTP_ACCEPT", ""))
+    return prefers_json(raw or request.environ.get("HTTP_ACCEPT", ""))
 
 
 @lru_cache(maxsize=256)
-def _prefers_json(accept: str) -> bool:
+def prefers_json(accept: str) -> bool:
     """An `Accept` value's choice (clients send the same few values again and again)."""
     return parse_accept_header(accept, MIMEAccept).best_match([XML, JSON]) == JSON
 

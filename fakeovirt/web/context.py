@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -13,8 +13,8 @@ from fakeovirt.core.engine import Engine
 from fakeovirt.core.search import SearchObject
 from fakeovirt.core.state import State
 
-from .codec import JSON, XML, Answer, encode, json_bytes, wants_json
-from .documents import Documents
+from .codec import JSON, XML, Answer, encode, wants_json
+from .documents import Documents, Remembered, encode_document
 from .follow import Follow, parse_follow
 from .listing import choose
 from .schema import validate
@@ -59,24 +59,18 @@ class Context:
         validate(element, data=data)
         return encode(element, self.request, status, headers or None, xml=data)
 
-    def respond_remembered(
-        self, slot: Hashable, fingerprint: Hashable, build: Callable[[], ET.Element]
-    ) -> Response:
-        """`respond(build())`, the answer remembered while `fingerprint` (every value the
-        document shows, see `documents`) stays equal."""
-        as_json = wants_json(self.request)
+    def respond_remembered(self, document: Remembered) -> Response:
+        """`respond(document.build())`, the answer remembered while the document's
+        fingerprint (every value it shows, see `documents`) stays equal."""
         if self.documents is None:
-            return self.respond(build())
-
-        def make() -> bytes:
-            element = build()
-            if self.strict:
-                data = to_bytes(element)
-                validate(element, data=data)
-                return json_bytes(element) if as_json else data
-            return json_bytes(element) if as_json else to_bytes(element)
-
-        data = self.documents.get((slot, as_json), fingerprint, make, strict=self.strict)
+            return self.respond(document.build())
+        as_json = wants_json(self.request)
+        data = self.documents.get(
+            (document.slot, as_json),
+            document.fingerprint,
+            lambda: encode_document(document.build(), as_json, self.strict),
+            strict=self.strict,
+        )
         return Answer.document(data, JSON if as_json else XML)
 
     def listing(

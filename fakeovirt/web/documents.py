@@ -18,11 +18,35 @@ Rules of this file:
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Hashable
+from typing import NamedTuple
 
-__all__ = ["SIZE", "Documents"]
+from .codec import json_bytes
+from .schema import validate
+from .xmlout import to_bytes
+
+__all__ = ["SIZE", "Documents", "Remembered", "encode_document"]
 
 SIZE = 1024  # slots remembered at most
+
+
+class Remembered(NamedTuple):
+    """A document that may be served from the memo: where, under which fingerprint, and how
+    to build it when the memo does not have it."""
+
+    slot: Hashable
+    fingerprint: Hashable
+    build: Callable[[], ET.Element]
+
+
+def encode_document(element: ET.Element, as_json: bool, strict: bool) -> bytes:
+    """`element` as the client gets it; in strict mode its XML form is validated first."""
+    if strict:
+        data = to_bytes(element)
+        validate(element, data=data)
+        return json_bytes(element) if as_json else data
+    return json_bytes(element) if as_json else to_bytes(element)
 
 
 class Documents:

@@ -14,8 +14,8 @@ method, path, query, status and user, with empty bodies and `bodies_dropped` set
 clears it, so the pytest plugin's per-test journal holds the whole test unless the test sends
 more than `size` requests. What an exchange costs the ring is kept small: a kept exchange is a
 tuple (its `Exchange` is made when read), a body kept whole is the answer's own bytes, and a
-method, path or query the client repeats is one string. Unrouted exchanges are also kept apart (up to `size`), so the
-plugin's check for requests no endpoint serves never misses one.
+method, path or query the client repeats is one string. Unrouted exchanges are also kept apart
+(up to `size`), so the plugin's check for requests no endpoint serves never misses one.
 
 Paths in assertions (and in fault rules) are globs (`*` matches anything, `/` included),
 relative to `/ovirt-engine/api` unless they start with `/ovirt-engine/`, `/images` or
