@@ -96,7 +96,7 @@ class FakeOvirt:
             journal=Journal(size=journal_size),
             faults=self.faults,
         )
-        self.app.journal.watch(StallWatch(self.engine, self.lock))
+        self.app.journal.listen(StallWatch(self.engine, self.lock).heard)
         self._server: BackgroundServer | None = None
 
     # -- serving ---------------------------------------------------------------------

@@ -56,17 +56,21 @@ class StallWatch:
         self.warned = False
 
     def __call__(self, exchange: Exchange) -> None:
-        if exchange.method != "GET" or exchange.status != 200:
+        self.heard(exchange.index, exchange.method, exchange.path, exchange.status)
+
+    def heard(self, index: int, method: str, path: str, status: int) -> None:
+        """An exchange the journal recorded, by its fields (`Journal.listen`)."""
+        if method != "GET" or status != 200:
             return
-        match = _POLLED.fullmatch(exchange.path)
+        match = _POLLED.fullmatch(path)
         if match is None:
             return
         with self._lock:
             waiting = self._waiting_on_clock(match.group("id"))
         with self._guard:
-            if exchange.index < self._index:
+            if index < self._index:
                 self._last, self._count, self.warned = None, 0, False
-            self._index = exchange.index
+            self._index = index
             if waiting is None:
                 self._last, self._count = None, 0
                 return
@@ -92,7 +96,6 @@ class StallWatch:
         if not isinstance(engine.clock, ManualClock):
             return None
         state = engine.state
-        now = state.now()
         entity: Backup | ImageTransfer | None = state.backups.get(entity_id)
         if isinstance(entity, Backup):
             if entity.phase.finished or entity.phase is BackupPhase.READY:
@@ -105,6 +108,9 @@ class StallWatch:
                 return None
             due = entity.progress.due_at(transfers.policy_of(state, entity), entity.phase.value)
             phase, name = entity.phase.value, f"image transfer {entity.id}"
-        if due is None or due <= now:  # a read, a release or the client moves it, or it is due
+        if due is None:  # a read, a release or the client moves it
+            return None
+        now = state.now()
+        if due <= now:  # it is due
             return None
         return name, now, phase

@@ -15,6 +15,7 @@ import ovirtsdk4 as sdk
 import ovirtsdk4.types as types
 import pytest
 
+import fakeovirt.web.journal as journal_module
 from fakeovirt import BackupRequest, FakeOvirt, Retention, TransferRequest
 from fakeovirt.web.journal import Journal
 
@@ -147,6 +148,40 @@ def test_bodies_past_the_budget_leave_oldest_first_and_their_exchanges_stay() ->
     kept = [(e.index, len(e.response_body), e.bodies_dropped) for e in journal.entries]
     assert kept == [(1, 0, True), (2, 0, True), (3, 0, True), (4, 1000, False), (5, 1000, False)]
     assert (journal.body_bytes, journal.bodies_dropped) == (2000, 3)
+
+
+def test_a_kept_body_is_the_answer_itself_and_repeated_strings_are_kept_once() -> None:
+    """What an exchange costs the ring: no copy of a body it keeps whole, one string for a
+    path the client repeats, and a bounded table of those strings."""
+    journal = Journal(size=10)
+    body = b"<backup/>" * 10
+    for query in ("max=50", "max=50"):
+        journal.record(
+            method="GET",
+            path="".join(["/ovirt-engine/api/vms/", "x" * 30]),  # a new string each time
+            query="".join(query),
+            status=200,
+            user=None,
+            request_body=b"",
+            response_body=body,
+            endpoint=None,
+        )
+    first, second = journal.entries
+    assert first.response_body is body and second.response_body is body
+    assert first.path is second.path and first.query is second.query
+    record(journal, 1)
+    for index in range(3 * journal_module._SHARED):
+        journal.record(
+            method="GET",
+            path=f"/ovirt-engine/api/vms/{index}",
+            query="",
+            status=200,
+            user=None,
+            request_body=b"",
+            response_body=b"",
+            endpoint=None,
+        )
+        assert len(journal._shared) <= journal_module._SHARED + 3
 
 
 def test_unrouted_exchanges_outlive_the_ring_for_the_plugins_check() -> None:

@@ -466,7 +466,7 @@ class ImageTransfer:
         return [r for r in self.data_requests if r.torn]
 
 
-@dataclass
+@dataclass(slots=True)  # the event log keeps up to `Retention.events_kept` of these
 class Event:
     index: int
     code: int

@@ -32,6 +32,7 @@ from fakeovirt.core.scenario import Scenario
 
 from .auth import Authenticator
 from .context import Context
+from .documents import Documents
 from .fault_response import error_response, fault_response
 from .handlers import HANDLERS
 from .host import FaultHook
@@ -45,6 +46,7 @@ from .journal import (
     DataMoved,
     Journal,
 )
+from .lean import answer_lean
 from .mounted.control import mount as mount_control
 from .mounted.dashboard import mount as mount_dashboard
 from .router import Router
@@ -109,6 +111,7 @@ class FakeOvirtApp:
         self.journal = journal if journal is not None else Journal()
         self.faults = faults
         self.errors: list[ServerError] = []
+        self.documents: Documents | None = Documents()  # None: render every answer
         self.started_at = engine.clock.now()  # engine time of the last reset
         self.extra_routes: dict[str, Callable[[Request], Response]] = {}
         self.router = Router(API_MAP)
@@ -139,6 +142,8 @@ class FakeOvirtApp:
             self.started_at = self.engine.clock.now()
             self.journal.clear()
             self.errors.clear()
+            if self.documents is not None:
+                self.documents.clear()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -149,6 +154,9 @@ class FakeOvirtApp:
                 request = Request(environ, populate_request=False)
                 response = self.faults(request, lambda: Response.from_app(self._imageio, environ))
             else:
+                answered = answer_lean(self, environ, start_response)
+                if answered is not None:
+                    return answered
                 request = Request(environ, populate_request=False)
                 request.max_content_length = MAX_BODY
                 response = self.handle(request)
@@ -201,15 +209,30 @@ class FakeOvirtApp:
         except RequestEntityTooLarge:
             response = _error(request, 413, msg.BODY_TOO_LARGE.format(limit=MAX_BODY))
         except Exception as error:  # a bug in fakeovirt: answer, and remember it
-            self.errors.append(
-                ServerError(request.method, request.path, error, traceback.format_exc())
-            )
-            log.exception("fakeovirt failed on %s %s", request.method, request.path)
-            detail = msg.INTERNAL_ERROR.format(error=type(error).__name__)
-            response = _error(request, 500, detail)
+            response = self._failed(request, error)
         if not request.path.startswith(UNJOURNALED):
             self._record(request, seen, response)
         return response
+
+    def _failed(self, request: Request, error: Exception) -> Response:
+        """The 500 for a bug in fakeovirt (called while handling `error`), kept in `errors`."""
+        self.errors.append(ServerError(request.method, request.path, error, traceback.format_exc()))
+        log.exception("fakeovirt failed on %s %s", request.method, request.path)
+        return _error(request, 500, msg.INTERNAL_ERROR.format(error=type(error).__name__))
+
+    def failed_lean(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        error: Exception,
+        user: str,
+        endpoint: str,
+    ) -> Iterable[bytes]:
+        """The lean lane's 500 (`web/lean.py`), answered and journaled as `handle` does."""
+        request = Request(environ, populate_request=False)
+        response = self._failed(request, error)
+        self._record(request, _Seen(user, endpoint), response)
+        return response(environ, start_response)
 
     def _answer(self, request: Request, seen: _Seen) -> Response:
         path = request.path
@@ -233,16 +256,17 @@ class FakeOvirtApp:
         return self.faults(request, answer)
 
     def _record(self, request: Request, seen: _Seen, response: Response | None) -> None:
+        environ = request.environ
         self.journal.record(
             method=request.method,
             path=request.path,
-            query=request.query_string.decode("latin-1"),
+            query=environ.get("QUERY_STRING", ""),
             status=response.status_code if response is not None else 0,
-            user=seen.user or request.environ.get(ENVIRON_USER),
+            user=seen.user or environ.get(ENVIRON_USER),
             request_body=_body_for_journal(request),
-            response_body=response.get_data() if response is not None else b"",
-            endpoint=seen.endpoint or request.environ.get(ENVIRON_ENDPOINT),
-            faults=tuple(request.environ.get(ENVIRON_FAULTS, ())),
+            response_body=_body_of(response) if response is not None else b"",
+            endpoint=seen.endpoint or environ.get(ENVIRON_ENDPOINT),
+            faults=tuple(environ[ENVIRON_FAULTS]) if ENVIRON_FAULTS in environ else (),
             routed=seen.routed,
         )
 
@@ -263,7 +287,7 @@ class FakeOvirtApp:
         handler = HANDLERS[endpoint]
         with self.engine.lock:
             self.engine.tick()
-            ctx = Context(self.engine, request, user, self.strict)
+            ctx = Context(self.engine, request, user, self.strict, self.documents)
             return handler(ctx, **args)
 
     def _sso_token(self, request: Request) -> Response:
@@ -327,6 +351,14 @@ def _error(
 
 _SSO_ERRORS = {401: "access_denied", 413: "invalid_request", 500: "server_error"}
 _CONTROL_ERRORS = {401: "unauthorized", 404: "not_found", 413: "too_large", 500: "internal_error"}
+
+
+def _body_of(response: Response) -> bytes:
+    """The answer's body: the one encoded document it holds, or werkzeug's join."""
+    body = response.response
+    if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+        return body[0]
+    return response.get_data()
 
 
 def _body_for_journal(request: Request) -> bytes:

@@ -50,7 +50,10 @@ class Authenticator:
 
     def user_for(self, request: Request) -> str:
         """The user behind the request's credentials, or `Unauthorized`."""
-        header = request.environ.get("HTTP_AUTHORIZATION", "")
+        return self.user_for_header(request.environ.get("HTTP_AUTHORIZATION", ""))
+
+    def user_for_header(self, header: str) -> str:
+        """The user behind an `Authorization` header's value, or `Unauthorized`."""
         scheme, _, value = header.partition(" ")
         scheme = scheme.lower()
         if scheme == "bearer":

@@ -13,7 +13,8 @@ from fakeovirt.core.engine import Engine
 from fakeovirt.core.search import SearchObject
 from fakeovirt.core.state import State
 
-from .codec import encode
+from .codec import JSON, XML, Answer, encode, wants_json
+from .documents import Documents, Remembered, encode_document
 from .follow import Follow, parse_follow
 from .listing import choose
 from .schema import validate
@@ -30,6 +31,7 @@ class Context:
     request: Request
     user: str
     strict: bool
+    documents: Documents | None = None
 
     @property
     def state(self) -> State:
@@ -41,10 +43,12 @@ class Context:
         return self.request.host_url.rstrip("/")
 
     def follow(self, kind: str) -> Follow:
+        request = self.request
+        if not request.query_string:
+            return {}
         from .render import FOLLOWABLE
 
-        request = self.request
-        value = request.args.get("follow") if request.query_string else None
+        value = request.args.get("follow")
         return parse_follow(value, FOLLOWABLE[kind], FOLLOWABLE, kind)
 
     def respond(self, element: ET.Element, status: int = 200, **headers: str) -> Response:
@@ -54,6 +58,20 @@ class Context:
         data = to_bytes(element)  # checked as the client gets it, and written once
         validate(element, data=data)
         return encode(element, self.request, status, headers or None, xml=data)
+
+    def respond_remembered(self, document: Remembered) -> Response:
+        """`respond(document.build())`, the answer remembered while the document's
+        fingerprint (every value it shows, see `documents`) stays equal."""
+        if self.documents is None:
+            return self.respond(document.build())
+        as_json = wants_json(self.request)
+        data = self.documents.get(
+            (document.slot, as_json),
+            document.fingerprint,
+            lambda: encode_document(document.build(), as_json, self.strict),
+            strict=self.strict,
+        )
+        return Answer.document(data, JSON if as_json else XML)
 
     def listing(
         self,

@@ -12,8 +12,10 @@ latest `size` exchanges (default 5,000; `dropped` counts those that left) and th
 the latest ones up to `body_budget` bytes in all (default 8 MiB; older exchanges keep their
 method, path, query, status and user, with empty bodies and `bodies_dropped` set). A reset
 clears it, so the pytest plugin's per-test journal holds the whole test unless the test sends
-more than `size` requests. Unrouted exchanges are also kept apart (up to `size`), so the
-plugin's check for requests no endpoint serves never misses one.
+more than `size` requests. What an exchange costs the ring is kept small: a kept exchange is a
+tuple (its `Exchange` is made when read), a body kept whole is the answer's own bytes, and a
+method, path or query the client repeats is one string. Unrouted exchanges are also kept apart
+(up to `size`), so the plugin's check for requests no endpoint serves never misses one.
 
 Paths in assertions (and in fault rules) are globs (`*` matches anything, `/` included),
 relative to `/ovirt-engine/api` unless they start with `/ovirt-engine/`, `/images` or
@@ -25,7 +27,7 @@ from __future__ import annotations
 import difflib
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 from threading import Lock
 from typing import Any
@@ -182,6 +184,27 @@ class Call:
         return " ".join(words)
 
 
+# One kept exchange: `Exchange`'s fields in order. A tuple of strings, numbers and bytes costs
+# less to make than an `Exchange` and the garbage collector stops looking at it; the
+# `Exchange` is made when someone reads the journal.
+_Row = tuple[
+    int,
+    str,
+    str,
+    str,
+    int,
+    "str | None",
+    bytes,
+    bytes,
+    "str | None",
+    tuple[str, ...],
+    bool,
+    bool,
+    "DataMoved | None",
+]
+_SHARED = 512  # methods, paths and queries kept as one string each (a client repeats them)
+
+
 class Journal:
     """A thread-safe ring of the latest exchanges, cleared by reset (see the module doc)."""
 
@@ -200,19 +223,26 @@ class Journal:
         self.body_budget = body_budget
         self._limit = keep_bodies_up_to
         self._lock = Lock()
-        self._entries: deque[Exchange] = deque()
-        self._unrouted: deque[Exchange] = deque(maxlen=size)
-        self._with_bodies: deque[int] = deque()  # indexes of kept entries with bodies, oldest first
+        self._rows: deque[_Row] = deque()
+        self._unrouted: deque[_Row] = deque(maxlen=size)
+        self._with_bodies: deque[int] = deque()  # indexes of kept rows with bodies, oldest first
         self._body_bytes = 0
         self._next = 1
         self.dropped = 0  # exchanges that left the ring since the last reset
         self.bodies_dropped = 0  # exchanges whose bodies left, to keep within the budget
         self._watchers: list[Callable[[Exchange], None]] = []
+        self._listeners: list[Callable[[int, str, str, int], None]] = []
+        self._shared: dict[str, str] = {}
 
     def watch(self, watcher: Callable[[Exchange], None]) -> None:
         """Call `watcher(exchange)` after each exchange is recorded (outside the journal's
         lock, on the thread that answered)."""
         self._watchers.append(watcher)
+
+    def listen(self, listener: Callable[[int, str, str, int], None]) -> None:
+        """Call `listener(index, method, path, status)` after each exchange is recorded, as
+        `watch` would, without making an `Exchange`: for what runs on every request."""
+        self._listeners.append(listener)
 
     def record(
         self,
@@ -228,63 +258,83 @@ class Journal:
         faults: tuple[str, ...] = (),
         routed: bool = True,
         data: DataMoved | None = None,
-    ) -> Exchange:
-        """Keep one exchange (bodies cut to `keep_bodies_up_to` bytes); tell the watchers."""
+    ) -> int:
+        """Keep one exchange (bodies cut to `keep_bodies_up_to` bytes); tell the watchers.
+        Returns the exchange's index."""
+        limit = self._limit
+        if len(request_body) > limit:
+            request_body = request_body[:limit]
+        if len(response_body) > limit:
+            response_body = response_body[:limit]
+        weight = len(request_body) + len(response_body)
         with self._lock:
-            exchange = Exchange(
-                index=self._next,
-                method=method,
-                path=path,
-                query=query,
-                status=status,
-                user=user,
-                request_body=request_body[: self._limit],
-                response_body=response_body[: self._limit],
-                endpoint=endpoint,
-                faults=faults,
-                routed=routed,
-                data=data,
+            shared = self._shared
+            if len(shared) > _SHARED:
+                shared.clear()
+            method = shared.setdefault(method, method)
+            path = shared.setdefault(path, path)
+            query = shared.setdefault(query, query)
+            index = self._next
+            self._next = index + 1
+            row: _Row = (
+                index,
+                method,
+                path,
+                query,
+                status,
+                user,
+                request_body,
+                response_body,
+                endpoint,
+                faults,
+                routed,
+                False,
+                data,
             )
-            self._next += 1
-            self._entries.append(exchange)
+            self._rows.append(row)
             if not routed:
-                self._unrouted.append(exchange)
-            if _weight(exchange):
-                self._with_bodies.append(exchange.index)
-                self._body_bytes += _weight(exchange)
-            self._bound()
-        for watcher in self._watchers:
-            watcher(exchange)
-        return exchange
+                self._unrouted.append(row)
+            if weight:
+                self._with_bodies.append(index)
+                self._body_bytes += weight
+            if len(self._rows) > self.size or self._body_bytes > self.body_budget:
+                self._bound()
+        for listener in self._listeners:
+            listener(index, method, path, status)
+        if self._watchers:
+            exchange = Exchange(*row)
+            for watcher in self._watchers:
+                watcher(exchange)
+        return index
 
     def _bound(self) -> None:
         """Drop the oldest exchanges past `size`, then the oldest bodies past the budget."""
-        entries, with_bodies = self._entries, self._with_bodies
-        while len(entries) > self.size:
-            old = entries.popleft()
+        rows, with_bodies = self._rows, self._with_bodies
+        while len(rows) > self.size:
+            old = rows.popleft()
             self.dropped += 1
-            if with_bodies and with_bodies[0] == old.index:
+            if with_bodies and with_bodies[0] == old[0]:
                 with_bodies.popleft()
                 self._body_bytes -= _weight(old)
         while self._body_bytes > self.body_budget and with_bodies:
-            position = with_bodies.popleft() - entries[0].index
-            old = entries[position]
+            position = with_bodies.popleft() - rows[0][0]
+            old = rows[position]
             self._body_bytes -= _weight(old)
-            entries[position] = replace(
-                old, request_body=b"", response_body=b"", bodies_dropped=True
-            )
+            rows[position] = _without_bodies(old)
             self.bodies_dropped += 1
 
     @property
     def entries(self) -> list[Exchange]:
         """The exchanges kept, oldest first."""
         with self._lock:
-            return list(self._entries)
+            rows = list(self._rows)
+        return [Exchange(*row) for row in rows]
 
     def clear(self) -> None:
         """Forget every exchange; indexes start again at 1."""
         with self._lock:
-            self._entries.clear()
+            self._rows.clear()
+            self._shared.clear()
             self._unrouted.clear()
             self._with_bodies.clear()
             self._body_bytes = 0
@@ -300,7 +350,7 @@ class Journal:
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._entries)
+            return len(self._rows)
 
     # -- queries and assertions --------------------------------------------------------
     def requests(
@@ -321,7 +371,8 @@ class Journal:
         """Requests that no endpoint could answer: a path or method fakeovirt does not serve
         (kept even when the ring has dropped them, up to `size`)."""
         with self._lock:
-            return list(self._unrouted)
+            rows = list(self._unrouted)
+        return [Exchange(*row) for row in rows]
 
     def assert_request_made(
         self,
@@ -408,5 +459,11 @@ def _listing(entries: list[Exchange], dropped: int = 0) -> str:
     return head + "\n".join(f"  {e.line()}" for e in shown)
 
 
-def _weight(exchange: Exchange) -> int:
-    return len(exchange.request_body) + len(exchange.response_body)
+def _weight(row: _Row) -> int:
+    return len(row[6]) + len(row[7])
+
+
+def _without_bodies(row: _Row) -> _Row:
+    index, method, path, query, status, user, _, _, endpoint, faults, routed, _, data = row
+    kept = (index, method, path, query, status, user)
+    return (*kept, b"", b"", endpoint, faults, routed, True, data)

@@ -7,7 +7,9 @@ Rules of this file:
   default and `any` converters, two paths of one shape match the same rule with the same
   arguments in the same places, so one match per shape serves them all;
 - a table with any other converter (`int`, `path`, ...) is matched by werkzeug every time;
-- the memo is bounded (a client inventing shapes costs werkzeug's time, never memory).
+- the memo is bounded (a client inventing shapes costs werkzeug's time, never memory);
+- a second bounded memo remembers whole paths (a client polls the same few URLs), so a
+  repeated request costs one lookup.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = ["Router"]
 _CONVERTER = re.compile(r"<(?:(?P<kind>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
 _TOKEN = re.compile(r"~\d+~")
 _MEMO_SIZE = 1024
+_PATHS_SIZE = 256  # whole paths remembered (a client polls a few at a time)
 
 
 class Router:
@@ -33,9 +36,20 @@ class Router:
         self._adapter = url_map.bind("fakeovirt", url_scheme="https")
         self._words = _static_words(url_map)
         self._memo: dict[tuple[str, tuple[str | None, ...]], _Answer] = {}
+        self._paths: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
 
     def match(self, path: str, method: str) -> tuple[str, dict[str, Any]]:
         """The endpoint and its arguments; werkzeug's `NotFound` or `MethodNotAllowed`."""
+        known = self._paths.get((method, path))
+        if known is not None:
+            return known[0], dict(known[1])
+        endpoint, args = self._match(path, method)
+        if len(self._paths) >= _PATHS_SIZE:
+            self._paths.clear()
+        self._paths[method, path] = (endpoint, dict(args))
+        return endpoint, args
+
+    def _match(self, path: str, method: str) -> tuple[str, dict[str, Any]]:
         if self._words is None:
             endpoint, args = self._adapter.match(path, method=method)
             return str(endpoint), dict(args)

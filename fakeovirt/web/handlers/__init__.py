@@ -8,7 +8,9 @@ from werkzeug.wrappers import Response
 
 from . import attachments, backups, disks, inventory, linked, networks, snapshots, transfers, vms
 
-__all__ = ["HANDLERS"]
+__all__ = ["HANDLERS", "REMEMBERED"]
+
+REMEMBERED = backups.REMEMBERED
 
 HANDLERS: dict[str, Callable[..., Response]] = {
     **inventory.HANDLERS,

@@ -8,12 +8,14 @@ from werkzeug.wrappers import Response
 
 from fakeovirt.core import messages as msg
 from fakeovirt.core.backups import listed_disk_ids
+from fakeovirt.core.engine import Engine
 from fakeovirt.core.errors import NotFound
 from fakeovirt.web import render as r
 from fakeovirt.web.context import Context
+from fakeovirt.web.documents import Remembered
 from fakeovirt.web.parse import parse_backup, parse_body
 
-__all__ = ["HANDLERS"]
+__all__ = ["HANDLERS", "REMEMBERED"]
 
 
 def backups_collection(ctx: Context, vm: str) -> Response:
@@ -39,8 +41,21 @@ def backups_add(ctx: Context, vm: str) -> Response:
 
 
 def backups_get(ctx: Context, vm: str, id: str) -> Response:
-    backup = ctx.engine.backup(vm, id, observe=True)
-    return ctx.respond(r.render_backup(ctx.state, backup, ctx.follow("backup")))
+    follow = ctx.follow("backup")
+    if follow:
+        backup = ctx.engine.backup(vm, id, observe=True)
+        return ctx.respond(r.render_backup(ctx.state, backup, follow))
+    return ctx.respond_remembered(backup_document(ctx.engine, vm, id))
+
+
+def backup_document(engine: Engine, vm: str, id: str) -> Remembered:
+    """A client's read of a backup (nothing followed), as a document the memo may hold."""
+    backup = engine.backup(vm, id, observe=True)
+    return Remembered(
+        ("backup", backup.id),
+        r.backup_fingerprint(backup),
+        lambda: r.render_backup(engine.state, backup, {}),
+    )
 
 
 def backups_finalize(ctx: Context, vm: str, id: str) -> Response:
@@ -100,6 +115,9 @@ def checkpoint_disks_get(ctx: Context, vm: str, id: str, disk: str) -> Response:
         raise NotFound(msg.NOT_FOUND.format(kind="disk", id=f"{disk} in checkpoint {id}"))
     return ctx.respond(r.render_disk(ctx.state, ctx.state.disks[disk], ctx.follow("disk")))
 
+
+# Endpoints whose answer to a GET without a query is one document the memo may hold.
+REMEMBERED: dict[str, Callable[..., Remembered]] = {"backups.get": backup_document}
 
 HANDLERS: dict[str, Callable[..., Response]] = {
     "backups.collection": backups_collection,

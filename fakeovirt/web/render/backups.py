@@ -20,7 +20,13 @@ from .inventory import (
     vm_ref,
 )
 
-__all__ = ["render_backup", "render_backup_disk", "render_checkpoint", "render_transfer"]
+__all__ = [
+    "backup_fingerprint",
+    "render_backup",
+    "render_backup_disk",
+    "render_checkpoint",
+    "render_transfer",
+]
 
 
 def render_backup(state: State, backup: Backup, follow: Follow) -> ET.Element:
@@ -55,6 +61,23 @@ def render_backup(state: State, backup: Backup, follow: Follow) -> ET.Element:
         },
         rels=rels,
         actions=[("finalize", f"{base}/finalize")],
+    )
+
+
+def backup_fingerprint(backup: Backup) -> tuple[object, ...]:
+    """Every value `render_backup` shows of `backup` when nothing is followed (then it reads
+    nothing else): its answer is remembered while these stay equal (`web.documents`)."""
+    return (
+        backup.id,
+        backup.vm_id,
+        backup.created,
+        backup.description,
+        backup.from_checkpoint_id,
+        backup.modified,
+        backup.phase,
+        backup.to_checkpoint_id,
+        backup.snapshot_id,
+        backup.host_id,
     )
 
 
