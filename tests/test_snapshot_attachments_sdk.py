@@ -17,7 +17,7 @@ from __future__ import annotations
 import ovirtsdk4 as sdk
 import ovirtsdk4.types as types
 
-from fakeovirt import FakeOvirt, TransitionPolicy
+from fakeovirt import FakeOvirt, TransferRequest, TransitionPolicy
 from tests import sdkflow
 from tests.restoretools import refused, unchanged
 
@@ -260,3 +260,21 @@ def test_changing_an_attached_disk_snapshot_is_not_modelled(
             lambda: service.attachment_service(disk.id).update(types.DiskAttachment(active=False))
         )
     assert refusal.status == 400 and refusal.reason == "Not modelled"
+
+
+def test_a_disk_whose_snapshot_is_being_transferred_is_held_by_the_transfer(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    """AttachDiskToVm takes the disk's exclusive lock (lines 319-329) before `validate()`:
+    the transfer of the snapshot's volume holds it, so its message comes first."""
+    disk = fake.disk("vm-down-disk1")
+    snapshot = fake.snapshot("vm-down", "cold")
+    image_id = snapshot.images[disk.id]
+    fake.start_transfer(TransferRequest(None, direction="download", image_id=image_id))
+    service = vm_service(connection, fake.vm("vm-up").id).disk_attachments_service()
+    with unchanged(fake):
+        refusal = refused(lambda: service.add(snapshot_attachment(disk.id, snapshot.id)))
+    assert (refusal.status, refusal.detail) == (
+        409,
+        "Cannot attach Virtual Disk. Disk vm-down-disk1 is being transferred.",
+    )
