@@ -278,3 +278,19 @@ def test_a_disk_whose_snapshot_is_being_transferred_is_held_by_the_transfer(
         409,
         "Cannot attach Virtual Disk. Disk vm-down-disk1 is being transferred.",
     )
+
+
+def test_removing_the_data_disk_takes_its_snapshot_off_the_agent(
+    fake: FakeOvirt, connection: sdk.Connection
+) -> None:
+    """RemoveDisk is not traced for this case (docs/fidelity.md F42); fakeovirt removes the
+    disk's every device, so no attachment is left naming a disk that is gone."""
+    disk = fake.disk("vm-down-disk1")
+    snapshot = fake.snapshot("vm-down", "cold")
+    agent = fake.vm("vm-up")
+    service = vm_service(connection, agent.id).disk_attachments_service()
+    service.add(snapshot_attachment(disk.id, snapshot.id))
+    connection.system_service().disks_service().disk_service(disk.id).remove()
+    assert disk.id not in fake.engine.state.disks
+    assert fake.vm("vm-up").snapshot_attachments == []
+    assert disk.id not in [a.id for a in service.list()]
