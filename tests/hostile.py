@@ -84,6 +84,17 @@ TRANSFER_BODIES = {
     b"<disk id='{disk}'/></image_transfer>",
     "unknown-disk": b"<image_transfer><disk id='no-such-disk'/></image_transfer>",
 }
+# A disk attached as of a snapshot (`vm_backup.py`'s body) with a snapshot nobody has.
+_SNAPSHOT_ATTACH = (
+    b"<disk_attachment><disk id='{disk}'>%s</disk><active>true</active>"
+    b"<interface>virtio</interface></disk_attachment>"
+)
+ATTACHMENT_BODIES = {
+    "snapshot-unknown": _SNAPSHOT_ATTACH % b"<snapshot id='no-such-snapshot'/>",
+    "snapshot-no-id": _SNAPSHOT_ATTACH % b"<snapshot/>",
+    "snapshot-huge-id": _SNAPSHOT_ATTACH % (b"<snapshot id='" + b"x" * 100_000 + b"'/>"),
+    "snapshot-traversal": _SNAPSHOT_ATTACH % b"<snapshot id='../../etc/passwd'/>",
+}
 # The collections a POST creates something in: a bad body must create nothing.
 WRITE_TARGETS = (
     "vms/{vm}/backups",
@@ -159,6 +170,11 @@ def _api_cases() -> list[Case]:
         out.append(
             Case(f"api-post-imagetransfers-{name}", "api", "POST", f"{API}/imagetransfers", body)
         )
+    for name, body in ATTACHMENT_BODIES.items():
+        path = f"{API}/vms/{{vm}}/diskattachments"
+        xml = (("Content-Type", "application/xml"),)
+        case = Case(f"api-post-diskattachments-{name}", "api", "POST", path, body, xml, status=400)
+        out.append(case)
     for collection in COLLECTIONS:
         for name, query in BAD_QUERIES.items():
             out.append(

@@ -62,7 +62,10 @@ def engine_picture(fake: FakeOvirt) -> tuple[Any, ...]:
                 v.host_id,
                 v.generation,
                 v.memory,
-                tuple((a.disk_id, a.active, a.bootable, a.interface) for a in v.attachments),
+                tuple(
+                    (a.disk_id, a.snapshot_id, a.active, a.bootable, a.interface)
+                    for a in v.every_attachment()
+                ),
                 tuple((n.id, n.name, n.mac, n.vnic_profile_id) for n in v.nics),
             )
             for v in state.vms.values()

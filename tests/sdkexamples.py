@@ -34,6 +34,7 @@ __all__ = [
     "examples_dir",
     "run_example",
     "run_hardcoded",
+    "run_hardcoded_process",
     "write_engine_config",
 ]
 
@@ -118,10 +119,21 @@ def as_engine40(fake: FakeOvirt, workdir: Path) -> Iterator[tuple[FakeOvirt, Pat
 
 def run_hardcoded(examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str) -> str:
     """Run ``examples/name``, which reaches `ENGINE40` itself, through the proxy; its stdout."""
-    fake, workdir, proxy = engine40
+    fake, workdir, _ = engine40
+    done = run_hardcoded_process(examples, engine40, name)
+    assert done.returncode == 0, done.stderr + (workdir / "example.log").read_text()
+    assert fake.errors == []
+    return done.stdout
+
+
+def run_hardcoded_process(
+    examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``examples/name`` through the proxy, whatever its end: the finished process."""
+    _, workdir, proxy = engine40
     env = _environment(workdir)
     env.update(https_proxy=proxy, HTTPS_PROXY=proxy, no_proxy="", NO_PROXY="")
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, str(examples / name)],
         cwd=workdir,
         env=env,
@@ -130,9 +142,6 @@ def run_hardcoded(examples: Path, engine40: tuple[FakeOvirt, Path, str], name: s
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr + (workdir / "example.log").read_text()
-    assert fake.errors == []
-    return done.stdout
 
 
 def _environment(home: Path) -> dict[str, str]:

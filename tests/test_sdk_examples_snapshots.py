@@ -14,12 +14,21 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import ovirtsdk4 as sdk
+import ovirtsdk4.types as types
 import pytest
 
 from fakeovirt import FakeOvirt, Scenario, TransitionPolicy
 from tests import sdkflow
 from tests.qemutools import require_qemu
-from tests.sdkexamples import ENGINE40_USERS, as_engine40, examples_dir, run_example, run_hardcoded
+from tests.sdkexamples import (
+    ENGINE40_USERS,
+    as_engine40,
+    examples_dir,
+    run_example,
+    run_hardcoded,
+    run_hardcoded_process,
+)
 from tests.volumefiles import qemu_img
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,3 +138,93 @@ def test_clone_vm_from_snapshot_makes_myclonedvm_of_mysnap(
     copy = fake.disk("mydisk_myclonedvm")
     assert copy.status == "ok" and copy.content.read(0, 9) == b"in mysnap"
     assert [e.code for e in fake.events()][-2:] == [37, 53]
+
+
+def test_vm_backup_fails_on_python3_before_its_snapshot(
+    examples: Path, engine40: tuple[FakeOvirt, Path, str]
+) -> None:
+    """`vm_backup.py` writes `ovf_data.encode('utf-8')` to a file opened with `'w'` (its
+    lines 139-140): a TypeError on Python 3 on any engine, after its first event and before
+    its snapshot (line 149), so its attachments are never reached unmodified. Its calls are
+    made one by one in the next test."""
+    fake = engine40[0]
+    done = run_hardcoded_process(examples, engine40, "vm_backup.py")
+    assert done.returncode == 1
+    assert 'vm_backup.py", line 140' in done.stderr
+    assert "TypeError: write() argument must be str, not bytes" in done.stderr
+    assert [s.type for s in fake.snapshots("myvm")] == ["active"]
+    started = [e.description for e in fake.events() if e.origin == "mybackup"]
+    assert len(started) == 1 and started[0].endswith("is starting.")
+    assert fake.errors == []
+
+
+def test_vm_backups_calls_attach_myvms_snapshot_disks_to_myagent(served: FakeOvirt) -> None:
+    """`vm_backup.py` lines 84-257, call for call with the SDK (the OVF written as text):
+    the snapshot's disks attached to `myagent` as of the snapshot, detached, the snapshot
+    removed (`AttachDiskToVmCommand.java:89-119`, `RemoveSnapshotCommand.java:403`)."""
+    fake = served
+    connection = sdk.Connection(**fake.connection_kwargs())  # type: ignore[arg-type]
+    try:
+        vms_service = connection.system_service().vms_service()
+        events_service = connection.system_service().events_service()
+        data_vm = vms_service.list(search="name=myvm", all_content=True)[0]
+        agent_vm = vms_service.list(search="name=myagent")[0]
+        data_vm_service = vms_service.vm_service(data_vm.id)
+        agent_vm_service = vms_service.vm_service(agent_vm.id)
+        description = "myvm-backup-1"
+        events_service.add(
+            event=types.Event(
+                vm=types.Vm(id=data_vm.id),
+                origin="mybackup",
+                severity=types.LogSeverity.NORMAL,
+                custom_id=1,
+                description=f"Backup of virtual machine 'myvm' using snapshot "
+                f"'{description}' is starting.",
+            )
+        )
+        assert data_vm.initialization.configuration.data.startswith("<?xml")
+        snaps_service = data_vm_service.snapshots_service()
+        snap = snaps_service.add(
+            snapshot=types.Snapshot(description=description, persist_memorystate=False)
+        )
+        snap_service = snaps_service.snapshot_service(snap.id)
+        while snap.snapshot_status != types.SnapshotStatus.OK:
+            snap = snap_service.get()
+        snap_disks = snap_service.disks_service().list()
+        assert [d.alias for d in snap_disks] == ["mydisk"]
+        attachments_service = agent_vm_service.disk_attachments_service()
+        attachments = []
+        for snap_disk in snap_disks:
+            attachment = attachments_service.add(
+                attachment=types.DiskAttachment(
+                    disk=types.Disk(id=snap_disk.id, snapshot=types.Snapshot(id=snap.id)),
+                    active=True,
+                    bootable=False,
+                    interface=types.DiskInterface.VIRTIO,
+                ),
+            )
+            attachments.append(attachment)
+        assert [a.disk.id for a in attachments] == [fake.disk("mydisk").id]
+        assert all(a.logical_name is None for a in attachments)  # no guest agent here
+        agent = fake.vm("myagent")
+        assert [(a.disk_id, a.snapshot_id, a.active) for a in agent.snapshot_attachments] == [
+            (fake.disk("mydisk").id, snap.id, True)
+        ]
+        for attachment in attachments:
+            attachments_service.attachment_service(attachment.id).remove()
+        snap_service.remove()
+        events_service.add(
+            event=types.Event(
+                vm=types.Vm(id=data_vm.id),
+                origin="mybackup",
+                severity=types.LogSeverity.NORMAL,
+                custom_id=2,
+                description=f"Backup of virtual machine 'myvm' using snapshot "
+                f"'{description}' is completed.",
+            )
+        )
+    finally:
+        connection.close()
+    assert fake.vm("myagent").snapshot_attachments == []
+    assert [s.type for s in fake.snapshots("myvm")] == ["active"]
+    assert fake.errors == []

@@ -9,9 +9,16 @@ Rules of this file:
   UpdateDisk `UpdateDiskCommand.java:237-476`;
 - attach, detach and plugging are synchronous; an update keeps the disk `locked` until the
   engine has applied it (the command's callback), and an extend grows the active volume then;
-- detaching a disk removes it from every checkpoint, and a checkpoint left without disks is
-  deleted, as `VmCheckpointDao.removeAllCheckpointsByDiskId` does (`DeleteAllCheckpointsByDiskId`
-  in `vm_checkpoints_sp.sql`).
+- a `snapshot_id` attaches another VM's disk as of that snapshot (the checks in
+  `snapshot_attachments.py`, in AttachDiskToVm's order): it needs no shareable disk, does not
+  bump the VM's generation (`AttachDiskToVmCommand.java:170,262-264`) and is kept apart in
+  `Vm.snapshot_attachments`, so every other command sees the VM's own disks only; detaching
+  it skips the "disk with snapshots" check (`DetachDiskFromVmCommand.java:94-102`);
+- detaching a disk, or a disk snapshot (`DetachDiskFromVmCommand.java:136-137`), removes the
+  disk from every checkpoint, and a checkpoint left without disks is deleted, as
+  `VmCheckpointDao.removeAllCheckpointsByDiskId` does (`DeleteAllCheckpointsByDiskId` in
+  `vm_checkpoints_sp.sql`): detaching a disk snapshot from the agent VM ends the disk's
+  incremental chain on its own VM, as on the engine.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from .disks import (
 from .jobs import start_job
 from .model import Disk, DiskAttachment, PendingWork, Vm, VmStatus
 from .policy import Progress
+from .snapshot_attachments import check_snapshot, disk_as_of
 from .state import State
 from .translate import Command, refuse
 from .vmstatus import localized, status_blocks
@@ -71,6 +79,7 @@ class AttachRequest:
     interface: str | None = None
     read_only: bool = False
     pass_discard: bool = False
+    snapshot_id: str | None = None  # `<disk id><snapshot id/></disk>`: the disk as of it
 
 
 @dataclass(frozen=True)
@@ -96,11 +105,17 @@ def attach(state: State, vm_id: str, request: AttachRequest, user: str) -> DiskA
     disk = state.disks.get(request.disk_id)
     if disk is not None and not disk.shareable:
         locks.require(state, ATTACH, exclusive_disks=[disk])
-    if disk is None:
+    as_of = None
+    if disk is not None and request.snapshot_id is not None:
+        as_of = disk_as_of(state, disk, request.snapshot_id)
+    if disk is None or (request.snapshot_id is not None and as_of is None):
         raise refuse(ATTACH, msg.DISK_NOT_EXIST)
-    if disk.status == "illegal":
+    if as_of is not None:
+        check_snapshot(ATTACH, as_of.snapshot)
+    if disk.status == "illegal":  # the active volume's status
         raise refuse(ATTACH, msg.ILLEGAL_DISK_OPERATION)
-    if disk.status == "locked":
+    status = disk.status if as_of is None else disk.volume_state(as_of.image_id)
+    if status == "locked":
         raise refuse(ATTACH, msg.DISKS_LOCKED, diskAliases=disk.alias)
     vm = state.vms.get(vm_id)
     if vm is None:
@@ -110,9 +125,9 @@ def attach(state: State, vm_id: str, request: AttachRequest, user: str) -> DiskA
     boot = boot_disk(state, vm) if request.bootable else None
     if boot is not None:
         raise refuse(ATTACH, msg.DISK_BOOT_IN_USE, DiskName=boot.alias, VmName=vm.name)
-    if vm.attachment(disk.id) is not None:
+    if vm.device(disk.id) is not None:
         raise refuse(ATTACH, msg.DISK_ALREADY_ATTACHED)
-    if not disk.shareable and state.vm_of_disk(disk.id) is not None:
+    if as_of is None and not disk.shareable and state.vm_of_disk(disk.id) is not None:
         raise refuse(ATTACH, msg.NOT_SHAREABLE_DISK_ALREADY_ATTACHED)
     domain = state.storage_domains.get(disk.storage_domain_id)
     cluster = state.clusters.get(vm.cluster_id)
@@ -139,9 +154,13 @@ def attach(state: State, vm_id: str, request: AttachRequest, user: str) -> DiskA
         interface=request.interface,
         read_only=request.read_only,
         pass_discard=request.pass_discard,
+        snapshot_id=None if as_of is None else as_of.snapshot.id,
     )
-    vm.attachments.append(attachment)
-    vm.generation += 1
+    if as_of is None:
+        vm.attachments.append(attachment)
+        vm.generation += 1
+    else:
+        vm.snapshot_attachments.append(attachment)
     state.log(
         "disk_attached",
         msg.EVENT_ATTACH_DISK.format(disk=disk.alias, vm=vm.name, user=user),
@@ -159,7 +178,7 @@ def detach(state: State, vm_id: str, disk_id: str, user: str) -> None:
         raise refuse(DETACH, msg.VM_NOT_FOUND)
     if vm.status not in (VmStatus.UP, VmStatus.DOWN):
         raise refuse(DETACH, msg.VM_STATUS_ILLEGAL, vmStatus=localized(vm.status))
-    attachment = vm.attachment(disk_id)
+    attachment = vm.device(disk_id)
     disk = state.disks.get(disk_id)
     if attachment is None or disk is None:
         # the engine passes the VM name as a bare message, which it lists after the text
@@ -167,9 +186,12 @@ def detach(state: State, vm_id: str, disk_id: str, user: str) -> None:
     unplug = attachment.active and vm.status is not VmStatus.DOWN
     if unplug and attachment.interface == "ide":
         raise refuse(DETACH, msg.HOT_PLUG_IDE_NOT_SUPPORTED, diskAlias=disk.alias, vmName=vm.name)
-    if len(disk.volumes) > 1:
+    if attachment.snapshot_id is None and len(disk.volumes) > 1:
         raise refuse(DETACH, msg.DETACH_DISK_WITH_SNAPSHOT)
-    vm.attachments.remove(attachment)
+    if attachment.snapshot_id is None:
+        vm.attachments.remove(attachment)
+    else:
+        vm.snapshot_attachments.remove(attachment)
     _drop_from_checkpoints(state, disk.id)
     disk.backup_mode = None
     vm.generation += 1

@@ -408,6 +408,7 @@ def _removed(state: State, disk: Disk, work: PendingWork) -> None:
     state.schedule.at(("disk", disk.id), None)
     for vm in state.vms.values():
         vm.attachments = [a for a in vm.attachments if a.disk_id != disk.id]
+        vm.snapshot_attachments = [a for a in vm.snapshot_attachments if a.disk_id != disk.id]
     domain = state.storage_domains.get(disk.storage_domain_id)
     if domain is not None:
         _give_space(domain, disk)

@@ -356,6 +356,18 @@ VM_SNAPSHOT_TYPE_NOT_REGULAR = Message(  # APPERR:693
     "Cannot ${action} ${type}. The operation is only allowed for regular snapshots.",
     409,
 )
+INVALID_SNAPSHOT_STATUS = Message(  # APPERR:694
+    "ACTION_TYPE_FAILED_INVALID_SNAPSHOT_STATUS",
+    "Cannot ${action} ${type}. The snapshot is in ${SnapshotStatus} status.",
+    409,
+)
+DISK_SNAPSHOT_ATTACHED_TO_ANOTHER_VM = Message(  # APPERR:624
+    "ACTION_TYPE_FAILED_VM_DISK_SNAPSHOT_IS_ATTACHED_TO_ANOTHER_VM",
+    "Cannot ${action} ${type}. The following VM's disks snapshots are attached to other VMs "
+    "(Disk Alias/Snapshot Description/VM attached to):\n\n ${disksInfo} \n\n"
+    "Please detach them from those VMs and try again.",
+    409,
+)
 MIN_MEMORY_EXCEEDS_MEMORY = Message(
     "ACTION_TYPE_FAILED_MIN_MEMORY_CANNOT_EXCEED_MEMORY_SIZE",
     "Cannot ${action} ${type}. Physical Memory Guaranteed cannot exceed Memory Size.",
@@ -585,6 +597,9 @@ TRANSFER_NO_SIGNATURE = (  # metamodel JaxrsHelperGenerator.closeSignatureDetect
     "No matching signature found, make sure that mandatory attributes are provided."
 )
 INPUT_VALIDATION_FAILED = "Input validation failed."  # ValidationExceptionMapper
+SNAPSHOT_ATTACHMENT_UPDATE = (
+    "fakeovirt does not model plugging, unplugging or editing a disk snapshot attached to a VM"
+)
 TRANSFER_INTO_SNAPSHOT = (
     "Cannot transfer Virtual Disk. fakeovirt does not model an upload into disk snapshot "
     "{image}: upload into the disk's active volume"

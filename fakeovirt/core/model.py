@@ -181,6 +181,7 @@ class DiskAttachment:
     read_only: bool = False
     pass_discard: bool = False
     uses_scsi_reservation: bool = False
+    snapshot_id: str | None = None  # a disk attached as of this snapshot (another VM's disk)
 
 
 @dataclass
@@ -201,6 +202,8 @@ class Vm:
     memory: int = 1 << 30
     guest: GuestAgent = field(default_factory=GuestAgent)
     attachments: list[DiskAttachment] = field(default_factory=list)
+    # disks of other VMs attached as of one of their snapshots (core/snapshot_attachments.py)
+    snapshot_attachments: list[DiskAttachment] = field(default_factory=list)
     # -- added with VM creation, power actions and NICs (core/vms.py, core/nics.py) --
     description: str = ""
     comment: str = ""
@@ -223,6 +226,17 @@ class Vm:
 
     def attachment(self, disk_id: str) -> DiskAttachment | None:
         return next((a for a in self.attachments if a.disk_id == disk_id), None)
+
+    def device(self, disk_id: str) -> DiskAttachment | None:
+        """The VM's disk device of that id, whether its own disk or a disk snapshot."""
+        found = self.attachment(disk_id)
+        if found is None:
+            found = next((a for a in self.snapshot_attachments if a.disk_id == disk_id), None)
+        return found
+
+    def every_attachment(self) -> list[DiskAttachment]:
+        """What `GET /vms/{vm}/diskattachments` lists: its disks, then disk snapshots."""
+        return [*self.attachments, *self.snapshot_attachments]
 
     def nic(self, nic_id: str) -> Nic | None:
         return next((n for n in self.nics if n.id == nic_id), None)

@@ -33,6 +33,7 @@ from .errors import BadRequest, Conflict, EngineFailure, NotFound
 from .model import Backup, Disk, DiskConfiguration, Job, Snapshot, Vm, VmConfiguration, VmStatus
 from .policy import Progress
 from .retention import job_due
+from .snapshot_attachments import attached_elsewhere
 from .state import State
 from .translate import render_for
 
@@ -360,6 +361,10 @@ def _validate_remove(state: State, vm: Vm, snapshot: Snapshot) -> None:
         raise Conflict(render_for(REMOVE, msg.VM_SNAPSHOT_TYPE_NOT_REGULAR))
     if vm.status not in _MERGEABLE:
         raise Conflict(msg.VM_NOT_DOWN_OR_UP.format(what=REMOVE, vm=vm.name))
+    elsewhere = attached_elsewhere(state, vm)  # line 403
+    if elsewhere:
+        info = "\n".join(elsewhere)
+        raise Conflict(render_for(REMOVE, msg.DISK_SNAPSHOT_ATTACHED_TO_ANOTHER_VM, disksInfo=info))
     images = [(state.disks[d], i) for d, i in snapshot.images.items() if d in state.disks]
     if not images:
         return

@@ -30,6 +30,7 @@ from .jobs import end_job, start_job
 from .model import Backup, PendingWork, Snapshot, Vm, VmStatus
 from .phases import BackupPath
 from .policy import Progress
+from .snapshot_attachments import attached_elsewhere
 from .state import State
 from .templates import BLANK
 from .translate import Command, refuse
@@ -191,6 +192,10 @@ def remove(
         raise refuse(REMOVE_VM, msg.DISKS_LOCKED, diskAliases=", ".join(locked))
     if vm.status is VmStatus.IMAGE_LOCKED and not force:
         raise refuse(REMOVE_VM, msg.VM_IS_LOCKED)
+    elsewhere = [] if detach_only else attached_elsewhere(state, vm)  # RemoveVmCommand:313
+    if elsewhere:
+        info = "\n".join(elsewhere)
+        raise refuse(REMOVE_VM, msg.DISK_SNAPSHOT_ATTACHED_TO_ANOTHER_VM, disksInfo=info)
     if state.unfinished_backup(vm.id) is not None:
         raise refuse(REMOVE_VM, msg.VM_IS_DURING_BACKUP)
     start_job(state, f"Removing VM {vm.name} from system", user, ended=True)

@@ -148,15 +148,13 @@ def read_disk(
 
 
 def read_attachment(attachment: ET.Element) -> AttachRequest:
-    """`POST /vms/{vm}/diskattachments` naming an existing disk (`attachDiskToVm:87-114`)."""
+    """`POST /vms/{vm}/diskattachments` naming an existing disk, or with `<snapshot id>` inside
+    `<disk>` the disk as of that snapshot (`BackendDiskAttachmentsResource.java:87-114`)."""
     disk = attachment.find("disk")
     assert disk is not None
-    if disk.find("snapshot") is not None:
-        if not disk.find("snapshot").get("id"):  # type: ignore[union-attr]
-            raise incomplete("Disk", ["snapshot.id"], "attachDiskToVm")
-        raise RawFault(
-            400, "fakeovirt does not model attaching a disk snapshot to a VM", "Not modelled"
-        )
+    snapshot = disk.find("snapshot")
+    if snapshot is not None and not snapshot.get("id"):
+        raise incomplete("Disk", ["snapshot.id"], "attachDiskToVm")
     return AttachRequest(
         disk_id=disk.get("id") or "",
         active=bool(_flag(attachment, "active")),
@@ -164,6 +162,7 @@ def read_attachment(attachment: ET.Element) -> AttachRequest:
         interface=_text(attachment, "interface"),
         read_only=bool(_flag(attachment, "read_only") or _flag(disk, "read_only")),
         pass_discard=bool(_flag(attachment, "pass_discard")),
+        snapshot_id=None if snapshot is None else snapshot.get("id"),
     )
 
 

@@ -17,13 +17,15 @@ from fakeovirt.web.command_bodies import (
 from fakeovirt.web.context import Context
 from fakeovirt.web.handlers.disks import blocking, removed
 from fakeovirt.web.parse import parse_body, parse_flag
+from fakeovirt.web.refusals import RawFault
 
 __all__ = ["HANDLERS"]
 
 
 def attachments_add(ctx: Context, vm: str) -> Response:
     """`POST /vms/{vm}/diskattachments` (`BackendDiskAttachmentsResource.add:53-60`): a
-    `<disk id>` attaches that disk (201), otherwise a new disk is added to the VM (202)."""
+    `<disk id>` attaches that disk (201), as of a snapshot with `<disk id><snapshot id/>`
+    (AttachDiskToVm with a snapshot id, lines 108-111), otherwise a new disk is added (202)."""
     root = parse_body(ctx.request.get_data(), "disk_attachment", content_type=ctx.request.mimetype)
     assert root is not None
     disk = root.find("disk")
@@ -60,9 +62,11 @@ def attachments_change(ctx: Context, vm: str, id: str) -> Response:
     root = parse_body(ctx.request.get_data(), "disk_attachment", content_type=ctx.request.mimetype)
     assert root is not None
     change = read_attachment_update(root)
-    attachment = ctx.state.vm(vm).attachment(id)
+    attachment = ctx.state.vm(vm).device(id)
     if attachment is None:
         raise NotFound(msg.NOT_FOUND.format(kind="disk attachment", id=id))
+    if attachment.snapshot_id is not None:
+        raise RawFault(400, msg.SNAPSHOT_ATTACHMENT_UPDATE, "Not modelled")
     if change.active is not None and change.active != attachment.active:
         ctx.engine.plug_disk(vm, id, change.active, user=ctx.user)
     ctx.engine.update_attachment(vm, id, change, user=ctx.user)

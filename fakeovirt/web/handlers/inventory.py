@@ -65,13 +65,13 @@ def attachments_collection(ctx: Context, vm: str) -> Response:
     follow = ctx.follow("disk_attachment")
     return ctx.listing(
         "disk_attachments",
-        found.attachments,
+        found.every_attachment(),  # disk snapshots too (GetDiskVmElementsByVmId)
         lambda a: r.render_attachment(ctx.state, a, follow),
     )
 
 
 def attachments_get(ctx: Context, vm: str, id: str) -> Response:
-    attachment = ctx.state.vm(vm).attachment(id)
+    attachment = ctx.state.vm(vm).device(id)
     if attachment is None:
         raise NotFound(msg.NOT_FOUND.format(kind="disk attachment", id=id))
     return ctx.respond(r.render_attachment(ctx.state, attachment, ctx.follow("disk_attachment")))

@@ -177,7 +177,10 @@ def render_vm(
     if "disk_attachments" in follow:
         links["disk_attachments"] = collection(
             "disk_attachments",
-            (render_attachment(state, a, follow["disk_attachments"]) for a in vm.attachments),
+            (
+                render_attachment(state, a, follow["disk_attachments"])
+                for a in vm.every_attachment()
+            ),
         )
     else:
         rels.append(("diskattachments", f"{base}/diskattachments"))
