@@ -113,10 +113,10 @@ class FakeOvirt:
         """Serve on a background thread; `url`, `ca_file` and friends are set once this returns.
 
         With `tls`, the CA and server certificate go to `ca_dir`, else to a temporary
-        directory that `stop()` removes. `access_log(line)` hears of every request
-        (`GET /ovirt-engine/api 200 1.2 ms`). `timeouts` replaces the real systems' waits
-        (docs/server.md), e.g. to test a client's own timeout handling quickly. A busy port
-        raises `OSError`.
+        directory that `stop()` removes (or the interpreter's exit, if `stop()` never runs).
+        `access_log(line)` hears of every request (`GET /ovirt-engine/api 200 1.2 ms`).
+        `timeouts` replaces the real systems' waits (docs/server.md), e.g. to test a client's
+        own timeout handling quickly. A busy port raises `OSError`.
         """
         if self._server is not None:
             raise RuntimeError("this FakeOvirt is already serving")

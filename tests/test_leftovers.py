@@ -6,6 +6,9 @@ a temporary directory of its own and fails if it leaves a `fakeovirt*` entry: te
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -32,6 +35,29 @@ def test_a_stopped_fake_leaves_no_ca_directory(scratch: Path) -> None:
         assert fake.ca_file is not None and Path(fake.ca_file).is_relative_to(scratch)
         assert fakeovirt_entries(scratch) != []
     assert fakeovirt_entries(scratch) == []
+
+
+def test_a_script_that_dies_before_stop_leaves_no_ca_directory(tmp_path: Path) -> None:
+    """A user's script starts a fake and raises before `stop()` (no `with`): the CA directory
+    goes at the interpreter's exit all the same."""
+    script = (
+        "from fakeovirt import FakeOvirt\n"
+        "fake = FakeOvirt().start()\n"
+        "print(fake.ca_file, flush=True)\n"
+        "raise SystemExit('the script fails here')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1 and "the script fails here" in done.stderr, done.stderr
+    ca_file = Path(done.stdout.strip())
+    assert ca_file.parent.parent == tmp_path  # it was made where the test can look
+    assert fakeovirt_entries(tmp_path) == []
 
 
 def test_a_ca_directory_given_to_start_is_kept(scratch: Path) -> None:

@@ -18,6 +18,7 @@ import socket
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,7 @@ class BackgroundServer:
         self.stopping = False
         self.ca_file: Path | None = None
         self._own_ca_dir: Path | None = None
+        self._remove_ca: weakref.finalize[..., BackgroundServer] | None = None
         self._context: ssl.SSLContext | None = None
         self._listener = _listen(host, port)
         try:
@@ -72,9 +74,15 @@ class BackgroundServer:
                 made = make_tls(host, ca_dir)
                 self.ca_file = made.ca_file
                 self._own_ca_dir = made.ca_file.parent if ca_dir is None else None
+                if self._own_ca_dir is not None:  # also at exit, if stop() never ran
+                    self._remove_ca = weakref.finalize(
+                        self, shutil.rmtree, self._own_ca_dir, ignore_errors=True
+                    )
                 self._context = server_context(made)
         except BaseException:
             self._listener.close()
+            if self._remove_ca is not None:
+                self._remove_ca()
             raise
         self.host = host
         self.port: int = self._listener.getsockname()[1]
@@ -125,8 +133,8 @@ class BackgroundServer:
         until = time.monotonic() + _JOIN_AT_STOP
         for connection in connections:
             connection.thread.join(max(0.0, until - time.monotonic()))
-        if self._own_ca_dir is not None:
-            shutil.rmtree(self._own_ca_dir, ignore_errors=True)
+        if self._remove_ca is not None:
+            self._remove_ca()
 
     # -- what connections call back --------------------------------------------------------
     def log_request(self, line: str) -> None:
