@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import runpy
+import subprocess
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -72,3 +73,18 @@ def test_ci_proves_the_lower_bounds_after_the_suite() -> None:
 def test_the_lower_bounds_subset_exists() -> None:
     for path in LOWER_BOUNDS["SUBSET"]:
         assert (ROOT / path).is_file(), path
+
+
+def test_ci_fails_when_the_install_of_the_readme_command_fails(tmp_path: Path) -> None:
+    """`.ci/run` with a `pip` that fails and every other tool present and succeeding: the run
+    must fail (it once went on to the lower bounds, and could have ended green)."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name, code in {"pip": 3, "python": 0, "qemu-img": 0, "qemu-nbd": 0, "chromium": 0}.items():
+        (stubs / name).write_text(f"#!/bin/sh\nexit {code}\n")
+        (stubs / name).chmod(0o755)
+    env = {"PATH": f"{stubs}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        ["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
