@@ -61,7 +61,8 @@ class Settings:
 
 _OPTIONS = {  # name -> help; every one is an ini option and a command-line option
     "scenario": "scenario for each test: demo, empty or a .toml/.json file (default demo)",
-    "policy": "transition policy: immediate, reads:N or seconds:T (default the scenario's); "
+    "policy": "transition policy: immediate, reads:N or seconds:T (default the scenario's, "
+    "else reads:1, where an add is answered as an engine answers it); "
     "seconds:T on a manual clock moves only when the test advances that clock",
     "strict": "check every API answer against the oVirt XSD: on/off (default on)",
     "check_errors": "fail a test whose requests made fakeovirt raise: on/off (default on)",
@@ -292,7 +293,7 @@ def _reset(fake: FakeOvirt, settings: Settings) -> None:
 
     try:
         scenario = fake.resolve_scenario(settings.scenario)
-        policy = settings.policy or scenario.policy or TransitionPolicy.immediate()
+        policy = settings.policy or scenario.policy or TransitionPolicy.after_reads(1)
         fake.reset(
             scenario,
             policy=policy,

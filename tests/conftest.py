@@ -2,7 +2,8 @@
 
 `fake` and `connection` are the plugin's `fakeovirt` and `fakeovirt_connection`: one HTTPS
 server per session (per xdist worker), reset for each test to the demo scenario with an
-immediate policy, a fresh manual clock and strict schema checks; a test fails at teardown if
+immediate policy (pyproject.toml's `fakeovirt_policy`: the plugin's own default is `reads:1`),
+a fresh manual clock and strict schema checks; a test fails at teardown if
 fakeovirt raised while answering it. Hypothesis runs under the `fakeovirt` profile, or
 `deep` (`--hypothesis-profile=deep` or FAKEOVIRT_DEEP=1): see tests/hypothesis_profiles.py.
 """
