@@ -78,6 +78,23 @@ def test_generated_disks_are_created_as_asked(local: FakeOvirt, data: st.DataObj
     assert disk.provisioned_size >= request.provisioned_size  # rounded up to a block
 
 
+def _expect_refusal(
+    local: FakeOvirt,
+    collection: str,
+    body: bytes,
+    invalid: fst.InvalidDiskRequest | fst.InvalidVmRequest,
+) -> None:
+    """POST `body` to the collection: the predicted status and fault detail, nothing changed."""
+    before = engine_picture(local)
+    response = local.client().post(f"{API}/{collection}", data=body, headers=_headers(local))
+    assert response.status_code == invalid.status
+    assert ET.fromstring(response.data).findtext("detail") in (
+        invalid.detail,
+        f"[{invalid.detail}]",
+    )
+    assert engine_picture(local) == before, "a refused request changes nothing"
+
+
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_invalid_disks_get_exactly_the_predicted_fault(
@@ -85,16 +102,7 @@ def test_invalid_disks_get_exactly_the_predicted_fault(
 ) -> None:
     local.reset("demo")
     invalid = data.draw(fst.invalid_disk_requests(storage_domain_ids=_domains(local)))
-    before = engine_picture(local)
-    response = local.client().post(
-        f"{API}/disks", data=fst.disk_request_http(invalid.request), headers=_headers(local)
-    )
-    assert response.status_code == invalid.status
-    assert ET.fromstring(response.data).findtext("detail") in (
-        invalid.detail,
-        f"[{invalid.detail}]",
-    )
-    assert engine_picture(local) == before, "a refused request changes nothing"
+    _expect_refusal(local, "disks", fst.disk_request_http(invalid.request), invalid)
 
 
 @settings(max_examples=60, deadline=None)
@@ -123,16 +131,7 @@ def test_invalid_vms_get_exactly_the_predicted_fault(local: FakeOvirt, data: st.
     invalid = data.draw(
         fst.invalid_vm_requests(cluster_ids=_clusters(local), taken_names=_vm_names(local))
     )
-    before = engine_picture(local)
-    response = local.client().post(
-        f"{API}/vms", data=fst.vm_request_http(invalid.request), headers=_headers(local)
-    )
-    assert response.status_code == invalid.status
-    assert ET.fromstring(response.data).findtext("detail") in (
-        invalid.detail,
-        f"[{invalid.detail}]",
-    )
-    assert engine_picture(local) == before, "a refused request changes nothing"
+    _expect_refusal(local, "vms", fst.vm_request_http(invalid.request), invalid)
 
 
 @settings(max_examples=60, deadline=None)

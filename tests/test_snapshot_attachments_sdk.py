@@ -19,7 +19,7 @@ import ovirtsdk4.types as types
 
 from fakeovirt import FakeOvirt, TransferRequest, TransitionPolicy
 from tests import sdkflow
-from tests.restoretools import refused, unchanged
+from tests.restoretools import Refusal, refused, unchanged
 
 DISK_NOT_EXIST = "Cannot attach Virtual Disk. The specified disk does not exist."
 ALREADY_ATTACHED = "Cannot attach Virtual Disk. The disk is already attached to VM."
@@ -37,6 +37,16 @@ def snapshot_attachment(disk_id: str, snapshot_id: str) -> types.DiskAttachment:
         bootable=False,
         interface=types.DiskInterface.VIRTIO,
     )
+
+
+def refused_attaching(
+    fake: FakeOvirt, connection: sdk.Connection, agent: str, disk_id: str, snapshot_id: str
+) -> Refusal:
+    """The refusal of attaching `disk_id` as `snapshot_id` holds it to the VM `agent`, which
+    must change nothing."""
+    service = vm_service(connection, fake.vm(agent).id).disk_attachments_service()
+    with unchanged(fake):
+        return refused(lambda: service.add(snapshot_attachment(disk_id, snapshot_id)))
 
 
 def attached_elsewhere(what: str, *lines: str) -> str:
@@ -110,10 +120,8 @@ def test_a_snapshot_disk_attached_to_a_running_agent_is_plugged(
 def test_an_unknown_snapshot_leaves_no_disk(fake: FakeOvirt, connection: sdk.Connection) -> None:
     """`loadDiskFromSnapshot` finds no volume, so `isDiskExists` fails first (lines 101-104)."""
     disk = fake.disk("vm-up-disk1")
-    service = vm_service(connection, fake.vm("vm-down").id).disk_attachments_service()
     unknown = "11111111-2222-3333-4444-555555555555"
-    with unchanged(fake):
-        refusal = refused(lambda: service.add(snapshot_attachment(disk.id, unknown)))
+    refusal = refused_attaching(fake, connection, "vm-down", disk.id, unknown)
     assert (refusal.status, refusal.detail) == (400, DISK_NOT_EXIST)
 
 
@@ -122,9 +130,7 @@ def test_a_disk_the_snapshot_does_not_hold_does_not_exist(
 ) -> None:
     first, second = fake.disk("vm-up-disk1"), fake.disk("vm-up-disk2")
     snapshot = fake.snapshot("vm-up", "only the first", disks=[first.id])
-    service = vm_service(connection, fake.vm("vm-down").id).disk_attachments_service()
-    with unchanged(fake):
-        refusal = refused(lambda: service.add(snapshot_attachment(second.id, snapshot.id)))
+    refusal = refused_attaching(fake, connection, "vm-down", second.id, snapshot.id)
     assert (refusal.status, refusal.detail) == (400, DISK_NOT_EXIST)
 
 
@@ -134,9 +140,7 @@ def test_the_active_vm_snapshot_is_not_a_regular_snapshot(
     """The "Active VM" snapshot finds the active volume, then `isRegularSnapshot` refuses."""
     (active,) = fake.snapshots("vm-up")
     disk = fake.disk("vm-up-disk1")
-    service = vm_service(connection, fake.vm("vm-down").id).disk_attachments_service()
-    with unchanged(fake):
-        refusal = refused(lambda: service.add(snapshot_attachment(disk.id, active.id)))
+    refusal = refused_attaching(fake, connection, "vm-down", disk.id, active.id)
     assert (refusal.status, refusal.detail) == (
         409,
         "Cannot attach Virtual Disk. The operation is only allowed for regular snapshots.",
@@ -151,9 +155,7 @@ def test_a_snapshot_still_being_taken_is_refused_with_its_status(
     snapshot = fake.snapshot("vm-up", "slow")
     assert snapshot.status == "locked"
     disk = fake.disk("vm-up-disk1")
-    service = vm_service(connection, fake.vm("vm-down").id).disk_attachments_service()
-    with unchanged(fake):
-        refusal = refused(lambda: service.add(snapshot_attachment(disk.id, snapshot.id)))
+    refusal = refused_attaching(fake, connection, "vm-down", disk.id, snapshot.id)
     assert (refusal.status, refusal.detail) == (
         409,
         "Cannot attach Virtual Disk. The snapshot is in LOCKED status.",
@@ -179,9 +181,7 @@ def test_a_vm_cannot_take_a_snapshot_of_its_own_disk(
 ) -> None:
     disk = fake.disk("vm-up-disk1")
     snapshot = fake.snapshot("vm-up", "mine")
-    service = vm_service(connection, fake.vm("vm-up").id).disk_attachments_service()
-    with unchanged(fake):
-        refusal = refused(lambda: service.add(snapshot_attachment(disk.id, snapshot.id)))
+    refusal = refused_attaching(fake, connection, "vm-up", disk.id, snapshot.id)
     assert (refusal.status, refusal.detail) == (409, ALREADY_ATTACHED)
 
 
@@ -271,9 +271,7 @@ def test_a_disk_whose_snapshot_is_being_transferred_is_held_by_the_transfer(
     snapshot = fake.snapshot("vm-down", "cold")
     image_id = snapshot.images[disk.id]
     fake.start_transfer(TransferRequest(None, direction="download", image_id=image_id))
-    service = vm_service(connection, fake.vm("vm-up").id).disk_attachments_service()
-    with unchanged(fake):
-        refusal = refused(lambda: service.add(snapshot_attachment(disk.id, snapshot.id)))
+    refusal = refused_attaching(fake, connection, "vm-up", disk.id, snapshot.id)
     assert (refusal.status, refusal.detail) == (
         409,
         "Cannot attach Virtual Disk. Disk vm-down-disk1 is being transferred.",
