@@ -567,7 +567,6 @@ EVENT_TRANSFER_PAUSED_ON_TIMEOUT = (
 # "transfer Virtual Disk" (VAR__ACTION__* / VAR__TYPE__*, APPERR:1204,1208,1261,1375). A text
 # that is already a `Message` above is rendered from it (`translate.render_for`), not repeated.
 INCOMPLETE_PARAMETERS_REASON = "Incomplete parameters"  # restapi logging/Messages.properties:5-6
-SNAPSHOT_DESCRIPTION_REQUIRED = "Snapshot [description] required for doAdd"
 SNAPSHOT_DESCRIPTION_EMPTY = "Snapshot description cannot be empty"  # 1140
 SNAPSHOT_DESCRIPTION_INVALID = (  # 1138
     "Snapshot description must be formed only from alpha-numeric characters and special "
@@ -597,6 +596,7 @@ TRANSFER_NO_SIGNATURE = (  # metamodel JaxrsHelperGenerator.closeSignatureDetect
     "No matching signature found, make sure that mandatory attributes are provided."
 )
 INPUT_VALIDATION_FAILED = "Input validation failed."  # ValidationExceptionMapper
+NOT_MODELLED_REASON = "Not modelled"  # the reason of what fakeovirt refuses as not modelled
 SNAPSHOT_ATTACHMENT_UPDATE = (
     "fakeovirt does not model plugging, unplugging or editing a disk snapshot attached to a VM"
 )

@@ -70,15 +70,11 @@ def encode(
     request: Request | None,
     status: int = 200,
     headers: dict[str, str] | None = None,
-    *,
-    xml: bytes | None = None,
 ) -> Response:
-    """The answer carrying `element`, in the encoding the request asks for; `xml` is the
-    element already written as XML (`to_bytes`), when the caller has it."""
+    """The answer carrying `element`, in the encoding the request asks for."""
     if wants_json(request):
         return Answer(json_bytes(element), status=status, content_type=JSON, headers=headers)
-    data = to_bytes(element) if xml is None else xml
-    return Answer(data, status=status, content_type=XML, headers=headers)
+    return Answer(to_bytes(element), status=status, content_type=XML, headers=headers)
 
 
 def json_bytes(element: ET.Element) -> bytes:

@@ -29,7 +29,7 @@ from fakeovirt.core.vm_import import ImportRequest
 from fakeovirt.core.vms import VmRequest
 
 from .parse import parse_body, parse_flag
-from .refusals import RawFault
+from .refusals import RawFault, incomplete
 
 __all__ = [
     "all_content",
@@ -42,14 +42,6 @@ __all__ = [
     "read_nic",
     "read_vm",
 ]
-
-INCOMPLETE = "Incomplete parameters"
-
-
-def incomplete(kind: str, fields: list[str], method: str) -> RawFault:
-    """`CompletenessAssertor`'s refusal: `Disk [provisionedSize, format] required for add`."""
-    detail = msg.INCOMPLETE_PARAMETERS.format(kind=kind, fields=", ".join(fields), method=method)
-    return RawFault(400, detail, INCOMPLETE)
 
 
 def not_found(identifier: str) -> RawFault:

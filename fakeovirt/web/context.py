@@ -13,12 +13,11 @@ from fakeovirt.core.engine import Engine
 from fakeovirt.core.search import SearchObject
 from fakeovirt.core.state import State
 
-from .codec import JSON, XML, Answer, encode, wants_json
+from .codec import JSON, XML, Answer, wants_json
 from .documents import Documents, Remembered, encode_document
 from .follow import Follow, parse_follow
 from .listing import choose
-from .schema import validate
-from .xmlout import collection, to_bytes
+from .xmlout import collection
 
 __all__ = ["Context"]
 
@@ -53,11 +52,13 @@ class Context:
 
     def respond(self, element: ET.Element, status: int = 200, **headers: str) -> Response:
         """`element` (checked against the schema in strict mode) as XML or JSON, by `Accept`."""
-        if not self.strict:
-            return encode(element, self.request, status, headers or None)
-        data = to_bytes(element)  # checked as the client gets it, and written once
-        validate(element, data=data)
-        return encode(element, self.request, status, headers or None, xml=data)
+        as_json = wants_json(self.request)
+        return Answer(
+            encode_document(element, as_json, self.strict),
+            status=status,
+            content_type=JSON if as_json else XML,
+            headers=headers or None,
+        )
 
     def respond_remembered(self, document: Remembered) -> Response:
         """`respond(document.build())`, the answer remembered while the document's
@@ -65,12 +66,7 @@ class Context:
         if self.documents is None:
             return self.respond(document.build())
         as_json = wants_json(self.request)
-        data = self.documents.get(
-            (document.slot, as_json),
-            document.fingerprint,
-            lambda: encode_document(document.build(), as_json, self.strict),
-            strict=self.strict,
-        )
+        data = self.documents.encoded(document, as_json, self.strict)
         return Answer.document(data, JSON if as_json else XML)
 
     def listing(

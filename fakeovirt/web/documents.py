@@ -79,6 +79,16 @@ class Documents:
         self._slots[slot] = (fingerprint, data, strict)
         return data
 
+    def encoded(self, document: Remembered, as_json: bool, strict: bool) -> bytes:
+        """`document` encoded as `encode_document` does, from the memo while its fingerprint
+        stays equal."""
+        return self.get(
+            (document.slot, as_json),
+            document.fingerprint,
+            lambda: encode_document(document.build(), as_json, strict),
+            strict=strict,
+        )
+
     def clear(self) -> None:
         self._slots.clear()
         self.hits = self.misses = 0

@@ -29,7 +29,7 @@ from fakeovirt.core.errors import EngineError
 
 from .auth import Authenticator
 from .codec import JSON, XML, prefers_json
-from .documents import Documents, encode_document
+from .documents import Documents
 from .handlers import REMEMBERED
 from .host import FaultHook
 from .journal import API_PREFIX, Journal
@@ -100,12 +100,7 @@ def answer_lean(
         except EngineError:
             return None  # nothing was read: handle answers the fault
         try:
-            data = documents.get(
-                (document.slot, as_json),
-                document.fingerprint,
-                lambda: encode_document(document.build(), as_json, strict),
-                strict=strict,
-            )
+            data = documents.encoded(document, as_json, strict)
         except Exception as error:  # a bug in fakeovirt, after the read: answer the 500 here
             return app.failed_lean(environ, start_response, error, user, endpoint)
     app.journal.record(

@@ -23,7 +23,7 @@ from fakeovirt.core.snapshots import SnapshotRequest
 from fakeovirt.core.transfers import TransferRequest
 
 from .codec import decode_json
-from .refusals import RawFault, SyntaxIncorrect
+from .refusals import RawFault, SyntaxIncorrect, incomplete
 from .schema import check_request
 
 __all__ = [
@@ -196,7 +196,7 @@ def parse_snapshot(body: bytes, *, content_type: str | None = None) -> SnapshotR
     assert root is not None
     description = root.find("description")
     if description is None:
-        raise RawFault(400, msg.SNAPSHOT_DESCRIPTION_REQUIRED, msg.INCOMPLETE_PARAMETERS_REASON)
+        raise incomplete("Snapshot", ["description"], "doAdd")
     memory = _text(root, "persist_memorystate")
     disk_ids: tuple[str, ...] | None = None
     images: list[tuple[str, str]] = []

@@ -13,9 +13,10 @@
 
 from __future__ import annotations
 
+from fakeovirt.core import messages as msg
 from fakeovirt.core.errors import EngineError
 
-__all__ = ["InvalidValue", "RawFault", "SyntaxIncorrect"]
+__all__ = ["InvalidValue", "RawFault", "SyntaxIncorrect", "incomplete"]
 
 
 class RawFault(EngineError):
@@ -32,6 +33,12 @@ class InvalidValue(RawFault):
 
     def __init__(self, detail: str) -> None:
         super().__init__(400, detail, "Invalid value")
+
+
+def incomplete(kind: str, fields: list[str], method: str) -> RawFault:
+    """`CompletenessAssertor`'s refusal: `Disk [provisionedSize, format] required for add`."""
+    detail = msg.INCOMPLETE_PARAMETERS.format(kind=kind, fields=", ".join(fields), method=method)
+    return RawFault(400, detail, msg.INCOMPLETE_PARAMETERS_REASON)
 
 
 class SyntaxIncorrect(EngineError):

@@ -66,7 +66,7 @@ def attachments_change(ctx: Context, vm: str, id: str) -> Response:
     if attachment is None:
         raise NotFound(msg.NOT_FOUND.format(kind="disk attachment", id=id))
     if attachment.snapshot_id is not None:
-        raise RawFault(400, msg.SNAPSHOT_ATTACHMENT_UPDATE, "Not modelled")
+        raise RawFault(400, msg.SNAPSHOT_ATTACHMENT_UPDATE, msg.NOT_MODELLED_REASON)
     if change.active is not None and change.active != attachment.active:
         ctx.engine.plug_disk(vm, id, change.active, user=ctx.user)
     ctx.engine.update_attachment(vm, id, change, user=ctx.user)
