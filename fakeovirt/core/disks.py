@@ -275,8 +275,7 @@ def boot_disk(state: State, vm: Vm) -> Disk | None:
 
 def domain_status(domain: StorageDomain) -> str:
     """The StorageDomainStatus enum name the engine's messages show."""
-    names = {"preparing_for_maintenance": "PreparingForMaintenance", "inactive": "Inactive"}
-    return names.get(domain.status, domain.status.capitalize())
+    return "".join(part.capitalize() for part in domain.status.split("_"))
 
 
 def required_space(domain: StorageDomain, fmt: str, sparse: bool, size: int) -> int:

@@ -434,7 +434,7 @@ class Engine:
 
     def observe_vm(self, vm: Vm) -> Vm:
         """A client was shown `vm`: count the read (a per-read policy moves on it)."""
-        if vm.work is not None and vm.work.kind == vm_clone.CLONE:
+        if vm.work is not None and vm.work.kind == vms.CLONING:
             vm_clone.observe(self.state, vm)
         else:
             vms.observe(self.state, vm)

@@ -130,11 +130,6 @@ DISK_IS_BEING_TRANSFERRED = Message(
     "Cannot ${action} ${type}. Disk ${DiskName} is being transferred.",
     409,
 )
-DISK_IS_BEING_REMOVED = Message(
-    "ACTION_TYPE_FAILED_DISK_IS_BEING_REMOVED",
-    "Cannot ${action} ${type}. Disk ${DiskName} is being removed.",
-    409,
-)
 SNAPSHOT_IS_BEING_TAKEN_FOR_VM = Message(
     "ACTION_TYPE_FAILED_SNAPSHOT_IS_BEING_TAKEN_FOR_VM",
     "Cannot ${action} ${type}. Snapshot is currently being created for VM ${VmName}.",
@@ -259,11 +254,6 @@ DETACH_NOT_ATTACHED = Message(
     "ACTION_TYPE_FAILED_CANNOT_DETACH_DISK_IS_NOT_ATTACHED_TO_VM",
     "Cannot ${action} ${type}. The specified disk is not attached to the VM ${VmName}.",
     400,
-)
-DISK_ALREADY_DETACHED = Message(
-    "ACTION_TYPE_FAILED_DISK_ALREADY_DETACHED",
-    "Cannot ${action} ${type}. The disk is already detached from VM.",
-    409,
 )
 DETACH_DISK_WITH_SNAPSHOT = Message(
     "ERROR_CANNOT_DETACH_DISK_WITH_SNAPSHOT",
@@ -477,7 +467,6 @@ EVENT_DETACH_DISK = "Disk {disk} was successfully detached from VM {vm} by {user
 EVENT_HOTPLUG_DISK = "VM {vm} disk {disk} was plugged by {user}."
 EVENT_HOTUNPLUG_DISK = "VM {vm} disk {disk} was unplugged by {user}."
 EVENT_UPDATE_VM_DISK = "VM {vm} {disk} disk was updated by {user}."
-EVENT_UPDATE_DISK = "Disk {disk} was updated by {user}."
 EVENT_EXTEND_DISK = "Size of the disk '{disk}' was successfully updated to {size} GB by {user}."
 EVENT_ADD_VM = "VM {vm} was created by {user}."
 EVENT_ADD_VM_STARTED = "VM {vm} creation was initiated by {user}."  # ALM:15

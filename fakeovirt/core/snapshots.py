@@ -29,6 +29,7 @@ from datetime import datetime
 from . import locks
 from . import messages as msg
 from .content import BLOCK_SIZE
+from .disks import domain_status
 from .errors import BadRequest, Conflict, EngineFailure, NotFound
 from .model import Backup, Disk, DiskConfiguration, Job, Snapshot, Vm, VmConfiguration, VmStatus
 from .policy import Progress
@@ -217,7 +218,7 @@ def _check_domains(state: State, disks: list[Disk], what: str) -> None:
     for disk in disks:
         domain = state.storage_domains.get(disk.storage_domain_id)
         if domain is not None and domain.status != "active":
-            status = "".join(part.capitalize() for part in domain.status.split("_"))
+            status = domain_status(domain)
             raise Conflict(render_for(what, msg.STORAGE_DOMAIN_STATUS_ILLEGAL, status=status))
 
 

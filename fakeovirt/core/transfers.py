@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from . import backends, disksnapshots, locks
 from . import messages as msg
+from .disks import domain_status
 from .errors import BadRequest, Conflict, EngineFailure
 from .model import Backup, Disk, ImageTransfer, VmStatus
 from .phases import (
@@ -140,7 +141,7 @@ def _validate(state: State, request: TransferRequest) -> tuple[Disk, str, Backup
         raise EngineFailure(msg.DISKS_ILLEGAL.format(what=TRANSFER, aliases=disk.alias))
     domain = state.storage_domains.get(disk.storage_domain_id)
     if domain is not None and domain.status != "active":
-        status = "".join(part.capitalize() for part in domain.status.split("_"))
+        status = domain_status(domain)
         raise Conflict(render_for(TRANSFER, msg.STORAGE_DOMAIN_STATUS_ILLEGAL, status=status))
     if request.backup_id is not None:
         return disk, image_id, _validate_backup(state, request, disk)

@@ -24,14 +24,13 @@ Rules of this file (BLL `AddVmFromSnapshotCommand.java:171-254`, its parents
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from . import locks
 from . import messages as msg
 from .content import DiskContent
-from .disks import CRITICAL_SPACE_GIB, domain_status, take_space
+from .disks import CRITICAL_SPACE_GIB, GiB, domain_status, take_space
 from .jobs import end_job, start_job
 from .model import (
     Disk,
@@ -48,12 +47,11 @@ from .nics import allocate_mac
 from .policy import Progress
 from .state import State
 from .translate import Command, refuse
-from .vms import VM_NAME_SIZE, create, name_used
+from .vms import CLONING, VALID_NAME, VM_NAME_SIZE, create, name_used
 from .volumes import VolumeChain
 
 __all__ = [
     "ADD_VM_FROM_SNAPSHOT",
-    "CLONE",
     "CloneRequest",
     "clone",
     "complete",
@@ -64,11 +62,7 @@ __all__ = [
 ]
 
 ADD_VM_FROM_SNAPSHOT = Command("AddVmFromSnapshot", "add", "VM")
-CLONE = "clone"  # the kind of a cloning VM's work and of its timed key
-GiB = 1 << 30
-MiB = 1 << 20
 QCOW_OVERHEAD_FACTOR = 1.1  # StorageConstants.QCOW_OVERHEAD_FACTOR
-_NAME = re.compile(r"[\w.-]*")  # ValidI18NName, as core/vms.py checks it
 
 
 @dataclass(frozen=True)
@@ -124,7 +118,7 @@ def clone(state: State, request: CloneRequest, user: str) -> Vm:
     vm.status = VmStatus.IMAGE_LOCKED
     snapshot.status = "locked"  # lockEntities; no progress of its own: the clone ends it
     vm.work = PendingWork(
-        CLONE, Progress(since=now), user, job_id=job.id, changes={"snapshot": snapshot.id}
+        CLONING, Progress(since=now), user, job_id=job.id, changes={"snapshot": snapshot.id}
     )
     state.log(
         "vm_add_started", msg.EVENT_ADD_VM_STARTED.format(vm=vm.name, user=user), user=user, vm=vm
@@ -135,7 +129,7 @@ def clone(state: State, request: CloneRequest, user: str) -> Vm:
 
 def _validate(state: State, request: CloneRequest) -> tuple[Snapshot, Vm]:
     """validateInputs, the locks, then AddVmFromSnapshotCommand.validate and its parents'."""
-    if not _NAME.fullmatch(request.name):
+    if not VALID_NAME.fullmatch(request.name):
         raise refuse(ADD_VM_FROM_SNAPSHOT, msg.NAME_SPECIAL_CHARS)
     snapshot = state.snapshots.get(request.snapshot_id)
     source = state.vms.get(snapshot.vm_id) if snapshot is not None else None
@@ -256,7 +250,7 @@ def _nic_copy(state: State, vm: Vm, nic: Nic) -> Nic:
 def observe(state: State, vm: Vm) -> None:
     """A client was shown the cloning `vm`: count the read (a per-read policy moves on it)."""
     advance(state, vm, on_read=True)
-    if vm.work is not None and vm.work.kind == CLONE:
+    if vm.work is not None and vm.work.kind == CLONING:
         vm.work.progress.reads += 1
     schedule(state, vm)
 
@@ -264,7 +258,7 @@ def observe(state: State, vm: Vm) -> None:
 def advance(state: State, vm: Vm, *, on_read: bool = False) -> None:
     """End the copies if they are due under the engine's policy."""
     work = vm.work
-    if work is None or work.kind != CLONE or vm.id not in state.vms:
+    if work is None or work.kind != CLONING or vm.id not in state.vms:
         return
     policy = state.policy
     if policy.reads is not None and not on_read:
@@ -276,7 +270,7 @@ def advance(state: State, vm: Vm, *, on_read: bool = False) -> None:
 def complete(state: State, vm: Vm) -> None:
     """End the copies now, whatever the policy (what `Expect: 201-created` waits for)."""
     work = vm.work
-    if work is None or work.kind != CLONE or vm.id not in state.vms:
+    if work is None or work.kind != CLONING or vm.id not in state.vms:
         return
     _done(state, vm, work)
 
@@ -297,14 +291,14 @@ def _done(state: State, vm: Vm, work: PendingWork) -> None:
 
 
 def next_due(state: State, vm: Vm) -> datetime | None:
-    if vm.work is None or vm.work.kind != CLONE:
+    if vm.work is None or vm.work.kind != CLONING:
         return None
     return vm.work.progress.due_at(state.policy, VmStatus.IMAGE_LOCKED.value)
 
 
 def schedule(state: State, vm: Vm) -> None:
     if vm.id in state.vms:
-        state.schedule.at((CLONE, vm.id), next_due(state, vm))
+        state.schedule.at((CLONING, vm.id), next_due(state, vm))
 
 
 def on_time(state: State, vm_id: str) -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "RUN_VM",
     "SHUTDOWN_VM",
     "STOP_VM",
+    "VALID_NAME",
     "VmRequest",
     "add",
     "next_due",
@@ -60,7 +61,7 @@ STOP_VM = Command("StopVm", "stop", "VM")
 SHUTDOWN_VM = Command("ShutdownVm", "shutdown", "VM")
 MiB = 1 << 20
 VM_NAME_SIZE = 255  # BusinessEntitiesDefinitions.VM_NAME_SIZE
-_NAME = re.compile(r"[\w.-]*")  # ValidI18NName: letters of any script, digits, '_', '-', '.'
+VALID_NAME = re.compile(r"[\w.-]*")  # ValidI18NName: letters of any script, digits, '_', '-', '.'
 # the VM monitoring's steps, from the status a power action left
 POWER_STEPS = {
     VmStatus.WAIT_FOR_LAUNCH: VmStatus.POWERING_UP,
@@ -139,7 +140,7 @@ def create(state: State, vm: Vm) -> None:
 
 def _validate_add(state: State, request: VmRequest) -> None:
     """validateInputs, then AddVmCommand.validate in its order."""
-    if not _NAME.fullmatch(request.name):
+    if not VALID_NAME.fullmatch(request.name):
         raise refuse(ADD_VM, msg.NAME_SPECIAL_CHARS)
     cluster = state.clusters.get(request.cluster_id)
     if cluster is None:
