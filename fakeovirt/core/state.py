@@ -122,6 +122,11 @@ class State:
     def vm_disks(self, vm: Vm) -> list[Disk]:
         return [self.disks[a.disk_id] for a in vm.attachments if a.disk_id in self.disks]
 
+    def floating_disks(self) -> list[Disk]:
+        """The disks no VM holds (as a restore creates them before attaching), in order."""
+        attached = {a.disk_id for vm in self.vms.values() for a in vm.attachments}
+        return [disk for disk in self.disks.values() if disk.id not in attached]
+
     def vm_of_disk(self, disk_id: str) -> Vm | None:
         return next((vm for vm in self.vms.values() if vm.attachment(disk_id)), None)
 

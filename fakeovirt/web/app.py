@@ -46,7 +46,7 @@ from .journal import (
     DataMoved,
     Journal,
 )
-from .lean import answer_lean
+from .lean import answer_lean, has_body
 from .mounted.control import mount as mount_control
 from .mounted.dashboard import mount as mount_dashboard
 from .router import Router
@@ -364,8 +364,8 @@ def _body_of(response: Response) -> bytes:
 def _body_for_journal(request: Request) -> bytes:
     """The request body if it was read and not refused as too large."""
     environ = request.environ
-    if "wsgi.input_terminated" not in environ and environ.get("CONTENT_LENGTH") in (None, "", "0"):
-        return b""  # werkzeug would read nothing (`get_input_stream`): skip its stream
+    if not has_body(environ):
+        return b""  # werkzeug would read nothing: skip its stream
     try:
         return request.get_data(cache=True)
     except RequestEntityTooLarge:

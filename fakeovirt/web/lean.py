@@ -38,7 +38,7 @@ from .router import Router
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["LeanHost", "answer_lean"]
+__all__ = ["LeanHost", "answer_lean", "has_body"]
 
 
 class LeanHost(Protocol):
@@ -66,6 +66,15 @@ class LeanHost(Protocol):
 _PREFIX = API_PREFIX + "/"
 
 
+def has_body(environ: WSGIEnvironment) -> bool:
+    """Whether werkzeug would read a body from this request (its `get_input_stream` rule)."""
+    return "wsgi.input_terminated" in environ or environ.get("CONTENT_LENGTH") not in (
+        None,
+        "",
+        "0",
+    )
+
+
 def answer_lean(
     app: LeanHost, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes] | None:
@@ -78,8 +87,7 @@ def answer_lean(
         or environ.get("QUERY_STRING")
         or documents is None
         or (app.faults is not None and app.faults.active)
-        or environ.get("CONTENT_LENGTH") not in (None, "", "0")
-        or "wsgi.input_terminated" in environ
+        or has_body(environ)
         or not path.isascii()
     ):
         return None

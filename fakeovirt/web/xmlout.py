@@ -114,8 +114,8 @@ def collection(tag: str, items: Iterable[ET.Element]) -> ET.Element:
 
 
 # Characters XML 1.0 cannot carry, even escaped; a client's id or text may hold them.
-_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _NOT_XML_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_NOT_XML = re.compile(b"[" + re.escape(_NOT_XML_BYTES) + b"]")
 _DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
 _INDENTS = ["\n" + "  " * level for level in range(64)]
 

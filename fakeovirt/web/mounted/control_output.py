@@ -80,8 +80,7 @@ def _disk(state: State, disk: Disk) -> dict[str, Any]:
 
 def _floating_disks(state: State) -> list[dict[str, Any]]:
     """The disks no VM holds (as a restore creates them before attaching)."""
-    attached = {a.disk_id for vm in state.vms.values() for a in vm.attachments}
-    return [_disk(state, d) for d in state.disks.values() if d.id not in attached]
+    return [_disk(state, d) for d in state.floating_disks()]
 
 
 def _vm(state: State, vm: Vm, clusters: dict[str, str]) -> dict[str, Any]:

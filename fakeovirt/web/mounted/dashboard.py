@@ -155,7 +155,6 @@ def _volumes(state: State, disk: Disk) -> list[dict[str, Any]]:
 
 def _floating_disks(state: State) -> list[dict[str, Any]]:
     """Disks no VM holds (a restore creates them, then uploads and attaches)."""
-    attached = {a.disk_id for vm in state.vms.values() for a in vm.attachments}
     return [
         {
             "id": disk.id,
@@ -166,8 +165,7 @@ def _floating_disks(state: State) -> list[dict[str, Any]]:
             "status": disk.status,
             "storage_domain": domain.name if domain is not None else disk.storage_domain_id,
         }
-        for disk in state.disks.values()
-        if disk.id not in attached
+        for disk in state.floating_disks()
         for domain in [state.storage_domains.get(disk.storage_domain_id)]
     ]
 
