@@ -60,6 +60,10 @@ class Context:
             headers=headers or None,
         )
 
+    def created(self, element: ET.Element, status: int = 201) -> Response:
+        """`respond(element, status)` with the new entity's `Location`, as an add answers."""
+        return self.respond(element, status, Location=self.base_url + element.get("href", ""))
+
     def respond_remembered(self, document: Remembered) -> Response:
         """`respond(document.build())`, the answer remembered while the document's
         fingerprint (every value it shows, see `documents`) stays equal."""

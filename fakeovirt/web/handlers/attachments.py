@@ -33,7 +33,7 @@ def attachments_add(ctx: Context, vm: str) -> Response:
     if disk is not None and disk.get("id"):
         attachment = ctx.engine.attach_disk(vm, read_attachment(root), user=ctx.user)
         element = r.render_attachment(ctx.state, attachment, follow)
-        return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+        return ctx.created(element)
     request = read_disk(
         ctx.state, disk, method="invoke", legacy_size=True, attachment=root, vm_id=vm
     )
@@ -43,7 +43,7 @@ def attachments_add(ctx: Context, vm: str) -> Response:
     if blocking(ctx):
         ctx.engine.finish_disk(created.id)
         element = r.render_attachment(ctx.state, found, follow)
-        return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+        return ctx.created(element)
     status = "complete" if created.work is None else "pending"
     element = r.render_attachment(ctx.state, found, follow, creation_status=status)
     return ctx.respond(element, 202)

@@ -36,8 +36,7 @@ def backups_add(ctx: Context, vm: str) -> Response:
     request = parse_backup(body, ctx.request.args, content_type=kind)
     backup = ctx.engine.start_backup(vm, request, user=ctx.user)
     element = r.render_backup(ctx.state, backup, ctx.follow("backup"))
-    location = ctx.base_url + element.get("href", "")
-    return ctx.respond(element, 201, Location=location)
+    return ctx.created(element)
 
 
 def backups_get(ctx: Context, vm: str, id: str) -> Response:

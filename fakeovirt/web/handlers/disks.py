@@ -32,7 +32,7 @@ def created_disk(ctx: Context, disk: Disk) -> Response:
     if blocking(ctx):
         ctx.engine.finish_disk(disk.id)
         element = r.render_disk(ctx.state, disk, ctx.follow("disk"))
-        return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+        return ctx.created(element)
     status = "complete" if disk.work is None else "pending"
     element = r.render_disk(ctx.state, disk, ctx.follow("disk"), creation_status=status)
     return ctx.respond(element, 202)

@@ -63,7 +63,7 @@ def nics_collection(ctx: Context, vm: str) -> Response:
         request = read_nic(ctx.request.get_data(), ctx.request.mimetype)
         nic = ctx.engine.add_nic(vm, request, user=ctx.user)
         element = r.render_nic(ctx.state, nic, ctx.follow("nic"))
-        return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+        return ctx.created(element)
     found = ctx.state.vm(vm)
     follow = ctx.follow("nic")
     return ctx.listing("nics", found.nics, lambda n: r.render_nic(ctx.state, n, follow))
@@ -81,7 +81,7 @@ def events_add(ctx: Context) -> Response:
     request = read_event(ctx.request.get_data(), ctx.request.mimetype)
     event = ctx.engine.add_event(request, user=ctx.user)
     element = r.render_event(ctx.state, event, ctx.follow("event"))
-    return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+    return ctx.created(element)
 
 
 HANDLERS: dict[str, Callable[..., Response]] = {

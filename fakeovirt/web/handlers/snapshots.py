@@ -32,7 +32,7 @@ def snapshots_add(ctx: Context, vm: str) -> Response:
     snapshot = ctx.engine.create_snapshot(vm, request, user=ctx.user)
     element = r.render_snapshot(ctx.state, snapshot, ctx.follow("snapshot"), render_vm=r.render_vm)
     status = 202 if snapshot.status == "locked" else 201
-    return ctx.respond(element, status, Location=ctx.base_url + element.get("href", ""))
+    return ctx.created(element, status)
 
 
 def snapshots_get(ctx: Context, vm: str, id: str) -> Response:

@@ -20,7 +20,7 @@ def transfers_collection(ctx: Context) -> Response:
         element = r.render_transfer(
             ctx.state, transfer, ctx.follow("image_transfer"), data_url=ctx.base_url
         )
-        return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+        return ctx.created(element)
     follow = ctx.follow("image_transfer")
     return ctx.listing(
         "image_transfers",

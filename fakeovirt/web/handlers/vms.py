@@ -37,7 +37,7 @@ def vms_add(ctx: Context) -> Response:
     else:
         return _cloned(ctx, ctx.engine.clone_vm(request, user=ctx.user))
     element = r.render_vm(ctx.state, vm, ctx.follow("vm"))
-    return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+    return ctx.created(element)
 
 
 def _cloned(ctx: Context, vm: Vm) -> Response:
@@ -48,7 +48,7 @@ def _cloned(ctx: Context, vm: Vm) -> Response:
         ctx.engine.finish_clone(vm.id)
     if vm.status is not VmStatus.IMAGE_LOCKED:
         element = r.render_vm(ctx.state, vm, ctx.follow("vm"))
-        return ctx.respond(element, 201, Location=ctx.base_url + element.get("href", ""))
+        return ctx.created(element)
     element = r.render_vm(ctx.state, vm, ctx.follow("vm"), creation_status="pending")
     return ctx.respond(element, 202)
 
