@@ -20,7 +20,8 @@ from . import snapshots
 from .backup_requests import MAX_DESCRIPTION, BackupRequest, choose_path, validate
 from .content import ContentView
 from .errors import BadRequest, Conflict
-from .model import Backup, Checkpoint, Job, Vm, VmStatus
+from .jobs import start_job
+from .model import Backup, Checkpoint, Vm, VmStatus
 from .phases import BackupPath, BackupPhase, Step, next_backup_phase
 from .policy import Progress, TransitionPolicy
 from .retention import job_due
@@ -87,16 +88,7 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
     state.add_backup(backup)
     if path in profile.checkpoint_at_start and any(state.disks[d].qcow2 for d in disk_ids):
         _make_checkpoint(state, vm, backup)  # StartVmBackupCommand.java:278-290
-    job = Job(
-        id=state.ids.new(),
-        description=f"Backing up VM {vm.name}",
-        status="started",
-        start_time=now,
-        last_updated=now,
-        owner=user,
-    )
-    state.jobs[job.id] = job
-    backup.job_id = job.id
+    backup.job_id = start_job(state, f"Backing up VM {vm.name}", user).id
     if path is BackupPath.SNAPSHOT:
         _take_snapshot(state, vm, backup)
     else:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .model import Job
 from .retention import job_due
 from .state import State
@@ -27,11 +29,14 @@ def start_job(state: State, description: str, user: str, *, ended: bool = False)
     return job
 
 
-def end_job(state: State, job_id: str | None, *, succeeded: bool) -> None:
-    """End a job (if it is still kept) and schedule its removal."""
+def end_job(
+    state: State, job_id: str | None, *, succeeded: bool, when: datetime | None = None
+) -> None:
+    """End a job (if it is still kept and running) at `when` (now by default), and schedule
+    its removal."""
     job = state.jobs.get(job_id or "")
     if job is None or job.end_time is not None:
         return
     job.status = "finished" if succeeded else "failed"
-    job.end_time = job.last_updated = state.now()
+    job.end_time = job.last_updated = state.now() if when is None else when
     state.schedule.at(("job", job.id), job_due(state.retention, job))

@@ -24,16 +24,15 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from . import locks
 from . import messages as msg
 from .content import BLOCK_SIZE
 from .disks import domain_status
 from .errors import BadRequest, Conflict, EngineFailure, NotFound
-from .model import Backup, Disk, DiskConfiguration, Job, Snapshot, Vm, VmConfiguration, VmStatus
+from .jobs import end_job, start_job
+from .model import Backup, Disk, DiskConfiguration, Snapshot, Vm, VmConfiguration, VmStatus
 from .policy import Progress
-from .retention import job_due
 from .snapshot_attachments import attached_elsewhere
 from .state import State
 from .translate import render_for
@@ -138,7 +137,9 @@ def create(state: State, vm_id: str, request: SnapshotRequest, user: str) -> Sna
     snapshot.locked_disks = [d.id for d in disks if d.status == "ok"]
     for disk_id in snapshot.locked_disks:
         state.disks[disk_id].status = "locked"
-    snapshot.job_id = _start_job(state, msg.JOB_CREATE_SNAPSHOT, snapshot, vm, user)
+    snapshot.job_id = start_job(
+        state, msg.JOB_CREATE_SNAPSHOT.format(snapshot=snapshot.description, vm=vm.name), user
+    ).id
     state.log(
         "snapshot_started",
         msg.EVENT_SNAPSHOT_STARTED.format(snapshot=snapshot.description, vm=vm.name, user=user),
@@ -318,7 +319,9 @@ def remove(state: State, vm_id: str, snapshot_id: str, user: str) -> None:
         raise BadRequest(render_for(REMOVE, msg.VM_NOT_FOUND))
     _validate_remove(state, vm, snapshot)
     now = state.now()
-    snapshot.job_id = _start_job(state, msg.JOB_REMOVE_SNAPSHOT, snapshot, vm, user)
+    snapshot.job_id = start_job(
+        state, msg.JOB_REMOVE_SNAPSHOT.format(snapshot=snapshot.description, vm=vm.name), user
+    ).id
     state.log(
         "snapshot_remove_started",
         msg.EVENT_SNAPSHOT_REMOVE_STARTED.format(
@@ -330,7 +333,7 @@ def remove(state: State, vm_id: str, snapshot_id: str, user: str) -> None:
     )
     if not snapshot.images and not snapshot.memory:  # no images: gone at once (lines 158-164)
         del state.snapshots[snapshot.id]
-        _end_job(state, snapshot.job_id, now)
+        end_job(state, snapshot.job_id, succeeded=True, when=now)
         return
     snapshot.status, snapshot.removing = "locked", True
     snapshot.progress = Progress(since=now)
@@ -494,7 +497,7 @@ def advance(state: State, snapshot: Snapshot, *, on_read: bool = False) -> None:
         snapshot.status = "ok"
         kind, text = "snapshot_finished", msg.EVENT_SNAPSHOT_FINISHED
     state.log(kind, text.format(**texts), vm=vm, subjects=(snapshot.id,))
-    _end_job(state, snapshot.job_id, since)
+    end_job(state, snapshot.job_id, succeeded=True, when=since)
     state.schedule.at(("snapshot", snapshot.id), None)
 
 
@@ -513,25 +516,3 @@ def on_time(state: State, snapshot_id: str) -> None:
         return
     advance(state, snapshot)
     schedule(state, snapshot)
-
-
-def _start_job(state: State, template: str, snapshot: Snapshot, vm: Vm, user: str) -> str:
-    now = state.now()
-    job = Job(
-        id=state.ids.new(),
-        description=template.format(snapshot=snapshot.description, vm=vm.name),
-        status="started",
-        start_time=now,
-        last_updated=now,
-        owner=user,
-    )
-    state.jobs[job.id] = job
-    return job.id
-
-
-def _end_job(state: State, job_id: str | None, when: datetime) -> None:
-    job = state.jobs.get(job_id or "")
-    if job is not None and job.end_time is None:
-        job.status = "finished"
-        job.end_time = job.last_updated = when
-        state.schedule.at(("job", job.id), job_due(state.retention, job))
