@@ -41,7 +41,7 @@ def _template(text: str) -> re.Pattern[str]:
 DOCUMENTED = [
     _template(getattr(msg, name))
     for name in msg.__all__
-    if not name.startswith("EVENT") and isinstance(getattr(msg, name), str)
+    if not name.startswith(("EVENT", "JOB")) and isinstance(getattr(msg, name), str)
 ]
 
 

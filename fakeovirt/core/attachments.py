@@ -276,7 +276,7 @@ def update(state: State, vm_id: str, disk_id: str, change: AttachmentUpdate, use
         raise refuse(UPDATE_DISK, msg.DISK_NOT_ATTACHED_TO_VM, DiskName=disk.alias, VmName=vm.name)
     new_size = _validate_update(state, vm, disk, attachment, change)
     vm_names = vm.name if attachment.active else "N/A"
-    job = start_job(state, f"Updating Disk {disk.alias} properties for VMs: {vm_names}", user)
+    job = start_job(state, msg.JOB_UPDATE_DISK_VMS.format(disk=disk.alias, vms=vm_names), user)
     disk.status = "locked"
     disk.work = PendingWork(
         "update",

@@ -88,7 +88,7 @@ def start(state: State, vm_id: str, request: BackupRequest, user: str) -> Backup
     state.add_backup(backup)
     if path in profile.checkpoint_at_start and any(state.disks[d].qcow2 for d in disk_ids):
         _make_checkpoint(state, vm, backup)  # StartVmBackupCommand.java:278-290
-    backup.job_id = start_job(state, f"Backing up VM {vm.name}", user).id
+    backup.job_id = start_job(state, msg.JOB_BACKUP_VM.format(vm=vm.name), user).id
     if path is BackupPath.SNAPSHOT:
         _take_snapshot(state, vm, backup)
     else:

@@ -107,7 +107,7 @@ def add(state: State, request: DiskRequest, user: str) -> Disk:
     size = -(-request.provisioned_size // BLOCK_SIZE) * BLOCK_SIZE
     sparse = True if request.sparse is None else request.sparse
     plug_now = vm is not None and vm.status is VmStatus.DOWN and request.active is not False
-    job = start_job(state, f"Adding Disk {alias}", user)
+    job = start_job(state, msg.JOB_ADD_DISK.format(disk=alias), user)
     disk = Disk(
         id=disk_id,
         alias=alias,
@@ -328,7 +328,7 @@ def remove(state: State, disk_id: str, user: str, *, storage_domain_id: str | No
     if vm is not None:
         snapshot_checks(state, vm, REMOVE_DISK)
     now = state.now()
-    job = start_job(state, f"Removing Disk {disk.alias}", user)
+    job = start_job(state, msg.JOB_REMOVE_DISK.format(disk=disk.alias), user)
     disk.status = "locked"
     disk.work = PendingWork("remove", Progress(since=now), user, job_id=job.id)
     if vm is None:

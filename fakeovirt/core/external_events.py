@@ -62,7 +62,7 @@ def add_event(state: State, request: EventRequest, user: str) -> Event:
     description = request.description
     if len(description) > MAX_MESSAGE:
         description = description[: MAX_MESSAGE - 3] + "..."
-    start_job(state, "Adding an External Event", user, ended=True)
+    start_job(state, msg.JOB_ADD_EXTERNAL_EVENT, user, ended=True)
     event = state.events.add(
         _KINDS[request.severity],
         description,

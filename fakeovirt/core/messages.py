@@ -599,6 +599,19 @@ EVENT_SNAPSHOT_REMOVE_STARTED = (  # ALM:58
 EVENT_SNAPSHOT_REMOVE_FINISHED = "Snapshot '{snapshot}' deletion for VM '{vm}' has been completed."
 JOB_CREATE_SNAPSHOT = "Creating VM Snapshot {snapshot} for VM {vm}"  # ExecutionMessages:61
 JOB_REMOVE_SNAPSHOT = "Removing Snapshot {snapshot} of VM {vm}"  # ExecutionMessages:97
+# The descriptions of the other jobs (ExecutionMessages.properties), as commands start them:
+JOB_BACKUP_VM = "Backing up VM {vm}"
+JOB_ADD_DISK = "Adding Disk {disk}"
+JOB_REMOVE_DISK = "Removing Disk {disk}"
+JOB_UPDATE_DISK_VMS = "Updating Disk {disk} properties for VMs: {vms}"
+JOB_ADD_EXTERNAL_EVENT = "Adding an External Event"
+JOB_ADD_VM = "Creating VM {vm} in Cluster {cluster}"
+JOB_ADD_VM_FROM_SNAPSHOT = "Creating VM {vm} from Snapshot {snapshot} in Cluster {cluster}"
+JOB_IMPORT_VM = "Importing VM {vm} from configuration to Cluster {cluster}"
+JOB_REMOVE_VM = "Removing VM {vm} from system"
+JOB_RUN_VM = "Launching VM {vm}"
+JOB_STOP_VM = "Stopping VM {vm}"
+JOB_SHUTDOWN_VM = "Shutting down VM {vm}"
 
 SNAPSHOT_FOR_BACKUP = "Auto-generated for Backup VM"
 ACTIVE_SNAPSHOT = "Active VM"

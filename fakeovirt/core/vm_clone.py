@@ -107,7 +107,9 @@ def clone(state: State, request: CloneRequest, user: str) -> Vm:
     cluster = state.clusters[cluster_id]
     job = start_job(
         state,
-        f"Creating VM {vm.name} from Snapshot {snapshot.description} in Cluster {cluster.name}",
+        msg.JOB_ADD_VM_FROM_SNAPSHOT.format(
+            vm=vm.name, snapshot=snapshot.description, cluster=cluster.name
+        ),
         user,
     )
     copies = [_copy(state, vm, snapshot, kept) for kept in _cloned(state, snapshot)]

@@ -76,7 +76,7 @@ def import_vm(state: State, request: ImportRequest, user: str) -> Vm:
     vm.nics = _nics(state, vm, parsed, request.regenerate_ids)
     start_job(
         state,
-        f"Importing VM {vm.name} from configuration to Cluster {cluster.name}",
+        msg.JOB_IMPORT_VM.format(vm=vm.name, cluster=cluster.name),
         user,
         ended=True,
     )

@@ -119,7 +119,7 @@ def add(state: State, request: VmRequest, user: str) -> Vm:
     )
     create(state, vm)
     cluster = state.clusters[vm.cluster_id]
-    start_job(state, f"Creating VM {vm.name} in Cluster {cluster.name}", user, ended=True)
+    start_job(state, msg.JOB_ADD_VM.format(vm=vm.name, cluster=cluster.name), user, ended=True)
     state.log("vm_added", msg.EVENT_ADD_VM.format(vm=vm.name, user=user), user=user, vm=vm)
     return vm
 
@@ -199,7 +199,7 @@ def remove(
         raise refuse(REMOVE_VM, msg.DISK_SNAPSHOT_ATTACHED_TO_ANOTHER_VM, disksInfo=info)
     if state.unfinished_backup(vm.id) is not None:
         raise refuse(REMOVE_VM, msg.VM_IS_DURING_BACKUP)
-    start_job(state, f"Removing VM {vm.name} from system", user, ended=True)
+    start_job(state, msg.JOB_REMOVE_VM.format(vm=vm.name), user, ended=True)
     _forget(state, vm)
     if not detach_only:
         for disk in images:
@@ -294,7 +294,7 @@ def _start(state: State, vm_id: str, user: str) -> None:
     if _blocked_by_backup(state, vm.id):
         raise refuse(RUN_VM, msg.VM_IS_DURING_BACKUP)
     host = state.hosts[host_id]
-    job = start_job(state, f"Launching VM {vm.name}", user)
+    job = start_job(state, msg.JOB_RUN_VM.format(vm=vm.name), user)
     vm.status = VmStatus.WAIT_FOR_LAUNCH
     vm.host_id = host_id
     vm.stop_reason = None
@@ -351,8 +351,8 @@ def _stop(
     host_name = host.name if host else ""
     optional = f" (Reason: {reason})" if reason else ""
     graceful = action == "shutdown" and vm.status is VmStatus.UP
-    job_text = "Stopping VM" if action == "stop" else "Shutting down VM"
-    job = start_job(state, f"{job_text} {vm.name}", user)
+    job_text = msg.JOB_STOP_VM if action == "stop" else msg.JOB_SHUTDOWN_VM
+    job = start_job(state, job_text.format(vm=vm.name), user)
     if graceful:
         vm.status = VmStatus.POWERING_DOWN
         text, kind = msg.EVENT_SHUTDOWN_VM, "vm_shutdown"
