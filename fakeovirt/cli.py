@@ -252,13 +252,13 @@ def load_scenario(name: str) -> Scenario:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .fake import FakeOvirt
-
     with _until_signalled() as stopped:
         try:
             scenario = load_scenario(args.scenario)
         except ValueError as error:
             return fail(str(error), EXIT_USAGE)
+        from .fake import FakeOvirt  # the web app's imports: only once the scenario is good
+
         if args.seed is not None:
             scenario = dataclasses.replace(scenario, seed=args.seed)
         policy = args.policy or scenario.policy or parse_policy(DEFAULT_SERVE_POLICY)

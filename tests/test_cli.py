@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import json
 import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import ovirtsdk4 as sdk
 import pytest
@@ -20,6 +23,7 @@ import pytest
 from fakeovirt import DEMO, FakeOvirt, Scenario
 from fakeovirt.cli import main
 
+from .rawclients import BASIC
 from .test_control_plane import Http
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,28 +103,67 @@ def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -
 
 @pytest.fixture
 def serving(tmp_path: Path) -> Iterator[list[Served]]:
-    """Served processes started by a test; stopped at its end as Ctrl-C would (so that they
-    remove their CA directory), killed if they do not stop."""
+    """Served processes started by a test, stopped at its end (`stop_quietly`)."""
     started: list[Served] = []
     yield started
     for served in started:
-        if served.process.poll() is None:
-            served.process.send_signal(signal.SIGINT)
-            try:
-                served.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                served.process.kill()
-        served.process.wait(timeout=30)
-        if served.process.stdout is not None:
-            served.process.stdout.close()
+        stop_quietly(served)
+
+
+def stop_quietly(served: Served) -> None:
+    """Stop as Ctrl-C would (so that it removes its CA directory), kill if it does not stop."""
+    if served.process.poll() is None:
+        served.process.send_signal(signal.SIGINT)
+        try:
+            served.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            served.process.kill()
+    served.process.wait(timeout=30)
+    if served.process.stdout is not None:
+        served.process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`fakeovirt serve` with no options, shared by the tests that only ask it things."""
+    served = start_serve(tmp_path_factory.mktemp("plain"))
+    yield served
+    stop_quietly(served)
+
+
+OPTIONS = ("--clock", "manual", "--seed", "42", "--profile", "engine", "--quiet")
+
+
+@pytest.fixture(scope="module")
+def optioned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`fakeovirt serve` with `OPTIONS`, shared by the tests of each of them: one process
+    instead of one per option (only the clock test moves anything: the clock)."""
+    served = start_serve(tmp_path_factory.mktemp("optioned"), *OPTIONS)
+    yield served
+    stop_quietly(served)
+
+
+def logged_after(served: Served, paths: list[str]) -> list[str]:
+    """GET each of `paths` on one keep-alive connection, then one more request: the server
+    logs a request before it reads the next one on a connection, so once that answer is in,
+    the log lines of `paths` are in `served.stderr`. Its lines that name one of `paths`."""
+    origin = urlsplit(served.details["url"])
+    assert origin.hostname is not None and origin.port is not None
+    context = ssl.create_default_context(cafile=served.details["ca_file"])
+    connection = http.client.HTTPSConnection(origin.hostname, origin.port, context=context)
+    try:
+        for path in [*paths, "/ovirt-engine/api?last=1"]:
+            connection.request("GET", path, headers={"Authorization": BASIC})
+            connection.getresponse().read()
+    finally:
+        connection.close()
+    lines = served.stderr.read_text().splitlines()
+    return [line for line in lines if any(f" {path} " in line for path in paths)]
 
 
 # -- serving -----------------------------------------------------------------------------------
-def test_serve_writes_connection_details_the_sdk_can_use(
-    tmp_path: Path, serving: list[Served]
-) -> None:
-    serving.append(served := start_serve(tmp_path))
-    details = served.details
+def test_serve_writes_connection_details_the_sdk_can_use(plain: Served) -> None:
+    details = plain.details
     assert set(details) == {"url", "username", "password", "ca_file"}
     assert details["url"].startswith("https://127.0.0.1:")
     assert details["url"].endswith("/ovirt-engine/api")
@@ -155,31 +198,21 @@ def test_serve_loads_a_scenario_file_over_plain_http(tmp_path: Path, serving: li
     connection.close()
 
 
-def test_serve_logs_one_line_per_request_on_stderr(tmp_path: Path, serving: list[Served]) -> None:
-    serving.append(served := start_serve(tmp_path))
-    http = served.http()
-    http.ok("GET", "/ovirt-engine/api")
-    http.call("GET", "/ovirt-engine/api/nope")
-    _, _, err = served.stop()
-    logged = [m.groups() for line in err.splitlines() if (m := LOG_LINE.match(line))]
-    assert logged == [
-        ("GET", "/ovirt-engine/api", "200"),
-        ("GET", "/ovirt-engine/api/nope", "404"),
-    ]
+def test_serve_logs_one_line_per_request_on_stderr(plain: Served) -> None:
+    paths = ["/ovirt-engine/api?logged=1", "/ovirt-engine/api/nope?logged=1"]
+    lines = logged_after(plain, paths)
+    logged = [m.groups() for line in lines if (m := LOG_LINE.match(line))]
+    assert logged == [("GET", paths[0], "200"), ("GET", paths[1], "404")], lines
 
 
-def test_serve_quiet_logs_no_requests(tmp_path: Path, serving: list[Served]) -> None:
-    serving.append(served := start_serve(tmp_path, "--quiet"))
-    served.http().ok("GET", "/ovirt-engine/api")
-    code, _, err = served.stop()
-    assert (code, err) == (0, "")
+def test_serve_quiet_logs_no_requests(optioned: Served) -> None:
+    assert "--quiet" in OPTIONS
+    assert logged_after(optioned, ["/ovirt-engine/api?quiet=1"]) == []
+    assert optioned.stderr.read_text() == ""
 
 
-def test_serve_with_a_manual_clock_lets_the_control_plane_move_time(
-    tmp_path: Path, serving: list[Served]
-) -> None:
-    serving.append(served := start_serve(tmp_path, "--clock", "manual", "--quiet"))
-    http = served.http()
+def test_serve_with_a_manual_clock_lets_the_control_plane_move_time(optioned: Served) -> None:
+    http = optioned.http()
     assert http.ok("GET", "/fakeovirt/clock").json() == {
         "now": "2026-01-01T00:00:00.000+00:00",
         "manual": True,
@@ -188,26 +221,18 @@ def test_serve_with_a_manual_clock_lets_the_control_plane_move_time(
     assert moved["now"] == "2026-01-01T00:01:30.000+00:00"
 
 
-def test_serve_on_the_system_clock_refuses_to_move_time(
-    tmp_path: Path, serving: list[Served]
-) -> None:
-    serving.append(served := start_serve(tmp_path, "--quiet"))
-    assert served.http().call("POST", "/fakeovirt/clock", {"advance": 90}).status == 409
+def test_serve_on_the_system_clock_refuses_to_move_time(plain: Served) -> None:
+    assert plain.http().call("POST", "/fakeovirt/clock", {"advance": 90}).status == 409
 
 
-def test_serve_profile_engine_serves_the_engines_behaviour(
-    tmp_path: Path, serving: list[Served]
-) -> None:
-    serving.append(served := start_serve(tmp_path, "--profile", "engine", "--quiet"))
-    assert any("(profile engine)" in line for line in served.printed)
-    assert served.http().ok("GET", "/fakeovirt/profile").json()["name"] == "engine"
+def test_serve_profile_engine_serves_the_engines_behaviour(optioned: Served) -> None:
+    assert any("(profile engine)" in line for line in optioned.printed)
+    assert optioned.http().ok("GET", "/fakeovirt/profile").json()["name"] == "engine"
 
 
-def test_serve_seed_overrides_the_scenario_seed(tmp_path: Path, serving: list[Served]) -> None:
-    serving.append(served := start_serve(tmp_path, "--seed", "42", "--quiet"))
-    served_ids = {
-        vm["name"]: vm["id"] for vm in served.http().ok("GET", "/fakeovirt/inventory").json()["vms"]
-    }
+def test_serve_seed_overrides_the_scenario_seed(optioned: Served) -> None:
+    inventory = optioned.http().ok("GET", "/fakeovirt/inventory").json()
+    served_ids = {vm["name"]: vm["id"] for vm in inventory["vms"]}
     seeded = FakeOvirt(dataclasses.replace(DEMO, seed=42))
     default = FakeOvirt(DEMO)
     assert served_ids == {name: seeded.vm(name).id for name in served_ids}
