@@ -94,11 +94,19 @@ def test_the_suite_runs_in_its_own_temporary_directory_and_checks_it() -> None:
     assert Path(tempfile.gettempdir()).name.startswith("tests-tmp-")
 
 
+def a_run_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Set up a pytest run in this process (`pytester.runpytest`) as `python -m pytest` with
+    `TMPDIR=tmp` starts: not a run's worker. What its hooks set (`TMPDIR`, the owner variable,
+    `tempfile.tempdir`) is put back when the test ends."""
+    monkeypatch.delenv("FAKEOVIRT_TESTS_TMPDIR")
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # what Python reads from TMPDIR
+
+
 def test_a_run_that_leaves_a_fakeovirt_entry_behind_fails(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("FAKEOVIRT_TESTS_TMPDIR")  # a run of its own, as `python -m pytest` is
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    a_run_of_its_own(monkeypatch, tmp_path)
     pytester.makeconftest(
         "from tests.leftovers import pytest_configure, pytest_sessionfinish  # noqa: F401\n"
     )
@@ -111,24 +119,32 @@ def test_a_run_that_leaves_a_fakeovirt_entry_behind_fails(
             Path(tempfile.mkdtemp(prefix="fakeovirt-oops-")).joinpath("ca.pem").touch()
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ["left behind in the run's temporary directory *", "  fakeovirt-oops-*"]
+        [
+            f"left behind in the run's temporary directory {tmp_path}/tests-tmp-*",
+            "  fakeovirt-oops-*",
+        ]
     )
 
 
 def test_a_clean_run_removes_its_temporary_directory(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("FAKEOVIRT_TESTS_TMPDIR")
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    a_run_of_its_own(monkeypatch, tmp_path)
     pytester.makeconftest(
         "from tests.leftovers import pytest_configure, pytest_sessionfinish  # noqa: F401\n"
     )
     pytester.makepyfile("def test_nothing():\n    pass\n")
-    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    made: list[str] = []
+    mkdtemp = tempfile.mkdtemp
+    monkeypatch.setattr(
+        tempfile, "mkdtemp", lambda *a, **k: made.append(mkdtemp(*a, **k)) or made[-1]
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    ran_in = [Path(m) for m in made if Path(m).name.startswith("tests-tmp-")]
+    assert [m.parent for m in ran_in] == [tmp_path]  # the run made its directory there
     assert list(tmp_path.iterdir()) == []
 
 
