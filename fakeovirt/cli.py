@@ -213,7 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with _until_signalled() as stopped:
         wait = stopped.wait if args.keep_serving else None
-        return run_demo(workdir=args.workdir, pace=args.pace, keep_serving=wait)
+        code = run_demo(workdir=args.workdir, pace=args.pace, keep_serving=wait)
+    if argv is None:  # the command: its process ends now, spare it the last collection
+        gc.freeze()
+    return code
 
 
 @contextmanager
