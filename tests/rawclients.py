@@ -12,6 +12,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 BASIC = "Basic " + base64.b64encode(b"admin@internal:fakeovirt").decode()
 # A TLS record header and the first byte of a ClientHello: a client that stops right there.
 PARTIAL_HELLO = b"\x16\x03\x01\x02\x00\x01"
+_BUILDERS = 4  # threads that open a crowd's TLS connections
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Server:
 
     origin: str
     ca_file: str | None
+    _context: ssl.SSLContext | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -36,7 +39,11 @@ class Server:
         return parts.hostname, parts.port
 
     def context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=self.ca_file)
+        """The client side's TLS context, made once (it verifies the server with the CA file);
+        an SSLContext is safe to share between threads."""
+        if self._context is None:
+            self._context = ssl.create_default_context(cafile=self.ca_file)
+        return self._context
 
     def connect(self, *, tls: bool = True, timeout: float = 30.0) -> socket.socket:
         sock = socket.create_connection(self.address, timeout=timeout)
@@ -124,13 +131,19 @@ class Crowd:
             self.sockets.append(sock)
 
     def idle_keep_alive(self, count: int) -> None:
-        """TLS connections that made one request, read its answer, and stay open."""
-        for _ in range(count):
+        """TLS connections that made one request, read its answer, and stay open (made by a
+        few threads at once: each connection mostly waits for the server)."""
+
+        def one(_: int) -> socket.socket:
             sock = self.server.connect()
+            self.sockets.append(sock)  # list.append is atomic: closed with the crowd
             sock.sendall(request_bytes())
             status, _, _ = read_answer(sock)
             assert status == 200
-            self.sockets.append(sock)
+            return sock
+
+        with ThreadPoolExecutor(_BUILDERS) as pool:
+            list(pool.map(one, range(count)))
 
     def slow_headers(self, count: int, every: float = 0.5) -> None:
         """Connections that send a request line, then one header byte every `every` s."""

@@ -211,13 +211,18 @@ def test_chromium_shows_the_vm_the_running_backup_and_its_checkpoint_chain(
     with fake.start(tls=False):
         _, backup_id, chain = running_backups(fake)
         url = fake.origin + "/fakeovirt/dashboard"
-        dom = Dom(run_chromium(binary, url, tmp_path / "profile", "--dump-dom"))
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "dashboard.png"
         shot.unlink(missing_ok=True)
-        run_chromium(
-            binary, url, tmp_path / "profile", "--window-size=1280,1400", f"--screenshot={shot}"
+        dumped = run_chromium(  # one browser start: the DOM on stdout, and the screenshot
+            binary,
+            url,
+            tmp_path / "profile",
+            "--dump-dom",
+            "--window-size=1280,1400",
+            f"--screenshot={shot}",
         )
+        dom = Dom(dumped)
         with fake.lock:
             phase = fake.engine.state.backups[backup_id].phase.rest
     print(f"dashboard screenshot: {shot}")
