@@ -8,6 +8,7 @@ is generous; a fresh TLS connection and one API request take milliseconds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -68,42 +69,74 @@ def test_a_get_answers_promptly_with_every_kind_of_bad_client_at_once(
 
 
 # -- each waiting client is cut at its timeout (short timeouts: the property, not the value) --
-@pytest.fixture
-def quick() -> Iterator[Server]:
-    """A fake whose timeouts are short, so that waiting for them is quick."""
-    timeouts = Timeouts(head=0.5, keep_alive=0.5, body=0.5, send=0.5, imageio=1.0)
-    fake = FakeOvirt().start(timeouts=timeouts)
-    yield Server(fake.origin, fake.ca_file)
-    fake.stop()
+QUICK = Timeouts(head=0.5, keep_alive=0.5, body=0.5, send=0.5, imageio=1.0)
 
 
-def test_a_silent_connection_is_closed_at_the_head_timeout(quick: Server) -> None:
-    with crowd(quick) as clients:
+def silent(server: Server) -> float:
+    with crowd(server) as clients:
         clients.silent()
-        assert 0.4 < seconds_until_closed(clients.sockets[0]) < 3
+        return seconds_until_closed(clients.sockets[0])
 
 
-def test_a_partial_tls_hello_is_closed_at_the_head_timeout(quick: Server) -> None:
-    with crowd(quick) as clients:
+def partial_hello(server: Server) -> float:
+    with crowd(server) as clients:
         clients.partial_hello()
-        assert 0.4 < seconds_until_closed(clients.sockets[0]) < 3
+        return seconds_until_closed(clients.sockets[0])
+
+
+def slow_header(server: Server) -> float:
+    with crowd(server) as clients:
+        clients.slow_headers(1, every=0.1)
+        return seconds_until_closed(clients.sockets[0])
+
+
+def idle_after_three_answers(server: Server) -> float:
+    sock = server.connect()
+    try:
+        for _ in range(3):
+            sock.sendall(request_bytes())
+            assert read_answer(sock)[0] == 200
+        return seconds_until_closed(sock)
+    finally:
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def quick() -> Iterator[dict[str, Future[float]]]:
+    """A fake whose timeouts are short, and each waiting client's time until the server
+    closes it, all waited at once (the module costs one wait, not four)."""
+    fake = FakeOvirt().start(timeouts=QUICK)
+    server = Server(fake.origin, fake.ca_file)
+    waits = (silent, partial_hello, slow_header, idle_after_three_answers)
+    try:
+        with ThreadPoolExecutor(len(waits)) as pool:
+            yield {wait.__name__: pool.submit(wait, server) for wait in waits}
+    finally:
+        fake.stop()
+
+
+def test_a_silent_connection_is_closed_at_the_head_timeout(
+    quick: dict[str, Future[float]],
+) -> None:
+    assert 0.4 < quick["silent"].result(timeout=60) < 3
+
+
+def test_a_partial_tls_hello_is_closed_at_the_head_timeout(
+    quick: dict[str, Future[float]],
+) -> None:
+    assert 0.4 < quick["partial_hello"].result(timeout=60) < 3
 
 
 def test_a_slow_header_client_is_cut_at_the_head_deadline_though_it_keeps_sending(
-    quick: Server,
+    quick: dict[str, Future[float]],
 ) -> None:
-    with crowd(quick) as clients:
-        clients.slow_headers(1, every=0.1)
-        assert 0.4 < seconds_until_closed(clients.sockets[0]) < 3
+    assert 0.4 < quick["slow_header"].result(timeout=60) < 3
 
 
-def test_an_api_keep_alive_connection_serves_again_then_closes_when_idle(quick: Server) -> None:
-    sock = quick.connect()
-    for _ in range(3):
-        sock.sendall(request_bytes())
-        assert read_answer(sock)[0] == 200
-    assert 0.45 < seconds_until_closed(sock) < 3
-    sock.close()
+def test_an_api_keep_alive_connection_serves_again_then_closes_when_idle(
+    quick: dict[str, Future[float]],
+) -> None:
+    assert 0.45 < quick["idle_after_three_answers"].result(timeout=60) < 3
 
 
 def test_past_the_connection_limit_a_client_gets_a_clean_503(fake: FakeOvirt) -> None:
