@@ -28,13 +28,15 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xmlschema
 from lxml import etree
 
 from .refusals import InvalidValue, SyntaxIncorrect
 from .xmlout import to_bytes
+
+if TYPE_CHECKING:
+    import xmlschema
 
 __all__ = [
     "Member",
@@ -70,7 +72,11 @@ def schema_path() -> Path:
 @lru_cache(maxsize=1)
 def schema() -> xmlschema.XMLSchema10:
     """The schema as xmlschema reads it: the library of record (member types, strategies,
-    and the words of every violation)."""
+    and the words of every violation). Imported here, on first use: a process that reads
+    no request body and validates nothing (`fakeovirt serve` answering GETs) starts without
+    it."""
+    import xmlschema
+
     return xmlschema.XMLSchema10(str(schema_path()))
 
 
