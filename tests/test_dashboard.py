@@ -5,13 +5,13 @@ from __future__ import annotations
 import html.parser
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fakeovirt import BackupRequest, FakeOvirt, TransferRequest, TransitionPolicy
+from tests.browser import shared_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -147,30 +147,12 @@ def chromium() -> str:
     pytest.skip(f"{reason} (apt-get install chromium to run the dashboard's browser test)")
 
 
-def run_chromium(binary: str, url: str, profile: Path, *extra: str) -> str:
-    result = subprocess.run(
-        [
-            binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=3000",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+def dump_dom(binary: str, url: str, *, screenshot: Path | None = None) -> str:
+    """The page's DOM as `chromium --headless --virtual-time-budget=3000 --dump-dom` prints
+    it, from a tab of this process's one browser (tests/browser.py); with `screenshot`, a PNG
+    of a 1280x1400 window too."""
+    window = (1280, 1400) if screenshot is not None else (800, 600)
+    return shared_browser(binary).dump_dom(url, screenshot=screenshot, window=window)
 
 
 def test_without_chromium_the_browser_test_skips(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,9 +185,7 @@ class Dom(html.parser.HTMLParser):
         return [a for _, a in self.elements if all(a.get(k) == v for k, v in keys.items())]
 
 
-def test_chromium_shows_the_vm_the_running_backup_and_its_checkpoint_chain(
-    tmp_path: Path,
-) -> None:
+def test_chromium_shows_the_vm_the_running_backup_and_its_checkpoint_chain() -> None:
     binary = chromium()
     fake = FakeOvirt(policy=TransitionPolicy.after_reads(1))
     with fake.start(tls=False):
@@ -214,15 +194,7 @@ def test_chromium_shows_the_vm_the_running_backup_and_its_checkpoint_chain(
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "dashboard.png"
         shot.unlink(missing_ok=True)
-        dumped = run_chromium(  # one browser start: the DOM on stdout, and the screenshot
-            binary,
-            url,
-            tmp_path / "profile",
-            "--dump-dom",
-            "--window-size=1280,1400",
-            f"--screenshot={shot}",
-        )
-        dom = Dom(dumped)
+        dom = Dom(dump_dom(binary, url, screenshot=shot))
         with fake.lock:
             phase = fake.engine.state.backups[backup_id].phase.rest
     print(f"dashboard screenshot: {shot}")
@@ -274,15 +246,13 @@ def test_state_lists_each_vms_snapshots_and_each_disks_layers(watched: FakeOvirt
     ]
 
 
-def test_chromium_shows_the_snapshots_and_the_disks_layers(tmp_path: Path) -> None:
+def test_chromium_shows_the_snapshots_and_the_disks_layers() -> None:
     binary = chromium()
     fake = FakeOvirt()
     with fake.start(tls=False):
         nightly, doomed = snapshotted(fake)
         volumes = [v.image_id for v in fake.volumes("vm-down-disk1")]
-        dom = Dom(
-            run_chromium(binary, fake.origin + "/fakeovirt/dashboard", tmp_path / "p", "--dump-dom")
-        )
+        dom = Dom(dump_dom(binary, fake.origin + "/fakeovirt/dashboard"))
     assert dom.find(data_snapshot_id=nightly, data_status="ok")
     assert dom.find(data_snapshot_id=doomed, data_status="merging")
     assert dom.find(data_disk="vm-down-disk1", class_="layers")

@@ -4,12 +4,11 @@ control plane's inventory lists them, and VMs' NICs, networks and vNIC profiles.
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 
 from fakeovirt import FakeOvirt, TransitionPolicy
 from fakeovirt.core.disks import DiskRequest
 from fakeovirt.core.nics import NicRequest
-from tests.test_dashboard import STATE, Dom, chromium, run_chromium
+from tests.test_dashboard import STATE, Dom, chromium, dump_dom
 
 
 def add_floating_disk(fake: FakeOvirt, alias: str) -> str:
@@ -37,14 +36,12 @@ def test_state_lists_floating_disks_with_their_status() -> None:
     assert not fake.errors
 
 
-def test_chromium_shows_a_floating_disk_being_created(tmp_path: Path) -> None:
+def test_chromium_shows_a_floating_disk_being_created() -> None:
     binary = chromium()
     fake = FakeOvirt(policy=TransitionPolicy.after_reads(1))
     with fake.start(tls=False):
         disk_id = add_floating_disk(fake, "restored")
-        dom = Dom(
-            run_chromium(binary, fake.origin + "/fakeovirt/dashboard", tmp_path, "--dump-dom")
-        )
+        dom = Dom(dump_dom(binary, fake.origin + "/fakeovirt/dashboard"))
     assert dom.find(data_disk_id=disk_id, data_status="locked")
     assert not fake.errors
 

@@ -3,7 +3,6 @@ users assert on."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,11 +10,11 @@ import pytest
 from fakeovirt import FakeOvirt
 from fakeovirt.web.mounted import dashboard
 
-from .test_dashboard import chromium, run_chromium
+from .test_dashboard import chromium, dump_dom
 
 
 def test_a_browser_watching_the_dashboard_leaves_the_journal_empty(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     binary = chromium()
     polls: list[object] = []
@@ -28,7 +27,7 @@ def test_a_browser_watching_the_dashboard_leaves_the_journal_empty(
     monkeypatch.setattr(dashboard, "dashboard_state", counted)
     fake = FakeOvirt()
     with fake.start(tls=False):
-        run_chromium(binary, fake.origin + "/fakeovirt/dashboard", tmp_path / "p", "--dump-dom")
+        dump_dom(binary, fake.origin + "/fakeovirt/dashboard")
         assert len(polls) >= 2, "the page polled its state"
         assert fake.journal.entries == []
     assert not fake.errors

@@ -15,14 +15,13 @@ import ssl
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from ovirt_imageio.client import ImageioClient
 
 from fakeovirt import DiskSpec, FakeOvirt, Scenario, TransferRequest, VmSpec
 from fakeovirt.web.imageio.bodies import BODY_ENDED_EARLY, CLIENT_STOPPED_READING
-from tests.test_dashboard import Dom, chromium, run_chromium
+from tests.test_dashboard import Dom, chromium, dump_dom
 
 MIB = 1 << 20
 SCENARIO = Scenario(name="torn", vms=(VmSpec("vm", "down", disks=(DiskSpec("disk", 64 * MIB),)),))
@@ -175,7 +174,7 @@ def test_the_control_plane_journal_shows_what_a_data_request_moved(served: FakeO
     assert all("data" not in e for e in entries if e is not put)
 
 
-def test_the_dashboard_shows_the_torn_count_and_why(tmp_path: Path) -> None:
+def test_the_dashboard_shows_the_torn_count_and_why() -> None:
     binary = chromium()
     fake = FakeOvirt(SCENARIO)
     with fake.start(tls=False):
@@ -189,7 +188,7 @@ def test_the_dashboard_shows_the_torn_count_and_why(tmp_path: Path) -> None:
         )
         state = fake.client().get("/fakeovirt/dashboard/state.json").get_json()
         url = fake.origin + "/fakeovirt/dashboard"
-        dom = Dom(run_chromium(binary, url, tmp_path / "profile", "--dump-dom"))
+        dom = Dom(dump_dom(binary, url))
     (shown,) = state["transfers"]
     assert shown["data"]["torn"] == 1
     assert shown["data"]["last_torn"]["reason"] == BODY_ENDED_EARLY
