@@ -3,10 +3,10 @@ pipe (`--remote-debugging-pipe`: JSON messages ended by a NUL byte on file descr
 4), so that each page costs a tab rather than a browser start (a second each).
 
 `Browser.dump_dom(url)` does what `chromium --headless --virtual-time-budget=3000 --dump-dom
-URL` does: a fresh tab loads the page, runs it for 3 s of virtual time (time that stands still
-while a request is pending), and returns `document.documentElement.outerHTML`; with
-`screenshot`, it also writes a PNG of the window. The browser starts at first use, in each
-process that uses it, and is ended when the process exits.
+URL` did for these tests: a fresh tab loads the page, then runs it for 3 s of virtual time
+(time that stands still while a request is pending: the page polls its state meanwhile), and
+returns `document.documentElement.outerHTML`; with `screenshot`, it also writes a PNG. The
+browser starts at first use, in each process that uses it, and ends when the process exits.
 """
 
 from __future__ import annotations

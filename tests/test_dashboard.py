@@ -148,9 +148,9 @@ def chromium() -> str:
 
 
 def dump_dom(binary: str, url: str, *, screenshot: Path | None = None) -> str:
-    """The page's DOM as `chromium --headless --virtual-time-budget=3000 --dump-dom` prints
-    it, from a tab of this process's one browser (tests/browser.py); with `screenshot`, a PNG
-    of a 1280x1400 window too."""
+    """The page's DOM once it has loaded and run 3 s of virtual time, from a tab of this
+    process's one headless Chromium (tests/browser.py); with `screenshot`, a PNG of a
+    1280x1400 window too."""
     window = (1280, 1400) if screenshot is not None else (800, 600)
     return shared_browser(binary).dump_dom(url, screenshot=screenshot, window=window)
 
