@@ -143,6 +143,55 @@ def optioned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     stop_quietly(served)
 
 
+@dataclass
+class Stopped:
+    """A `fakeovirt serve` process stopped by a signal: what it left and said."""
+
+    details: dict[str, str]
+    ready: Path
+    code: int
+    out: str
+    err: str
+
+
+def serve_then_signal(
+    where: Path, sig: signal.Signals, *args: str, env: dict[str, str] | None = None
+) -> Stopped:
+    served = start_serve(where, *args, env=env)
+    try:
+        code, out, err = served.stop(sig)
+    finally:
+        stop_quietly(served)
+    return Stopped(served.details, served.ready, code, out, err)
+
+
+@pytest.fixture(scope="module")
+def scratch_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary directory (`TMPDIR`) of the process `terminated` stops."""
+    return tmp_path_factory.mktemp("scratch")
+
+
+@pytest.fixture(scope="module")
+def terminated(tmp_path_factory: pytest.TempPathFactory, scratch_tmp: Path) -> Stopped:
+    """`fakeovirt serve` with its own `TMPDIR`, stopped by SIGTERM: the tests of a clean stop
+    and of what it removes look at the same run."""
+    env = {**os.environ, "TMPDIR": str(scratch_tmp)}
+    return serve_then_signal(tmp_path_factory.mktemp("terminated"), signal.SIGTERM, env=env)
+
+
+@pytest.fixture(scope="module")
+def ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("kept") / "ca"
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Stopped:
+    """`fakeovirt serve --ca-dir DIR`, stopped by SIGINT: the tests of a clean stop and of
+    what it keeps look at the same run."""
+    where = tmp_path_factory.mktemp("interrupted")
+    return serve_then_signal(where, signal.SIGINT, "--ca-dir", str(ca_dir))
+
+
 def logged_after(served: Served, paths: list[str]) -> list[str]:
     """GET each of `paths` on one keep-alive connection, then one more request: the server
     logs a request before it reads the next one on a connection, so once that answer is in,
@@ -175,13 +224,14 @@ def test_serve_writes_connection_details_the_sdk_can_use(plain: Served) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_stops_cleanly_on_a_signal(
-    tmp_path: Path, serving: list[Served], sig: signal.Signals
+    request: pytest.FixtureRequest, sig: signal.Signals
 ) -> None:
-    serving.append(served := start_serve(tmp_path))
-    code, out, err = served.stop(sig)
-    assert code == 0
-    assert "fakeovirt stopped" in out
-    assert "Traceback" not in err
+    stopped: Stopped = request.getfixturevalue(
+        {signal.SIGTERM: "terminated", signal.SIGINT: "interrupted"}[sig]
+    )
+    assert stopped.code == 0
+    assert "fakeovirt stopped" in stopped.out
+    assert "Traceback" not in stopped.err
 
 
 def test_serve_loads_a_scenario_file_over_plain_http(tmp_path: Path, serving: list[Served]) -> None:
@@ -241,29 +291,18 @@ def test_serve_seed_overrides_the_scenario_seed(optioned: Served) -> None:
 
 # -- leaving nothing behind ------------------------------------------------------------------
 def test_serve_removes_its_ca_directory_and_ready_file_at_exit(
-    tmp_path: Path, serving: list[Served]
+    terminated: Stopped, scratch_tmp: Path
 ) -> None:
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    env = {**os.environ, "TMPDIR": str(scratch)}
-    serving.append(served := start_serve(tmp_path, env=env))
-    assert Path(served.details["ca_file"]).parent.parent == scratch
-    assert served.stop()[0] == 0
-    assert list(scratch.iterdir()) == []
-    assert not served.ready.exists()
+    assert Path(terminated.details["ca_file"]).parent.parent == scratch_tmp
+    assert terminated.code == 0
+    assert list(scratch_tmp.iterdir()) == []
+    assert not terminated.ready.exists()
 
 
-def test_serve_keeps_a_ca_directory_given_with_ca_dir(
-    tmp_path: Path, serving: list[Served]
-) -> None:
-    serving.append(served := start_serve(tmp_path, "--ca-dir", str(tmp_path / "ca")))
-    assert served.details["ca_file"] == str(tmp_path / "ca" / "ca.pem")
-    assert served.stop()[0] == 0
-    assert sorted(p.name for p in (tmp_path / "ca").iterdir()) == [
-        "ca.pem",
-        "server.key",
-        "server.pem",
-    ]
+def test_serve_keeps_a_ca_directory_given_with_ca_dir(interrupted: Stopped, ca_dir: Path) -> None:
+    assert interrupted.details["ca_file"] == str(ca_dir / "ca.pem")
+    assert interrupted.code == 0
+    assert sorted(p.name for p in ca_dir.iterdir()) == ["ca.pem", "server.key", "server.pem"]
 
 
 # -- the command line ------------------------------------------------------------------------
