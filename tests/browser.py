@@ -23,10 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Browser", "shared_browser"]
+import pytest
+
+__all__ = ["Browser", "browser_session", "shared_browser"]
 
 FLAGS = (
     "--headless",
@@ -161,8 +164,19 @@ _SHARED: dict[str, Browser] = {}
 
 
 def shared_browser(binary: str) -> Browser:
-    """This process's browser: started at the first call, ended at exit."""
+    """This process's browser: started at the first call, ended by `browser_session` (or at
+    exit, if the process ends without it)."""
     if binary not in _SHARED or _SHARED[binary].process.poll() is not None:
         browser = _SHARED[binary] = Browser(binary)
         atexit.register(browser.close)
     return _SHARED[binary]
+
+
+@pytest.fixture(scope="session")
+def browser_session() -> Iterator[None]:
+    """Ends the shared browser with the test session, so that it is gone (and its profile
+    directory with it) before the run checks and removes its temporary directory. A module
+    whose tests use `shared_browser` imports this fixture and marks them with it."""
+    yield
+    while _SHARED:
+        _SHARED.popitem()[1].close()

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from fakeovirt import BackupRequest, FakeOvirt, TransferRequest, TransitionPolicy
-from tests.browser import shared_browser
+from tests.browser import (
+    browser_session,  # noqa: F401  (a fixture)
+    shared_browser,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -185,6 +188,7 @@ class Dom(html.parser.HTMLParser):
         return [a for _, a in self.elements if all(a.get(k) == v for k, v in keys.items())]
 
 
+@pytest.mark.usefixtures("browser_session")
 def test_chromium_shows_the_vm_the_running_backup_and_its_checkpoint_chain() -> None:
     binary = chromium()
     fake = FakeOvirt(policy=TransitionPolicy.after_reads(1))
@@ -246,6 +250,7 @@ def test_state_lists_each_vms_snapshots_and_each_disks_layers(watched: FakeOvirt
     ]
 
 
+@pytest.mark.usefixtures("browser_session")
 def test_chromium_shows_the_snapshots_and_the_disks_layers() -> None:
     binary = chromium()
     fake = FakeOvirt()

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from fakeovirt import FakeOvirt, TransitionPolicy
 from fakeovirt.core.disks import DiskRequest
 from fakeovirt.core.nics import NicRequest
+from tests.browser import browser_session  # noqa: F401  (a fixture)
 from tests.test_dashboard import STATE, Dom, chromium, dump_dom
 
 
@@ -36,6 +39,7 @@ def test_state_lists_floating_disks_with_their_status() -> None:
     assert not fake.errors
 
 
+@pytest.mark.usefixtures("browser_session")
 def test_chromium_shows_a_floating_disk_being_created() -> None:
     binary = chromium()
     fake = FakeOvirt(policy=TransitionPolicy.after_reads(1))

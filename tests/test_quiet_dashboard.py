@@ -9,10 +9,12 @@ import pytest
 
 from fakeovirt import FakeOvirt
 from fakeovirt.web.mounted import dashboard
+from tests.browser import browser_session  # noqa: F401  (a fixture)
 
 from .test_dashboard import chromium, dump_dom
 
 
+@pytest.mark.usefixtures("browser_session")
 def test_a_browser_watching_the_dashboard_leaves_the_journal_empty(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -21,6 +21,7 @@ from ovirt_imageio.client import ImageioClient
 
 from fakeovirt import DiskSpec, FakeOvirt, Scenario, TransferRequest, VmSpec
 from fakeovirt.web.imageio.bodies import BODY_ENDED_EARLY, CLIENT_STOPPED_READING
+from tests.browser import browser_session  # noqa: F401  (a fixture)
 from tests.test_dashboard import Dom, chromium, dump_dom
 
 MIB = 1 << 20
@@ -174,6 +175,7 @@ def test_the_control_plane_journal_shows_what_a_data_request_moved(served: FakeO
     assert all("data" not in e for e in entries if e is not put)
 
 
+@pytest.mark.usefixtures("browser_session")
 def test_the_dashboard_shows_the_torn_count_and_why() -> None:
     binary = chromium()
     fake = FakeOvirt(SCENARIO)
