@@ -738,11 +738,23 @@ def _xml_elements(
     """The strategy of `xml_elements`, built once per arguments: hypothesis then checks the
     schema-wide tree of strategies once, not on every draw of a test that calls
     `xml_elements` inside its body (the same strategy objects in `ids` and `texts` hit)."""
-    builder = XsdElements(
+    return _xsd_elements(max_depth, max_occurs, ids, texts, schema).root(element)
+
+
+@lru_cache(maxsize=32)
+def _xsd_elements(
+    max_depth: int,
+    max_occurs: int,
+    ids: tuple[tuple[str, st.SearchStrategy[str]], ...],
+    texts: tuple[tuple[str, st.SearchStrategy[str]], ...],
+    schema: Path | None,
+) -> XsdElements:
+    """One builder per options, shared by every root element: `<vm>` and `<vms>` draw
+    their `<disk>`s from the same strategy objects, which hypothesis checks once."""
+    return XsdElements(
         load_schema(schema), max_depth=max_depth, max_occurs=max_occurs, ids=dict(ids),
         texts=dict(texts),
     )  # fmt: skip
-    return builder.root(element)
 
 
 def xml_documents(

@@ -94,51 +94,49 @@ def _documents(element: str) -> st.SearchStrategy[ET.Element]:
 
 
 # -- mutations: each breaks a valid document in one place --------------------------------
-def _nodes(root: ET.Element) -> list[ET.Element]:
-    return list(root.iter())
+# The strategies of a mutation are built once: a strategy built per draw costs hypothesis
+# more than the draw itself.
+KINDS = st.sampled_from(
+    ["text", "unknown child", "attribute", "swap", "duplicate", "drop", "rename", "prose", "tail"]
+)
+TEXTS = st.sampled_from(TRICKY) | fst.xml_safe_text(max_size=8)
+TRICKY_VALUES = st.sampled_from(TRICKY)
+ATTRIBUTES = st.sampled_from(["id", "href", "rel", "bogus"])
+TAGS = st.sampled_from([*ELEMENTS, "link", "name", "id", UNKNOWN])
+TAILS = st.sampled_from(["x", " 1 ", "\u00e9", " \n "])
+PROSE = st.sampled_from(["x", " 1 ", "true", "\u00e9"])
+
+
+def _index(data: st.DataObject, size: int, label: str | None = None) -> int:
+    """An index below `size` (hypothesis keeps one `integers` strategy per bound)."""
+    return data.draw(st.integers(0, size - 1), label=label)
 
 
 def _mutate(root: ET.Element, data: st.DataObject) -> ET.Element:
     root = copy.deepcopy(root)
-    nodes = _nodes(root)
-    node = data.draw(st.sampled_from(nodes), label="where")
-    kind = data.draw(
-        st.sampled_from(
-            [
-                "text",
-                "unknown child",
-                "attribute",
-                "swap",
-                "duplicate",
-                "drop",
-                "rename",
-                "prose",
-                "tail",
-            ]
-        ),
-        label="mutation",
-    )
+    nodes = list(root.iter())
+    node = nodes[_index(data, len(nodes), "where")]
+    kind = data.draw(KINDS, label="mutation")
     if kind == "text":
-        node.text = data.draw(st.sampled_from(TRICKY) | fst.xml_safe_text(max_size=8))
+        node.text = data.draw(TEXTS)
     elif kind == "unknown child":
-        node.insert(data.draw(st.integers(0, len(node))), ET.Element(UNKNOWN))
+        node.insert(_index(data, len(node) + 1), ET.Element(UNKNOWN))
     elif kind == "attribute":
-        name = data.draw(st.sampled_from(["id", "href", "rel", "bogus"]))
-        node.set(name, data.draw(st.sampled_from(TRICKY)))
+        node.set(data.draw(ATTRIBUTES), data.draw(TRICKY_VALUES))
     elif kind == "swap" and len(node) >= 2:
-        i = data.draw(st.integers(0, len(node) - 2))
+        i = _index(data, len(node) - 1)
         first, second = node[i], node[i + 1]
         node[i], node[i + 1] = second, first
     elif kind == "duplicate" and len(node):
-        node.append(copy.deepcopy(data.draw(st.sampled_from(list(node)))))
+        node.append(copy.deepcopy(node[_index(data, len(node))]))
     elif kind == "drop" and len(node):
-        node.remove(data.draw(st.sampled_from(list(node))))
+        node.remove(node[_index(data, len(node))])
     elif kind == "rename":
-        node.tag = data.draw(st.sampled_from([*ELEMENTS, "link", "name", "id", UNKNOWN]))
+        node.tag = data.draw(TAGS)
     elif kind == "tail" and node is not root:  # prose after an element
-        node.tail = data.draw(st.sampled_from(["x", " 1 ", "\u00e9", " \n "]))
+        node.tail = data.draw(TAILS)
     else:  # prose before the children, or a value in an element that holds elements
-        node.text = data.draw(st.sampled_from(["x", " 1 ", "true", "\u00e9"]))
+        node.text = data.draw(PROSE)
     return root
 
 
