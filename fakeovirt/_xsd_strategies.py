@@ -30,7 +30,7 @@ from .web.schema import schema as default_schema
 __all__ = ["XsdElements", "load_schema", "xml_safe_text"]
 
 XSD = "{http://www.w3.org/2001/XMLSchema}"
-Elements = st.SearchStrategy[list[ET.Element]]
+Parts = st.SearchStrategy[Any]  # an element, or a list or tuple of parts (see `_flatten`)
 _REQUIRED_DEPTH_LIMIT = 32  # required children past max_depth: a schema that never ends
 
 _INT_RANGES: dict[str, tuple[int | None, int | None]] = {
@@ -108,19 +108,26 @@ class XsdElements:
         attributes = self._attributes(tag, xsd_type)
         if xsd_type.has_simple_content():
             text = self._text(tag, xsd_type.content)
+            if attributes is None:
+                return text.map(lambda t: _leaf(tag, t))
             return st.builds(lambda a, t: _leaf(tag, t, a), attributes, text)
         if xsd_type.content is None or xsd_type.is_empty():
+            if attributes is None:
+                return st.just(None).map(lambda _: _leaf(tag, None))
             return attributes.map(lambda a: _leaf(tag, None, a))
         if xsd_type.mixed:
             raise InvalidArgument(f"<{tag}> has mixed content, which is not supported")
         children = self.group(xsd_type.content, depth + 1)
+        if attributes is None:
+            return children.map(lambda c: _branch(tag, {}, c))
         return st.builds(lambda a, c: _branch(tag, a, c), attributes, children)
 
     def _text(self, tag: str, xsd_type: Any) -> st.SearchStrategy[str]:
         given = self.texts.get(tag)
         return simple_values(xsd_type) if given is None else given
 
-    def _attributes(self, tag: str, xsd_type: Any) -> st.SearchStrategy[dict[str, str]]:
+    def _attributes(self, tag: str, xsd_type: Any) -> st.SearchStrategy[dict[str, str]] | None:
+        """The attributes' strategy, or None for a type that has none (nothing to draw)."""
         required: dict[str, st.SearchStrategy[str]] = {}
         optional: dict[str, st.SearchStrategy[str]] = {}
         for name, attribute in xsd_type.attributes.items():
@@ -128,6 +135,8 @@ class XsdElements:
                 raise InvalidArgument(f"<{tag}> allows any attribute, which is not supported")
             values = self._attribute_values(tag, name, attribute.type)
             (required if attribute.use == "required" else optional)[name] = values
+        if not required and not optional:
+            return None
         return st.fixed_dictionaries(required, optional=optional)
 
     def _attribute_values(self, tag: str, name: str, xsd_type: Any) -> st.SearchStrategy[str]:
@@ -139,38 +148,55 @@ class XsdElements:
         return simple_values(xsd_type)
 
     # -- content groups --------------------------------------------------------------
-    def group(self, group: Any, depth: int) -> Elements:
+    # A group draws `Parts`: an element, or a list or tuple of parts, flattened once by the
+    # element that holds them (a `map` per group and particle would cost a draw each).
+    def group(self, group: Any, depth: int) -> Parts:
         if group.model == "choice":
-            options = [self.particle(p, depth) for p in group]
+            options = [_something(self.particle(p, depth)) for p in group]
             if not options:
-                return st.just([])
-            once: Elements = st.one_of(options)
+                return _NOTHING
+            once: Parts = st.one_of(options)
         else:  # sequence, and all (whose declared order is one valid order)
-            once = st.tuples(*(self.particle(p, depth) for p in group)).map(_flatten)
-        return self._repeat(group, once, depth)
+            parts = [part for p in group if (part := self.particle(p, depth)) is not None]
+            once = parts[0] if len(parts) == 1 else st.tuples(*parts)
+        return _something(self._repeat(group, once, depth))
 
-    def particle(self, particle: Any, depth: int) -> Elements:
+    def particle(self, particle: Any, depth: int) -> Parts | None:
+        """What one particle adds, or None when it adds nothing (optional past max_depth)."""
         if depth > self.max_depth and particle.min_occurs == 0:
-            return st.just([])
+            return None
         if hasattr(particle, "model"):
             return self.group(particle, depth)
         if particle.__class__.__name__ == "XsdAnyElement":
             raise InvalidArgument("xs:any content is not supported")
-        return self._repeat(particle, self.element(particle, depth).map(lambda e: [e]), depth)
+        return self._repeat(particle, self.element(particle, depth), depth)
 
-    def _repeat(self, particle: Any, once: Elements, depth: int) -> Elements:
+    def _repeat(self, particle: Any, once: Parts, depth: int) -> Parts | None:
         low: int = particle.min_occurs
         high = particle.max_occurs
         high = max(low, self.max_occurs if high is None else min(high, self.max_occurs))
         if high == 0:
-            return st.just([])
+            return None
         if low == high == 1:
             return once
-        return st.lists(once, min_size=low, max_size=high).map(_flatten)
+        return st.lists(once, min_size=low, max_size=high)
 
 
-def _flatten(parts: Any) -> list[ET.Element]:
-    return [element for part in parts for element in part]
+_NOTHING: Parts = st.just(())
+
+
+def _something(parts: Parts | None) -> Parts:
+    return _NOTHING if parts is None else parts
+
+
+def _flatten(parts: Any, out: list[ET.Element]) -> list[ET.Element]:
+    """The elements of `parts` (an element, or a list or tuple of parts), in order."""
+    if isinstance(parts, ET.Element):
+        out.append(parts)
+    else:
+        for part in parts:
+            _flatten(part, out)
+    return out
 
 
 def _leaf(tag: str, text: str | None, attributes: Mapping[str, str] | None = None) -> ET.Element:
@@ -179,18 +205,34 @@ def _leaf(tag: str, text: str | None, attributes: Mapping[str, str] | None = Non
     return element
 
 
-def _branch(tag: str, attributes: Mapping[str, str], children: list[ET.Element]) -> ET.Element:
+def _branch(tag: str, attributes: Mapping[str, str], children: Any) -> ET.Element:
     element = ET.Element(tag, dict(attributes))
-    element.extend(children)
+    element.extend(_flatten(children, []))
     return element
 
 
 # -- simple types ------------------------------------------------------------------
+class _Valid:
+    """`xsd_type.is_valid` as a filter predicate. An object without `__name__`: hypothesis
+    then filters by rejection at once, instead of reading and parsing xmlschema's source
+    in search of numeric bounds (milliseconds per filter, for every type of a schema)."""
+
+    __slots__ = ("_check",)
+
+    def __init__(self, xsd_type: Any) -> None:
+        self._check: Callable[[str], bool] = xsd_type.is_valid
+
+    def __call__(self, value: str) -> bool:
+        return self._check(value)
+
+
+@lru_cache(maxsize=4096)
 def simple_values(xsd_type: Any) -> st.SearchStrategy[str]:
-    """Lexical values of an atomic simple type, valid against all its facets."""
+    """Lexical values of an atomic simple type, valid against all its facets (one strategy
+    per type: every element of that type draws from it, and hypothesis checks it once)."""
     if xsd_type.is_list() or xsd_type.is_union():
         raise InvalidArgument(f"simple type {xsd_type.name} (list or union) is not supported")
-    check: Callable[[str], bool] = xsd_type.is_valid
+    check = _Valid(xsd_type)
     if xsd_type.enumeration:
         return st.sampled_from([str(v) for v in xsd_type.enumeration])
     facets = _facets(xsd_type)

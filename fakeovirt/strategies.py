@@ -113,24 +113,42 @@ def disk_specs(
         if not formats or unknown:
             raise InvalidArgument(f"formats={formats!r}: use a non-empty subset of cow, raw")
         names = aliases if aliases is not None else _NAMES.map(lambda n: f"disk-{n}")
+        draw_fields = _disk_fields(min_blocks, max_blocks, formats)
 
         @st.composite
         def draw_disk(draw: st.DrawFn) -> DiskSpec:
-            blocks = draw(st.integers(min_blocks, max_blocks))
-            fmt = draw(st.sampled_from(list(formats)))
-            backup = draw(st.sampled_from(["incremental", "none"])) if fmt == "cow" else "none"
-            return DiskSpec(
-                alias=draw(names),
-                size=blocks * BLOCK_SIZE,
-                format=fmt,
-                backup=backup,
-                seeded_blocks=draw(st.integers(0, blocks)),
-                active=draw(st.integers(0, 3)) > 0,  # a quarter are unplugged
-            )
+            return draw_fields(draw, names)
 
         return draw_disk()
 
     return _lazy(build)
+
+
+_BACKUP_MODES = st.sampled_from(["incremental", "none"])
+
+
+def _disk_fields(
+    min_blocks: int, max_blocks: int, formats: Sequence[str]
+) -> Callable[[st.DrawFn, str | st.SearchStrategy[str]], DiskSpec]:
+    """Draws one disk with `draw`, named `alias` (or drawn from it); the strategies it draws
+    from are built here once, not on every draw (hypothesis checks each new strategy)."""
+    blocks_of = st.integers(min_blocks, max_blocks)
+    formats_of = st.sampled_from(list(formats))
+
+    def draw_disk(draw: st.DrawFn, alias: str | st.SearchStrategy[str]) -> DiskSpec:
+        blocks = draw(blocks_of)
+        fmt = draw(formats_of)
+        backup = draw(_BACKUP_MODES) if fmt == "cow" else "none"
+        return DiskSpec(
+            alias=alias if isinstance(alias, str) else draw(alias),
+            size=blocks * BLOCK_SIZE,
+            format=fmt,
+            backup=backup,
+            seeded_blocks=draw(st.integers(0, blocks)),
+            active=draw(st.integers(0, 3)) > 0,  # a quarter are unplugged
+        )
+
+    return draw_disk
 
 
 def vm_specs(
@@ -144,30 +162,47 @@ def vm_specs(
     """VMs in one of `statuses`, whose disks are named `<vm>-disk<N>`."""
 
     def build() -> st.SearchStrategy[VmSpec]:
-        _check_range("disks", min_disks, max_disks)
-        bad = [s for s in statuses if s not in VM_STATUSES]
-        if not statuses or bad:
-            raise InvalidArgument(f"statuses={statuses!r}: use engine VM statuses, e.g. up, down")
+        _check_vm_specs(statuses, min_disks, max_disks)
+        _check_range("blocks", 1, max_blocks, at_least=1)
         vm_names = names if names is not None else _NAMES.map(lambda n: f"vm-{n}")
+        draw_fields = _vm_fields(statuses, min_disks, max_disks, max_blocks)
 
         @st.composite
         def draw_vm(draw: st.DrawFn) -> VmSpec:
-            name = draw(vm_names)
-            count = draw(st.integers(min_disks, max_disks))
-            disks = tuple(
-                draw(disk_specs(aliases=st.just(f"{name}-disk{n + 1}"), max_blocks=max_blocks))
-                for n in range(count)
-            )
-            return VmSpec(
-                name=name,
-                status=draw(st.sampled_from(list(statuses))),
-                freeze_fails=draw(st.booleans()),
-                disks=disks,
-            )
+            return draw_fields(draw, draw(vm_names))
 
         return draw_vm()
 
     return _lazy(build)
+
+
+def _check_vm_specs(statuses: Sequence[str], min_disks: int, max_disks: int) -> None:
+    _check_range("disks", min_disks, max_disks)
+    bad = [s for s in statuses if s not in VM_STATUSES]
+    if not statuses or bad:
+        raise InvalidArgument(f"statuses={statuses!r}: use engine VM statuses, e.g. up, down")
+
+
+def _vm_fields(
+    statuses: Sequence[str], min_disks: int, max_disks: int, max_blocks: int
+) -> Callable[[st.DrawFn, str], VmSpec]:
+    """Draws the VM `name` with `draw`, its disks named `<name>-disk<N>` (strategies built
+    once, as in `_disk_fields`)."""
+    counts = st.integers(min_disks, max_disks)
+    statuses_of = st.sampled_from(list(statuses))
+    draw_disk = _disk_fields(1, max_blocks, ("cow", "raw"))
+
+    def draw_vm(draw: st.DrawFn, name: str) -> VmSpec:
+        count = draw(counts)
+        disks = tuple(draw_disk(draw, f"{name}-disk{n + 1}") for n in range(count))
+        return VmSpec(
+            name=name,
+            status=draw(statuses_of),
+            freeze_fails=draw(st.booleans()),
+            disks=disks,
+        )
+
+    return draw_vm
 
 
 def scenarios(
@@ -182,21 +217,14 @@ def scenarios(
 
     def build() -> st.SearchStrategy[Scenario]:
         _check_range("vms", min_vms, max_vms)
+        _check_vm_specs(statuses, 1, max_disks)
+        _check_range("blocks", 1, max_blocks, at_least=1)
         names = st.lists(_NAMES, min_size=min_vms, max_size=max_vms, unique=True)
+        draw_vm = _vm_fields(statuses, 1, max_disks, max_blocks)
 
         @st.composite
         def draw_scenario(draw: st.DrawFn) -> Scenario:
-            vms = tuple(
-                draw(
-                    vm_specs(
-                        names=st.just(f"vm-{name}"),
-                        statuses=statuses,
-                        max_disks=max_disks,
-                        max_blocks=max_blocks,
-                    )
-                )
-                for name in draw(names)
-            )
+            vms = tuple(draw_vm(draw, f"vm-{name}") for name in draw(names))
             return Scenario(name="generated", vms=vms, seed=draw(st.integers(0, 2**16)))
 
         return draw_scenario()
@@ -224,6 +252,21 @@ def backup_requests(
     engine then starts the backup still depends on the VM: it must be up or down, with no
     unfinished backup.
     """
+    return _backup_requests(
+        tuple(disk_ids), tuple(checkpoint_ids), min_disks, max_disks, incremental
+    )
+
+
+@lru_cache(maxsize=256)
+def _backup_requests(
+    disk_ids: tuple[str, ...],
+    checkpoint_ids: tuple[str, ...],
+    min_disks: int,
+    max_disks: int | None,
+    incremental: bool | None,
+) -> st.SearchStrategy[BackupRequest]:
+    """`backup_requests`, one strategy per arguments: a test that asks for it in its body on
+    every example (the ids of the VM it drew) has hypothesis check it once, not each time."""
 
     def build() -> st.SearchStrategy[BackupRequest]:
         if not disk_ids:
@@ -273,6 +316,15 @@ def invalid_backup_requests(
     The expected fault holds when the VM is up or down, has no unfinished backup, and all
     `disk_ids` are active disks of it (the engine checks those first).
     """
+
+    return _invalid_backup_requests(tuple(disk_ids), tuple(checkpoint_ids))
+
+
+@lru_cache(maxsize=256)
+def _invalid_backup_requests(
+    disk_ids: tuple[str, ...], checkpoint_ids: tuple[str, ...]
+) -> st.SearchStrategy[InvalidBackupRequest]:
+    """`invalid_backup_requests`, one strategy per arguments (as `_backup_requests`)."""
 
     def build() -> st.SearchStrategy[InvalidBackupRequest]:
         valid = backup_requests(disk_ids=disk_ids, checkpoint_ids=checkpoint_ids)
@@ -375,16 +427,19 @@ def guest_writes(
         if max_length < 1:
             raise InvalidArgument(f"max_length={max_length} must be at least 1")
 
+        names = st.sampled_from(sorted(disks))  # built once, not per draw
+        patterns = st.binary(min_size=1, max_size=32) | st.just(b"\0")
+
         @st.composite
         def draw_write(draw: st.DrawFn) -> GuestWrite:
-            disk = draw(st.sampled_from(sorted(disks)))
+            disk = draw(names)
             size = disks[disk]
             length = draw(st.integers(1, min(max_length, size)))
             if draw(st.booleans()):
                 start = draw(st.integers(0, (size - length) // BLOCK_SIZE)) * BLOCK_SIZE
             else:
                 start = draw(st.integers(0, size - length))
-            pattern = draw(st.binary(min_size=1, max_size=32) | st.just(b"\0"))
+            pattern = draw(patterns)
             data = (pattern * (length // len(pattern) + 1))[:length]
             return GuestWrite(disk, start, data)
 
@@ -738,11 +793,23 @@ def _xml_elements(
     """The strategy of `xml_elements`, built once per arguments: hypothesis then checks the
     schema-wide tree of strategies once, not on every draw of a test that calls
     `xml_elements` inside its body (the same strategy objects in `ids` and `texts` hit)."""
-    builder = XsdElements(
+    return _xsd_elements(max_depth, max_occurs, ids, texts, schema).root(element)
+
+
+@lru_cache(maxsize=32)
+def _xsd_elements(
+    max_depth: int,
+    max_occurs: int,
+    ids: tuple[tuple[str, st.SearchStrategy[str]], ...],
+    texts: tuple[tuple[str, st.SearchStrategy[str]], ...],
+    schema: Path | None,
+) -> XsdElements:
+    """One builder per options, shared by every root element: `<vm>` and `<vms>` draw
+    their `<disk>`s from the same strategy objects, which hypothesis checks once."""
+    return XsdElements(
         load_schema(schema), max_depth=max_depth, max_occurs=max_occurs, ids=dict(ids),
         texts=dict(texts),
     )  # fmt: skip
-    return builder.root(element)
 
 
 def xml_documents(

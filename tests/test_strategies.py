@@ -27,10 +27,16 @@ from fakeovirt.web.schema import schema, schema_path
 from tests.hypothesis_profiles import EXISTS, examples
 
 ELEMENTS = sorted(schema().elements)
-ORACLE = xmlschema.XMLSchema10(str(schema_path()))  # a second, independent parse of the XSD
 FIXTURE_SETTINGS = settings(
     deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+
+
+@cache
+def oracle() -> xmlschema.XMLSchema10:
+    """A second, independent parse of the XSD (read when first needed, not at collection:
+    every xdist worker collects this module)."""
+    return xmlschema.XMLSchema10(str(schema_path()))
 
 
 def _template(text: str) -> re.Pattern[str]:
@@ -68,7 +74,7 @@ def test_every_generated_document_validates_against_the_schema(
     document = data.draw(fst.xml_documents(element))
     root = ET.fromstring(document)
     assert root.tag == element
-    errors = [str(e.reason) for e in ORACLE.iter_errors(root)]
+    errors = [str(e.reason) for e in oracle().iter_errors(root)]
     assert not errors, errors
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import re
 import xml.etree.ElementTree as ET
+from functools import cache
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,16 +36,25 @@ def elementtree_bytes(element: ET.Element) -> bytes:
     return _NOT_XML.sub("\ufffd".encode(), data) + b"\n"
 
 
-@st.composite
-def trees(draw: st.DrawFn, depth: int = 3) -> ET.Element:
-    element = ET.Element(draw(TAGS))
-    for name in draw(st.lists(st.sampled_from(["href", "id", "rel", "b"]), unique=True)):
-        element.set(name, draw(TEXT))
-    element.text = draw(FILLING)
-    element.tail = draw(FILLING)
-    if depth:
-        element.extend(draw(st.lists(trees(depth - 1), max_size=3)))
-    return element
+ATTRIBUTES = st.lists(st.sampled_from(["href", "id", "rel", "b"]), unique=True)
+
+
+@cache
+def trees(depth: int = 3) -> st.SearchStrategy[ET.Element]:
+    """Trees `depth` levels deep, one strategy per depth (built once, not per draw)."""
+    children = st.lists(trees(depth - 1), max_size=3) if depth else st.just([])
+
+    @st.composite
+    def tree(draw: st.DrawFn) -> ET.Element:
+        element = ET.Element(draw(TAGS))
+        for name in draw(ATTRIBUTES):
+            element.set(name, draw(TEXT))
+        element.text = draw(FILLING)
+        element.tail = draw(FILLING)
+        element.extend(draw(children))
+        return element
+
+    return tree()
 
 
 @settings(max_examples=300, deadline=None)
