@@ -33,9 +33,9 @@ class SdkBackupMachine(BackupApiMachine):
     """The contract driven through the real `ovirtsdk4` over the fake's HTTPS socket."""
 
     def connect(self) -> None:
-        """One SDK connection (one SSO login) for a whole `run`, as a backup tool keeps its
-        connection from one backup to the next: the fake's reset keeps tokens. A machine
-        built without `run` opens and closes its own per example."""
+        # One SDK connection (one SSO login) for a whole `run`, as a backup tool keeps its
+        # connection from one backup to the next: the fake's reset keeps tokens. A machine
+        # built without `run` opens and closes its own per example (docs/contract.md).
         import ovirtsdk4
 
         self._sdk = ovirtsdk4
