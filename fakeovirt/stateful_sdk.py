@@ -25,17 +25,30 @@ __all__ = ["ImageioBackupMachine", "SdkBackupMachine"]
 MAX_POLLS = 50
 
 
+def _close(connection: Any) -> None:
+    connection.close()
+
+
 class SdkBackupMachine(BackupApiMachine):
     """The contract driven through the real `ovirtsdk4` over the fake's HTTPS socket."""
 
     def connect(self) -> None:
+        # One SDK connection (one SSO login) for a whole `run`, as a backup tool keeps its
+        # connection from one backup to the next: the fake's reset keeps tokens. A machine
+        # built without `run` opens and closes its own per example (docs/contract.md).
         import ovirtsdk4
 
         self._sdk = ovirtsdk4
-        self.connection = ovirtsdk4.Connection(**self.fake.connection_kwargs())
+        shared = self._run_shared("ovirtsdk4.Connection", self._open_connection, _close)
+        self._own_connection = shared is None
+        self.connection = shared or self._open_connection()
+
+    def _open_connection(self) -> Any:
+        return self._sdk.Connection(**self.fake.connection_kwargs())
 
     def disconnect(self) -> None:
-        self.connection.close()
+        if self._own_connection:
+            self.connection.close()
 
     def _vm(self, vm_id: str) -> Any:
         return self.connection.system_service().vms_service().vm_service(vm_id)

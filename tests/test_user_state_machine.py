@@ -99,6 +99,40 @@ def test_a_machine_without_policies_keeps_the_fakes_own(fake: FakeOvirt) -> None
     assert KeepsThePolicy.seen == {TransitionPolicy.after_reads(2)}
 
 
+class CountsConnections(SdkBackupMachine):
+    """The SDK machine, counting the SDK connections it opens and closes."""
+
+    opened: ClassVar[list[object]] = []
+    closed: ClassVar[list[object]] = []
+    used: ClassVar[set[int]] = set()
+
+    def _open_connection(self) -> object:
+        connection = super()._open_connection()
+        close = connection.close
+
+        def counted_close(*args: object, **kwargs: object) -> None:
+            type(self).closed.append(connection)
+            close(*args, **kwargs)
+
+        connection.close = counted_close
+        type(self).opened.append(connection)
+        return connection
+
+    def connect(self) -> None:
+        super().connect()
+        type(self).used.add(id(self.connection))
+
+
+def test_the_sdk_machine_logs_in_once_per_run_and_out_at_its_end(fake: FakeOvirt) -> None:
+    """One SDK connection (one SSO login) serves every example of a run, as a tool keeps its
+    connection across backups (the fake's reset keeps tokens); the run's end closes it."""
+    coverage = ContractCoverage()
+    CountsConnections.run(fake, settings=settings(FIXED, max_examples=3), coverage=coverage)
+    assert coverage.examples >= 3
+    assert len(CountsConnections.opened) == len(CountsConnections.used) == 1
+    assert CountsConnections.closed == CountsConnections.opened
+
+
 class CrashesOnFinalize(SdkBackupMachine):
     """A client that raises its own error, not an ApiFault."""
 
@@ -145,41 +179,36 @@ def test_checkpoint_info_defaults_to_a_root() -> None:
 )
 @given(data=st.data())
 def test_incremental_backup_marks_exactly_what_the_guest_wrote(
-    fake: FakeOvirt, data: st.DataObject
+    fake: FakeOvirt, connection: sdk.Connection, data: st.DataObject
 ) -> None:
     """A user-style property: after a full backup and a workload, an incremental backup of
-    the written disks is incremental for every disk that was in the checkpoint."""
+    the written disks is incremental for every disk that was in the checkpoint. One SDK
+    connection serves every example, as in a user's test: the reset keeps its login."""
     fake.reset()
     vm = fake.vm("vm-up")
     disk_ids = [a.disk_id for a in vm.attachments]
     sizes = {d: fake.engine.disk(d).provisioned_size for d in disk_ids}
-    connection = sdk.Connection(**fake.connection_kwargs())
-    try:
-        backups = connection.system_service().vms_service().vm_service(vm.id).backups_service()
-        full_request = data.draw(backup_requests(disk_ids=disk_ids), label="full")
-        full = backups.add(
-            types.Backup(disks=[types.Disk(id=d) for d in full_request.disk_ids or ()])
+    backups = connection.system_service().vms_service().vm_service(vm.id).backups_service()
+    full_request = data.draw(backup_requests(disk_ids=disk_ids), label="full")
+    full = backups.add(types.Backup(disks=[types.Disk(id=d) for d in full_request.disk_ids or ()]))
+    backups.backup_service(full.id).finalize()
+    for write in data.draw(guest_workloads(disks=sizes), label="workload"):
+        write.apply(fake)
+    inc_request = data.draw(
+        backup_requests(disk_ids=disk_ids, checkpoint_ids=[full.to_checkpoint_id]),
+        label="incremental",
+    )
+    inc = backups.add(
+        types.Backup(
+            disks=[types.Disk(id=d) for d in inc_request.disk_ids or ()],
+            from_checkpoint_id=inc_request.from_checkpoint_id,
         )
-        backups.backup_service(full.id).finalize()
-        for write in data.draw(guest_workloads(disks=sizes), label="workload"):
-            write.apply(fake)
-        inc_request = data.draw(
-            backup_requests(disk_ids=disk_ids, checkpoint_ids=[full.to_checkpoint_id]),
-            label="incremental",
-        )
-        inc = backups.add(
-            types.Backup(
-                disks=[types.Disk(id=d) for d in inc_request.disk_ids or ()],
-                from_checkpoint_id=inc_request.from_checkpoint_id,
-            )
-        )
-        modes = {d.id: d.backup_mode for d in backups.backup_service(inc.id).disks_service().list()}
-        for disk_id, mode in modes.items():
-            in_checkpoint = disk_id in (full_request.disk_ids or ())
-            incremental = in_checkpoint and inc_request.from_checkpoint_id is not None
-            assert (mode == types.DiskBackupMode.INCREMENTAL) == incremental, (disk_id, mode)
-    finally:
-        connection.close()
+    )
+    modes = {d.id: d.backup_mode for d in backups.backup_service(inc.id).disks_service().list()}
+    for disk_id, mode in modes.items():
+        in_checkpoint = disk_id in (full_request.disk_ids or ())
+        incremental = in_checkpoint and inc_request.from_checkpoint_id is not None
+        assert (mode == types.DiskBackupMode.INCREMENTAL) == incremental, (disk_id, mode)
 
 
 def test_strategies_reject_bad_arguments_at_draw_time() -> None:

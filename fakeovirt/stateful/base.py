@@ -15,6 +15,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -62,6 +64,17 @@ WAIT_POLLS = 8
 MAX_CLOCK_ADVANCE = 600.0  # finished backups are forgotten after 15 minutes of engine time
 UNKNOWN_CHECKPOINT = "00000000-0000-0000-0000-000000000000"
 UNKNOWN_BACKUP = "00000000-0000-0000-0000-0000000000aa"
+
+
+class _RunScope(ExitStack):
+    """What the examples of one `run` share (a ready client's login), closed when it ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shared: dict[str, Any] = {}
+
+
+_RUN: ContextVar[_RunScope | None] = ContextVar("fakeovirt_contract_run", default=None)
 
 
 class ContractMachine(RuleBasedStateMachine):
@@ -128,9 +141,13 @@ class ContractMachine(RuleBasedStateMachine):
         # hypothesis types the factory as `type[RuleBasedStateMachine]` in newer releases and
         # leaves it untyped in older ones; any callable returning a machine works in both.
         factory: Any = build
+        scope = _RunScope()
+        token = _RUN.set(scope)
         try:
-            run_state_machine_as_test(factory, settings=chosen)  # type: ignore[no-untyped-call,unused-ignore]
+            with scope:
+                run_state_machine_as_test(factory, settings=chosen)  # type: ignore[no-untyped-call,unused-ignore]
         finally:
+            _RUN.reset(token)
             fake.policy = policy
 
     @classmethod
@@ -146,6 +163,19 @@ class ContractMachine(RuleBasedStateMachine):
         """Whether the machine keeps its own copy of every disk (a rule group that checks
         bytes says so)."""
         return cls.has_data_path()
+
+    @staticmethod
+    def _run_shared(key: str, open_: Callable[[], T], close: Callable[[T], object]) -> T | None:
+        """`open_()` once per `run`, shared by its examples and closed by `close` when the run
+        ends; None outside `run` (a machine hypothesis builds itself opens its own)."""
+        scope = _RUN.get()
+        if scope is None:
+            return None
+        if key not in scope.shared:
+            scope.shared[key] = opened = open_()
+            scope.callback(close, opened)
+        shared: T = scope.shared[key]
+        return shared
 
     @property
     def storage(self) -> Path:
