@@ -31,6 +31,7 @@ __all__ = [
     "ENGINE40",
     "ENGINE40_USERS",
     "as_engine40",
+    "example_environment",
     "examples_dir",
     "run_example",
     "run_hardcoded",
@@ -82,7 +83,7 @@ def run_example(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``examples/script`` with ``-c fake``, as a user would, against ``fake``."""
     write_engine_config(home / ".config" / "ovirt.conf", fake)
-    env = _environment(home)
+    env = example_environment(home)
     command = [sys.executable, str(examples / script), "-c", "fake"]
     command += ["--logfile", str(home / "example.log"), *args]
     return subprocess.run(
@@ -131,7 +132,7 @@ def run_hardcoded_process(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``examples/name`` through the proxy, whatever its end: the finished process."""
     _, workdir, proxy = engine40
-    env = _environment(workdir)
+    env = example_environment(workdir)
     env.update(https_proxy=proxy, HTTPS_PROXY=proxy, no_proxy="", NO_PROXY="")
     return subprocess.run(
         [sys.executable, str(examples / name)],
@@ -144,14 +145,18 @@ def run_hardcoded_process(
     )
 
 
-def _environment(home: Path) -> dict[str, str]:
+def example_environment(home: Path) -> dict[str, str]:
+    """The environment a script of the SDK's or ovirt-imageio's runs in: ``HOME`` is `home`,
+    and its `time.sleep` polls are short (see `_SITECUSTOMIZE`)."""
     path = os.pathsep.join(filter(None, [str(_quick_sleep(home)), os.environ.get("PYTHONPATH")]))
     return {**os.environ, "HOME": str(home), "PYTHONPATH": path}
 
 
-# The examples poll with `time.sleep(5)` between reads. Under test the fake's lifecycles move
-# on reads (a per-read or the immediate policy), never on wall time, so the sleeps only cost
-# time: a `sitecustomize` shortens them to 20 ms. The examples' code runs unmodified.
+# The examples poll with `time.sleep(5)` between reads, ovirt-img (ovirt-imageio's
+# client/_ovirt.py) sleeps 1 s before each read of a disk or transfer it waits for. Under test
+# the fake's lifecycles move on reads (a per-read or the immediate policy), never on wall time,
+# so the sleeps only cost time: a `sitecustomize` shortens them to 20 ms. The scripts' code
+# runs unmodified.
 _SITECUSTOMIZE = """\
 import time
 

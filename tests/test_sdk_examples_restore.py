@@ -17,7 +17,6 @@ incompatible with the storage domain type."), so add_disks.py runs with `--spars
 from __future__ import annotations
 
 import importlib.metadata
-import os
 import subprocess
 import uuid
 import xml.etree.ElementTree as ET
@@ -33,6 +32,7 @@ from tests.qemutools import require_qemu
 from tests.sdkexamples import (
     ENGINE40_USERS,
     as_engine40,
+    example_environment,
     examples_dir,
     run_example,
     run_hardcoded,
@@ -278,10 +278,11 @@ def installed_script(distribution: str, name: str) -> str:
 
 def ovirt_img(fake: FakeOvirt, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`ovirt-img` as its docs configure it: `$XDG_CONFIG_HOME/ovirt-img.conf`, a section
-    per engine with `engine_url`, `username`, `password`, `cafile`."""
+    per engine with `engine_url`, `username`, `password`, `cafile`; its 1 s polls shortened
+    as the examples' are (tests/sdkexamples.py)."""
     write_engine_config(home / ".config" / "ovirt-img.conf", fake)
     program = installed_script("ovirt-imageio", "ovirt-img")
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    env = {**example_environment(home), "XDG_CONFIG_HOME": str(home / ".config")}
     return subprocess.run(
         [program, *args], cwd=home, env=env, capture_output=True, text=True, timeout=120,
         check=False,
