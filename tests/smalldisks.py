@@ -24,9 +24,7 @@ def small(scenario: Scenario, size: int = SMALL_DISK, seeded_blocks: int = 4) ->
     vms = tuple(
         replace(
             vm,
-            disks=tuple(
-                replace(disk, size=size, seeded_blocks=seeded_blocks) for disk in vm.disks
-            ),
+            disks=tuple(replace(disk, size=size, seeded_blocks=seeded_blocks) for disk in vm.disks),
         )
         for vm in scenario.vms
     )
