@@ -71,9 +71,12 @@ def served(tmp_path: Path) -> Iterator[FakeOvirt]:
 
 
 def run_config(
-    examples: Path, fake: FakeOvirt, home: Path, script: str, *args: str
+    examples: Path, fake: FakeOvirt, home: Path, script: str, *args: str, in_process: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    done = run_example(examples, script, fake, home, *args)
+    """In the test process unless asked (tests/inprocess.py); one run of each runner here is
+    a process of its own: upload_disk.py with --disk-id, add_floating_disk.py, the refused
+    add_disks.py and ovirt-img."""
+    done = run_example(examples, script, fake, home, *args, in_process=in_process)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
 
@@ -107,7 +110,7 @@ def test_add_vm_disk_attaches_a_new_disk_to_myvm(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
     fake = engine40[0]
-    run_hardcoded(examples, engine40, "add_vm_disk.py")
+    run_hardcoded(examples, engine40, "add_vm_disk.py", in_process=True)
     vm = fake.vm("myvm")
     attachments = {fake.engine.state.disks[a.disk_id].description: a for a in vm.attachments}
     added = attachments["My disk"]
@@ -120,7 +123,7 @@ def test_extend_disk_grows_a_new_iscsi_disk_to_12_gib(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
     fake = engine40[0]
-    run_hardcoded(examples, engine40, "extend_disk.py")
+    run_hardcoded(examples, engine40, "extend_disk.py", in_process=True)
     vm = fake.vm("myvm")
     (disk,) = (
         fake.engine.state.disks[a.disk_id]
@@ -140,7 +143,7 @@ def test_deactivate_disk_attachment_unplugs_mydisk(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
     fake = engine40[0]
-    run_hardcoded(examples, engine40, "deactivate_disk_attachment.py")
+    run_hardcoded(examples, engine40, "deactivate_disk_attachment.py", in_process=True)
     vm = fake.vm("myvm")
     (attachment,) = (a for a in vm.attachments if a.disk_id == fake.disk("mydisk").id)
     assert attachment.active is False
@@ -152,7 +155,7 @@ def test_download_vm_ovf_writes_an_ovf_naming_myvms_disks(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
     fake, workdir, _ = engine40
-    run_hardcoded(examples, engine40, "download_vm_ovf.py")
+    run_hardcoded(examples, engine40, "download_vm_ovf.py", in_process=True)
     vm = fake.vm("myvm")
     root = ET.parse(workdir / f"{vm.id}.ovf").getroot()
     assert root.tag == f"{OVF}Envelope"
@@ -259,7 +262,7 @@ def test_upload_disk_with_a_disk_id_keeps_it(
     chosen = str(uuid.uuid4())
     source = image(tmp_path / "source.raw", "raw")
     run_config(examples, served, tmp_path / "home", "upload_disk.py", str(source),
-               "--sd-name", "mydata", "--disk-id", chosen)  # fmt: skip
+               "--sd-name", "mydata", "--disk-id", chosen, in_process=False)  # fmt: skip
     disk = served.engine.state.disks[chosen]
     assert (disk.alias, disk.status) == ("source.raw", "ok")
     assert disk.content.read(0, VIRTUAL) == guest_image()
