@@ -317,7 +317,7 @@ def test_the_sdk_example_checksum_disk_works_unmodified(fake: FakeOvirt, tmp_pat
     examples = examples_dir()
     disk = fake.disk("vm-down-disk1")
     fake.guest_write(disk.id, 7 * MIB, b"checksum me" * 1000)
-    result = run_example(examples, "checksum_disk.py", fake, tmp_path, disk.id)
+    result = run_example(examples, "checksum_disk.py", fake, tmp_path, disk.id, in_process=True)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == daemon_answer(fake.disk("vm-down-disk1").content)
     assert fake.disk("vm-down-disk1").status == "ok", "the example finalized its transfer"
