@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -58,9 +57,9 @@ def qemu_img(*args: str | Path, cwd: Path | None = None, ok: bool = True) -> str
     return result.stdout + result.stderr
 
 
-def qemu_img_info(path: Path) -> dict[str, Any]:
-    info: dict[str, Any] = json.loads(qemu_img("info", "--output=json", "-U", path))
-    return info
+def qemu_img_info(path: Path, *options: str) -> Any:
+    """`qemu-img info` as JSON: a dict, or with ``--backing-chain`` one per layer, top first."""
+    return json.loads(qemu_img("info", "--output=json", "-U", *options, path))
 
 
 def qemu_io(path: Path, *commands: str, fmt: str = "qcow2") -> None:
@@ -114,9 +113,18 @@ class LayerModel:
         self.state[offset : offset + length] = bytes([ZERO]) * length
 
     def extents(self, kind: int) -> list[tuple[int, int]]:
-        """``(offset, length)`` runs of bytes in ``kind``."""
-        runs = re.finditer(re.escape(bytes([kind])) + b"+", self.state)
-        return [(run.start(), run.end() - run.start()) for run in runs]
+        """``(offset, length)`` runs of bytes in ``kind``: each run starts at the next byte
+        in ``kind`` and ends at the next byte in another kind (`bytes.find`, a fast scan, where
+        a regex stepped through megabytes byte by byte)."""
+        state, mine = self.state, bytes([kind])
+        others = [bytes([other]) for other in (NOT_MINE, DATA, ZERO) if other != kind]
+        runs, start = [], state.find(mine)
+        while start >= 0:
+            ends = [end for other in others if (end := state.find(other, start)) >= 0]
+            end = min(ends, default=self.size)
+            runs.append((start, end - start))
+            start = state.find(mine, end)
+        return runs
 
     def read(self, offset: int, length: int) -> bytes:
         return bytes(self.view[offset : offset + length])

@@ -5,7 +5,9 @@ The examples ship in the sdist of the installed ovirt-engine-sdk-python (`exampl
 fetched once with pip into `CACHE`, under the checkout's `.pytest_cache/` (git ignores it; a
 test run leaves nothing in the temporary directory), or the examples are taken from
 ``FAKEOVIRT_SDK_EXAMPLES``; never copied into this repository. Without a package index the
-tests are skipped. A script runs in a temporary HOME holding the config for the fake.
+tests are skipped. A script runs in a temporary HOME holding the config for the fake, as a
+process of its own or, with ``in_process=True``, inside the test process (tests/inprocess.py:
+the same script without half a second of interpreter start and imports).
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ import pytest
 
 from fakeovirt import FakeOvirt
 from tests.connect_proxy import TerminatingProxy
+from tests.inprocess import run_script
 
 __all__ = [
     "CACHE",
     "ENGINE40",
     "ENGINE40_USERS",
+    "QUICK_SLEEP",
     "as_engine40",
+    "example_environment",
     "examples_dir",
     "run_example",
     "run_hardcoded",
@@ -78,15 +83,22 @@ def _fetch(cache: Path) -> None:
 
 
 def run_example(
-    examples: Path, script: str, fake: FakeOvirt, home: Path, *args: str
+    examples: Path, script: str, fake: FakeOvirt, home: Path, *args: str, in_process: bool = False
 ) -> subprocess.CompletedProcess[str]:
     """Run ``examples/script`` with ``-c fake``, as a user would, against ``fake``."""
     write_engine_config(home / ".config" / "ovirt.conf", fake)
-    env = _environment(home)
     command = [sys.executable, str(examples / script), "-c", "fake"]
     command += ["--logfile", str(home / "example.log"), *args]
+    return _run(command, home, example_environment(home), in_process)
+
+
+def _run(
+    command: list[str], cwd: Path, env: dict[str, str], in_process: bool
+) -> subprocess.CompletedProcess[str]:
+    if in_process:
+        return run_script(command, cwd=cwd, env=env, sleep_cap=QUICK_SLEEP)
     return subprocess.run(
-        command, cwd=home, env=env, capture_output=True, text=True, timeout=120, check=False
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
     )
 
 
@@ -117,46 +129,46 @@ def as_engine40(fake: FakeOvirt, workdir: Path) -> Iterator[tuple[FakeOvirt, Pat
         fake.stop()
 
 
-def run_hardcoded(examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str) -> str:
+def run_hardcoded(
+    examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str, *, in_process: bool = False
+) -> str:
     """Run ``examples/name``, which reaches `ENGINE40` itself, through the proxy; its stdout."""
     fake, workdir, _ = engine40
-    done = run_hardcoded_process(examples, engine40, name)
-    assert done.returncode == 0, done.stderr + (workdir / "example.log").read_text()
+    done = run_hardcoded_process(examples, engine40, name, in_process=in_process)
+    log = workdir / "example.log"
+    assert done.returncode == 0, done.stderr + (log.read_text() if log.exists() else "")
     assert fake.errors == []
     return done.stdout
 
 
 def run_hardcoded_process(
-    examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str
+    examples: Path, engine40: tuple[FakeOvirt, Path, str], name: str, *, in_process: bool = False
 ) -> subprocess.CompletedProcess[str]:
     """Run ``examples/name`` through the proxy, whatever its end: the finished process."""
     _, workdir, proxy = engine40
-    env = _environment(workdir)
+    env = example_environment(workdir)
     env.update(https_proxy=proxy, HTTPS_PROXY=proxy, no_proxy="", NO_PROXY="")
-    return subprocess.run(
-        [sys.executable, str(examples / name)],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return _run([sys.executable, str(examples / name)], workdir, env, in_process)
 
 
-def _environment(home: Path) -> dict[str, str]:
+def example_environment(home: Path) -> dict[str, str]:
+    """The environment a script of the SDK's or ovirt-imageio's runs in: ``HOME`` is `home`,
+    and its `time.sleep` polls are short (see `_SITECUSTOMIZE`)."""
     path = os.pathsep.join(filter(None, [str(_quick_sleep(home)), os.environ.get("PYTHONPATH")]))
     return {**os.environ, "HOME": str(home), "PYTHONPATH": path}
 
 
-# The examples poll with `time.sleep(5)` between reads. Under test the fake's lifecycles move
-# on reads (a per-read or the immediate policy), never on wall time, so the sleeps only cost
-# time: a `sitecustomize` shortens them to 20 ms. The examples' code runs unmodified.
-_SITECUSTOMIZE = """\
+# The examples poll with `time.sleep(5)` between reads, ovirt-img (ovirt-imageio's
+# client/_ovirt.py) sleeps 1 s before each read of a disk or transfer it waits for. Under test
+# the fake's lifecycles move on reads (a per-read or the immediate policy), never on wall time,
+# so the sleeps only cost time: a `sitecustomize` shortens them to 20 ms (`QUICK_SLEEP`, also
+# in-process). The scripts' code runs unmodified.
+QUICK_SLEEP = 0.02
+_SITECUSTOMIZE = f"""\
 import time
 
 _sleep = time.sleep
-time.sleep = lambda seconds: _sleep(min(seconds, 0.02))
+time.sleep = lambda seconds: _sleep(min(seconds, {QUICK_SLEEP}))
 """
 
 

@@ -839,9 +839,11 @@ def test_a_bug_behind_the_data_endpoint_reaches_the_error_list() -> None:
 
 @pytest.fixture
 def url(app: ImageioApp) -> Iterator[str]:
-    """The base URL of a threaded server for the app on 127.0.0.1."""
+    """The base URL of a threaded server for the app on 127.0.0.1 (polling for its shutdown
+    every 10 ms: at the default 0.5 s, each teardown waited that long)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    serve = {"poll_interval": 0.01}
+    thread = threading.Thread(target=server.serve_forever, kwargs=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/images"
     server.shutdown()

@@ -355,6 +355,8 @@ def test_the_connection_fixture_without_the_sdk_fails_with_the_install_hint(
 
 
 def test_the_run_passes_under_xdist(pytester: pytest.Pytester) -> None:
+    """The controller runs in-process, the two workers are processes of their own: each loads
+    the plugin from its entry point, serves its own fake and resets it for every test."""
     pytester.makepyfile(test_downstream=DOWNSTREAM)
     pytester.makepyfile(test_isolated=UNSERVED.replace("def test_asks", "def _unused"))
     pytester.makepyfile(
@@ -369,7 +371,7 @@ def test_the_run_passes_under_xdist(pytester: pytest.Pytester) -> None:
             assert fakeovirt_connection.system_service().vms_service().list()
         """
     )
-    result = pytester.runpytest_subprocess("-n", "2", *QUIET, timeout=120)
+    result = pytester.runpytest("-n", "2", *QUIET)
     result.assert_outcomes(passed=8)
     result.stdout.fnmatch_lines(["*2 workers*"])
 

@@ -139,7 +139,9 @@ def build_chain(spec: ChainSpec) -> list[Layer]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=chains())
 def test_qemu_img_reads_a_synthesized_chain_as_the_guest_sees_it(spec: ChainSpec) -> None:
-    """check finds no error, info the size and backing file, compare/convert the guest bytes."""
+    """check finds no error, info the size and backing file, compare/convert the guest bytes.
+
+    One `info --backing-chain` of the top reports every layer, as one `info` of each would."""
     require_qemu_img()
     layers = build_chain(spec)
     with tempfile.TemporaryDirectory() as tmp:
@@ -151,7 +153,14 @@ def test_qemu_img_reads_a_synthesized_chain_as_the_guest_sees_it(spec: ChainSpec
                 continue
             write_image(path, layer.image, chunk=spec.cluster_size * 3 + 512)
             assert "No errors were found" in qemu_img("check", "-f", "qcow2", path)
-            info = qemu_img_info(path)
+        chain = qemu_img_info(root / layers[-1].name, "--backing-chain")
+        assert [Path(info["filename"]).name for info in chain] == [
+            layer.name for layer in reversed(layers)
+        ]
+        for layer, info in zip(reversed(layers), chain, strict=True):
+            if layer.image is None:
+                assert info["format"] == "raw"
+                continue
             assert info["virtual-size"] == spec.size
             assert info["cluster-size"] == spec.cluster_size
             assert info["format-specific"]["data"]["compat"] == "1.1"

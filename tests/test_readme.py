@@ -42,6 +42,7 @@ def test_readme_tour_runs(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_readme_plugin_example_passes_as_a_downstream_test(pytester: pytest.Pytester) -> None:
+    """In-process: the plugin runs in processes of its own in test_plugin.py's xdist run."""
     pytester.makepyfile(test_readme_example=python_blocks()[1])
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

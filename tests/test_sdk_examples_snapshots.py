@@ -5,7 +5,8 @@
 `https://engine40.example.com`, `admin@internal` / `redhat123` and `ca.pem`: they reach the
 fake through a TLS-terminating proxy (`tests/connect_proxy.py`). `list_disk_snapshots.py`
 and `download_disk_snapshot.py` take `-c <config>` (`helpers/common.py`) and the real imageio
-client (`tests/sdkexamples.py`).
+client (`tests/sdkexamples.py`). `add_vm_snapshot.py` and `vm_backup.py` run as processes of
+their own, the others inside the test process (tests/inprocess.py).
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ def test_list_vm_snapshots_prints_each_snapshots_disks_and_domain(
 ) -> None:
     fake = engine40[0]
     fake.snapshot("myvm", "nightly")
-    printed = run_hardcoded(examples, engine40, "list_vm_snapshots.py").splitlines()
+    printed = run_hardcoded(
+        examples, engine40, "list_vm_snapshots.py", in_process=True
+    ).splitlines()
     assert printed == ["myvm:nightly:mydisk:mydata"]  # "Active VM" has no configuration
 
 
@@ -82,7 +85,7 @@ def test_list_disk_snapshots_rebuilds_the_chain_from_the_parents(
     fake.guest_write("mydisk", 0, b"changed")
     second = fake.snapshot("myvm", "second")
     disk = fake.disk("mydisk")
-    done = run_example(examples, "list_disk_snapshots.py", fake, tmp_path, disk.id)
+    done = run_example(examples, "list_disk_snapshots.py", fake, tmp_path, disk.id, in_process=True)
     assert done.returncode == 0, done.stderr
     chain = json.loads(done.stdout)
     assert [c["id"] for c in chain] == [
@@ -109,8 +112,9 @@ def test_download_disk_snapshot_gets_the_disk_as_it_was(
     image = snapshot.images[disk.id]
     target = tmp_path / "snapshot.qcow2"
     done = run_example(
-        examples, "download_disk_snapshot.py", fake, tmp_path, "mydata", image, str(target)
-    )
+        examples, "download_disk_snapshot.py", fake, tmp_path, "mydata", image, str(target),
+        in_process=True,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     expected = tmp_path / "expected.raw"
     sdkflow.write_raw(disk.volumes.volume(image).guest, expected)
@@ -130,7 +134,7 @@ def test_clone_vm_from_snapshot_makes_myclonedvm_of_mysnap(
     assert fake.snapshot("myvm", "mysnap").status == "ok"  # the immediate policy
     fake.guest_write("mydisk", 0, b"later....")
     fake.policy = TransitionPolicy.after_reads(1)
-    run_hardcoded(examples, engine40, "clone_vm_from_snapshot.py")
+    run_hardcoded(examples, engine40, "clone_vm_from_snapshot.py", in_process=True)
     assert fake.journal.requests("POST /vms")[-1].status == 202  # image_locked at first
     clone = fake.vm("myclonedvm")
     assert clone.status.value == "down"

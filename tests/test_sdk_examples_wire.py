@@ -3,8 +3,9 @@
 
 They hard-code `https://engine40.example.com/ovirt-engine/api`, `admin@internal` /
 `redhat123`, `ca.pem` in the working directory, a VM `myvm` and a host `myhost`. Each runs
-as a subprocess in a temporary directory, reaching the fake through `https_proxy` (see
-`tests/connect_proxy.py`). The sdist is fetched once with pip into the cache
+in a temporary directory, reaching the fake through `https_proxy` (see
+`tests/connect_proxy.py`): `page_vms.py` as a process of its own, the others inside the test
+process (tests/inprocess.py). The sdist is fetched once with pip into the cache
 `tests/sdkexamples.py` keeps (the examples are not fakeovirt's to commit); without a package
 index the tests are skipped.
 """
@@ -72,7 +73,9 @@ def test_page_vms_prints_every_vm_one_page_at_a_time(
 def test_follow_vm_links_reaches_cluster_template_and_permissions(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
-    assert run_hardcoded(examples, engine40, "follow_vm_links.py").splitlines() == [
+    assert run_hardcoded(
+        examples, engine40, "follow_vm_links.py", in_process=True
+    ).splitlines() == [
         "cluster: Default",
         "template: Blank",
         "role: 00000000-0000-0000-0000-000000000001",
@@ -82,6 +85,8 @@ def test_follow_vm_links_reaches_cluster_template_and_permissions(
 def test_list_host_statistics_prints_the_engines_statistics(
     examples: Path, engine40: tuple[FakeOvirt, Path, str]
 ) -> None:
-    lines = run_hardcoded(examples, engine40, "list_host_statistics.py").splitlines()
+    lines = run_hardcoded(
+        examples, engine40, "list_host_statistics.py", in_process=True
+    ).splitlines()
     assert [line.split(": ")[0] for line in lines] == STATISTICS
     assert "memory.total: 34359738368.0" in lines  # the SDK reads a decimal as a float

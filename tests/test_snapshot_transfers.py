@@ -21,9 +21,11 @@ from fakeovirt.core.model import ImageTransfer
 from fakeovirt.core.transfers import TransferRequest
 from tests import sdkflow
 from tests.qemutools import require_qemu
+from tests.smalldisks import SMALL_DEMO
 from tests.volumefiles import get_image, qemu_img, ticket_url
 
 MIB = 1024 * 1024
+pytestmark = pytest.mark.fakeovirt(scenario=SMALL_DEMO)  # whole disks cross the socket
 
 
 def by_snapshot(

@@ -1,0 +1,34 @@
+"""The demo inventory with small disks, for tests that move whole disks over a socket.
+
+Serving a 1 GiB demo disk over TLS takes seconds; a test about which bytes a transfer holds
+needs a few MiB of them. `SMALL_DEMO` keeps the demo's VMs, disks, formats and statuses, with
+32 MiB disks and 4 seeded blocks (one in each 8 MiB stretch): some 4 MiB checksum blocks hold
+data and some are zeros, as on the demo's disks. Use it per module:
+
+    pytestmark = pytest.mark.fakeovirt(scenario=SMALL_DEMO)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fakeovirt import DEMO, Scenario
+
+__all__ = ["SMALL_DEMO", "SMALL_DISK", "small"]
+
+SMALL_DISK = 32 * 1024 * 1024
+
+
+def small(scenario: Scenario, size: int = SMALL_DISK, seeded_blocks: int = 4) -> Scenario:
+    """`scenario` with every disk `size` bytes and `seeded_blocks` seeded blocks."""
+    vms = tuple(
+        replace(
+            vm,
+            disks=tuple(replace(disk, size=size, seeded_blocks=seeded_blocks) for disk in vm.disks),
+        )
+        for vm in scenario.vms
+    )
+    return replace(scenario, name=f"{scenario.name}-small", vms=vms)
+
+
+SMALL_DEMO = small(DEMO)
