@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from fakeovirt import FakeOvirt
-from tests import hypothesis_profiles, leftovers
-from tests.leftovers import pytest_sessionfinish  # noqa: F401  (a hook)
+from tests import hypothesis_profiles, imageio_waits, leftovers
 
 hypothesis_profiles.register()  # before hypothesis's plugin reads --hypothesis-profile
 
@@ -26,6 +25,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "mutation: the contract's mutation suite (planted client bugs), runs in CI"
     )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the 15 s imageio waits as soon as they are collected, so that they overlap
+    the rest of the run (tests/test_imageio_waits.py reads their report)."""
+    if any(item.path.name == "test_imageio_waits.py" for item in session.items):
+        imageio_waits.head_start(session.config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    imageio_waits.stop_head_start(session.config)  # a worker that did not run them
+    leftovers.pytest_sessionfinish(session, exitstatus)
 
 
 @pytest.fixture

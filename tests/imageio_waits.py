@@ -1,0 +1,211 @@
+"""The two 15 s imageio waits of tests/test_imageio_waits.py, run as a process of their own
+that the suite starts as soon as its collection ends.
+
+Rules of this file:
+- the waits are real: a served fake at its default timeouts, a real TLS client that stops
+  reading for 15 s mid-body, the real imageio client idling 15 s on its connection;
+- they run in a process of their own, so their 15 s overlap the rest of the run without
+  touching it (memory tests count allocations in the test process; a background thread's
+  64 MiB would show there);
+- the process writes what it saw as JSON: lengths, the first byte that differs from what the
+  engine holds (or null), the connection kept, and any exception with its text; the tests
+  assert on that report;
+- `python -m tests.imageio_waits OUT` runs it by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+__all__ = [
+    "HEAD_START",
+    "PAUSE",
+    "RANGE",
+    "HeadStart",
+    "first_difference",
+    "head_start",
+    "main",
+    "stop_head_start",
+]
+
+PAUSE = 15.0
+MiB = 1 << 20
+RANGE = 64 * MiB
+DISK = "vm-up-disk1"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def first_difference(got: bytes, expected: bytes) -> int | None:
+    """The first offset where `got` and `expected` differ (a length counts), or None."""
+    if got == expected:
+        return None
+    for index, (a, b) in enumerate(zip(got, expected, strict=False)):
+        if a != b:
+            return index
+    return min(len(got), len(expected))
+
+
+def stalled_ranged_get(url: str, ca_file: str, expected: bytes) -> dict[str, Any]:
+    """GET 64 MiB, read 4 MiB, stop reading for 15 s, then read the rest."""
+    from tests.rawclients import request_bytes
+
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)  # so the server stalls too
+    raw.connect((parts.hostname, parts.port))
+    context = ssl.create_default_context(cafile=ca_file)
+    with context.wrap_socket(raw, server_hostname=parts.hostname) as sock:
+        extra = f"Range: bytes=0-{len(expected) - 1}\r\n"
+        sock.sendall(request_bytes(parts.path, extra=extra))
+        reader = sock.makefile("rb")
+        status = reader.readline().decode("latin-1").strip()
+        while reader.readline() not in (b"\r\n", b""):
+            pass
+        body = reader.read(4 * MiB)
+        time.sleep(PAUSE)
+        body += reader.read(len(expected) - len(body))
+    return {
+        "status": status,
+        "length": len(body),
+        "first_difference": first_difference(body, expected),
+    }
+
+
+def idle_keep_alive_reads(url: str, ca_file: str, expected: bytes) -> dict[str, Any]:
+    """The real client reads 1 MiB, idles 15 s on its connection, reads 1 MiB again."""
+    from ovirt_imageio import client
+
+    io = client.ImageioClient(url, cafile=ca_file)
+    try:
+        before, after = bytearray(MiB), bytearray(MiB)
+        io.read(0, before)
+        sock = io._backend._con.sock  # the client does not reconnect: same socket or an error
+        time.sleep(PAUSE)
+        io.read(8 * MiB, after)
+        return {
+            "before_differs_at": first_difference(bytes(before), expected[:MiB]),
+            "after_differs_at": first_difference(bytes(after), expected[8 * MiB : 9 * MiB]),
+            "same_connection": io._backend._con.sock is sock,
+        }
+    finally:
+        io.close()
+
+
+def _outcome(future: Future[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return future.result(timeout=120)
+    except Exception:
+        return {"error": traceback.format_exc()}
+
+
+def run() -> dict[str, Any]:
+    """Serve a fake, start a backup download, run both waits at once; what each saw."""
+    import ovirtsdk4 as sdk
+    import ovirtsdk4.types as types
+
+    from fakeovirt import FakeOvirt, TransitionPolicy
+    from tests import sdkflow
+    from tests.servertools import pattern
+
+    fake = FakeOvirt(policy=TransitionPolicy.immediate()).start()
+    try:
+        for offset in range(0, RANGE, 8 * MiB):  # a different pattern every 8 MiB
+            fake.guest_write(DISK, offset, pattern(offset, MiB))
+        connection = sdk.Connection(**fake.connection_kwargs())
+        vm = fake.vm("vm-up")
+        disk = fake.disk(DISK)
+        backup = sdkflow.start_backup(connection, vm.id, [types.Disk(id=disk.id)])
+        transfer = sdkflow.create_transfer(
+            connection, disk.id, types.ImageTransferDirection.DOWNLOAD, backup_id=backup.id
+        )
+        with fake.lock:
+            expected = fake.engine.backup(vm.id, backup.id).views[disk.id].read(0, RANGE)
+        assert fake.ca_file is not None
+        url = str(transfer.transfer_url)
+        with ThreadPoolExecutor(2) as pool:
+            stalled = pool.submit(stalled_ranged_get, url, fake.ca_file, expected)
+            idle = pool.submit(idle_keep_alive_reads, url, fake.ca_file, expected)
+            report = {"stalled": _outcome(stalled), "idle": _outcome(idle)}
+        connection.close()
+        return report
+    finally:
+        fake.stop()
+
+
+def main(argv: list[str]) -> int:
+    """Run the waits and write their report to argv[0]."""
+    try:
+        report = run()
+    except Exception:
+        report = {"error": traceback.format_exc()}
+    Path(argv[0]).write_text(json.dumps(report))
+    return 0
+
+
+class HeadStart:
+    """The waits' process, started now; `report()` waits for it and reads what it saw."""
+
+    def __init__(self) -> None:
+        self._scratch = Path(tempfile.mkdtemp(prefix="imageio-waits-"))
+        self._out = self._scratch / "report.json"
+        environment = {**os.environ, "TMPDIR": str(self._scratch)}  # the fake's CA dir too
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.imageio_waits", str(self._out)],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def report(self) -> dict[str, Any]:
+        """What the waits saw (raises with the process's stderr if it wrote no report)."""
+        _, stderr = self._process.communicate(timeout=180)
+        if not self._out.exists():
+            raise RuntimeError(f"the waits' process wrote no report:\n{stderr.decode()}")
+        result: dict[str, Any] = json.loads(self._out.read_text())
+        return result
+
+    def close(self) -> None:
+        """Stop the process if it still runs, and remove what it wrote."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+HEAD_START = pytest.StashKey[HeadStart]()
+
+
+def head_start(config: pytest.Config) -> None:
+    """Start the waits' process now, once per run (tests/conftest.py calls this when the
+    collection ends, the module's fixture otherwise)."""
+    if HEAD_START not in config.stash:
+        config.stash[HEAD_START] = HeadStart()
+
+
+def stop_head_start(config: pytest.Config) -> None:
+    """Stop the waits' process, run or not, and remove what it wrote."""
+    started = config.stash.get(HEAD_START, None)
+    if started is not None:
+        started.close()
+        del config.stash[HEAD_START]
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
