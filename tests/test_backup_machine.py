@@ -9,9 +9,10 @@ request must leave the engine exactly as it was.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import event, settings
 from hypothesis import strategies as st
@@ -69,6 +70,39 @@ MISTAKES = [
     "taken id",
     "bad flag",
 ]
+T = TypeVar("T")
+
+# Every strategy a rule draws from is built once, here or in `_INDEX`: hypothesis validates
+# each new strategy object, and building them per draw cost more than the draws themselves.
+MISTAKE_OR_NONE = st.one_of(st.none(), st.none(), st.none(), st.sampled_from(MISTAKES))
+POLICY_OR_NONE = st.one_of(st.none(), st.none(), policies)
+MOSTLY_FIRST = st.integers(0, 2)  # `a | a | b`: two chances in three for `a`
+_INDEX: dict[int, st.SearchStrategy[int]] = {}
+_INDICES: dict[int, st.SearchStrategy[list[int]]] = {}
+
+
+def pick(data: st.DataObject, items: Sequence[T]) -> T:
+    """`data.draw(st.sampled_from(items))`, from a strategy built once per length."""
+    if len(items) not in _INDEX:
+        _INDEX[len(items)] = st.integers(0, len(items) - 1)
+    return items[data.draw(_INDEX[len(items)])]
+
+
+def pick_some(data: st.DataObject, items: Sequence[T]) -> list[T]:
+    """`st.lists(st.sampled_from(items), min_size=1, max_size=len(items) + 1)`, built once."""
+    n = len(items)
+    if n not in _INDICES:
+        _INDICES[n] = st.lists(st.integers(0, n - 1), min_size=1, max_size=n + 1)
+    return [items[i] for i in data.draw(_INDICES[n])]
+
+
+def pick_mostly(data: st.DataObject, usual: Sequence[T], rare: Sequence[T]) -> T:
+    """`sampled_from(usual) | sampled_from(usual) | sampled_from(rare)`; `rare` if no `usual`."""
+    if usual and data.draw(MOSTLY_FIRST) < 2:
+        return pick(data, usual)
+    return pick(data, rare)
+
+
 CHAIN = {
     path: {(before, after) for (p, before, _), after in BACKUP_TRANSITIONS.items() if p is path}
     for path in BackupPath
@@ -132,8 +166,8 @@ class BackupMachine(RuleBasedStateMachine):
         engine = self.engine
         vm_id = self.vm_id(vm)
         own = [a.disk_id for a in engine.vm_by_name(vm).attachments]
-        mistake = data.draw(st.one_of(st.none(), st.none(), st.none(), st.sampled_from(MISTAKES)))
-        disk_ids = data.draw(st.lists(st.sampled_from(own), min_size=1, max_size=len(own) + 1))
+        mistake = data.draw(MISTAKE_OR_NONE)
+        disk_ids = pick_some(data, own)
         if mistake == "unknown disk":
             disk_ids.append("no-such-disk")
         elif mistake == "foreign disk":
@@ -144,18 +178,18 @@ class BackupMachine(RuleBasedStateMachine):
             backup_id=(
                 next(iter(engine.state.backups), "first")
                 if mistake == "taken id"
-                else data.draw(st.sampled_from([None, f"client-{self.started}"]))
+                else pick(data, [None, f"client-{self.started}"])
             ),
             from_checkpoint_id=(
                 "no-such-checkpoint"
                 if mistake == "unknown checkpoint"
-                else data.draw(st.sampled_from([None, *chain]))
+                else pick(data, [None, *chain])
             ),
             description="x" * 1025 if mistake == "long description" else "nightly",
             require_consistency=data.draw(st.booleans()),
             use_active=data.draw(st.booleans()),
             bad_flag=("legacy", "maybe") if mistake == "bad flag" else None,
-            policy=data.draw(st.one_of(st.none(), st.none(), policies)),
+            policy=data.draw(POLICY_OR_NONE),
         )
         leaf = engine.state.leaf_checkpoint(vm_id)
         backup = self.attempt("start", lambda: engine.start_backup(vm_id, request))
@@ -170,7 +204,7 @@ class BackupMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.engine.state.backups))
     @rule(data=st.data())
     def read_backup(self, data: st.DataObject) -> None:
-        backup = data.draw(st.sampled_from(list(self.engine.state.backups.values())))
+        backup = pick(data, list(self.engine.state.backups.values()))
         self.engine.backup(backup.vm_id, backup.id, observe=True)
 
     @rule(vm=st.sampled_from(["vm-up", "vm-down", "vm-mixed", "vm-nofreeze"]), data=st.data())
@@ -181,7 +215,7 @@ class BackupMachine(RuleBasedStateMachine):
         chain = [c.id for c in engine.checkpoints(vm_id)]
         request = BackupRequest(
             disk_ids=tuple(a.disk_id for a in engine.vm_by_name(vm).attachments),
-            from_checkpoint_id=data.draw(st.sampled_from([None, *chain[-1:]])),
+            from_checkpoint_id=pick(data, [None, *chain[-1:]]),
             use_active=data.draw(st.booleans()),
         )
         leaf = engine.state.leaf_checkpoint(vm_id)
@@ -212,14 +246,13 @@ class BackupMachine(RuleBasedStateMachine):
         running = [(b.vm_id, b.id) for b in backups if not b.phase.finished]
         others = [(b.vm_id, b.id) for b in backups if b.phase.finished]
         others.append((self.vm_id("vm-up"), "no-such-backup"))
-        pick = st.sampled_from(running) if running else st.nothing()
-        vm_id, backup_id = data.draw(pick | pick | st.sampled_from(others))
+        vm_id, backup_id = pick_mostly(data, running, others)
         self.attempt("finalize", lambda: self.engine.finalize_backup(vm_id, backup_id))
 
     @precondition(lambda self: bool(self.engine.state.backups))
     @rule(data=st.data())
     def release(self, data: st.DataObject) -> None:
-        self.engine.release(data.draw(st.sampled_from(list(self.engine.state.backups))))
+        self.engine.release(pick(data, list(self.engine.state.backups)))
 
     @precondition(lambda self: bool(self.engine.state.checkpoints))
     @rule(data=st.data())
@@ -227,8 +260,8 @@ class BackupMachine(RuleBasedStateMachine):
         """Mostly a checkpoint of the chain (root, middle or leaf); sometimes an unknown id."""
         checkpoints = list(self.engine.state.checkpoints.values())
         targets = [(c.vm_id, c.id) for c in checkpoints]
-        unknown = st.just((self.vm_id("vm-up"), "no-such-checkpoint"))
-        vm_id, target = data.draw(st.sampled_from(targets) | st.sampled_from(targets) | unknown)
+        unknown = [(self.vm_id("vm-up"), "no-such-checkpoint")]
+        vm_id, target = pick_mostly(data, targets, unknown)
         self.attempt("delete checkpoint", lambda: self.engine.remove_checkpoint(vm_id, target))
 
     @rule(vm=st.sampled_from(VMS))
