@@ -101,7 +101,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    _configured(config)  # a bad ini or command-line value is a usage error before any test
+    # a bad ini or command-line value is a usage error before any test; the settings are
+    # kept for the session, as every test's fixtures start from them
+    config.stash[_SESSION] = _read_configured(config)
     config.addinivalue_line(
         "markers",
         "fakeovirt(scenario=None, policy=None, clock=None, faults=(), strict=None, "
@@ -111,7 +113,18 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+_SESSION = pytest.StashKey[Settings]()
+
+
 def _configured(config: pytest.Config) -> Settings:
+    """The session's settings (read once, when pytest is configured)."""
+    settings = config.stash.get(_SESSION, None)
+    if settings is None:
+        settings = config.stash[_SESSION] = _read_configured(config)
+    return settings
+
+
+def _read_configured(config: pytest.Config) -> Settings:
     """The session's settings from the command line, else the ini file, else the defaults."""
     values: dict[str, Any] = {}
     for name in _OPTIONS:

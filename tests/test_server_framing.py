@@ -53,6 +53,7 @@ BAD_FRAMING = {
     "a request line of one word": ("HELLO\r\n\r\n", 400),
     "a request line with four parts": ("GET / x HTTP/1.1\r\nHost: x\r\n\r\n", 400),
     "a control byte in the target": ("GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "a DEL byte in the target": ("GET /a\x7fb HTTP/1.1\r\nHost: x\r\n\r\n", 400),
 }
 
 

@@ -35,6 +35,7 @@ __all__ = [
 
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VERSION = re.compile(rb"HTTP/(\d)\.(\d)")
+_NOT_TARGET = re.compile(rb"[\x00-\x20\x7f]")  # controls and space: no request target holds one
 _DIGITS = re.compile(r"[0-9]{1,18}")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,15})[ \t]*(;[^\r\n]*)?\r?\n")
 _MAX_CHUNK_LINE = 4096
@@ -101,7 +102,7 @@ def read_head(rfile: IO[bytes], limits: Limits) -> Head:
         raise HttpError(400, "Malformed HTTP version in the request line")
     if version.group(1) != b"1" or version.group(2) not in (b"0", b"1"):
         raise HttpError(505, "Only HTTP/1.0 and HTTP/1.1 are supported")
-    if any(b < 0x21 or b == 0x7F for b in parts[1]):
+    if _NOT_TARGET.search(parts[1]):
         raise HttpError(400, "Malformed request target")
     head = Head(parts[0].decode("ascii"), parts[1].decode("latin-1"), parts[2].decode("ascii"))
     head.headers = _read_headers(rfile, limits)
