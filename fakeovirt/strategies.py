@@ -420,6 +420,15 @@ def guest_writes(
 ) -> st.SearchStrategy[GuestWrite]:
     """Writes inside one of `disks` (alias or id -> size in bytes): aligned or not, data or
     zeros, at most `max_length` bytes."""
+    return _guest_writes(tuple(sorted(disks.items())), max_length)
+
+
+@lru_cache(maxsize=256)
+def _guest_writes(
+    sizes: tuple[tuple[str, int], ...], max_length: int
+) -> st.SearchStrategy[GuestWrite]:
+    """`guest_writes`, one strategy per arguments (as `_backup_requests`)."""
+    disks = dict(sizes)
 
     def build() -> st.SearchStrategy[GuestWrite]:
         if not disks:
@@ -456,10 +465,18 @@ def guest_workloads(
     max_length: int = 2 * BLOCK_SIZE,
 ) -> st.SearchStrategy[tuple[GuestWrite, ...]]:
     """Sequences of `guest_writes`, applied in order between two backups."""
+    return _guest_workloads(tuple(sorted(disks.items())), min_size, max_size, max_length)
+
+
+@lru_cache(maxsize=256)
+def _guest_workloads(
+    sizes: tuple[tuple[str, int], ...], min_size: int, max_size: int, max_length: int
+) -> st.SearchStrategy[tuple[GuestWrite, ...]]:
+    """`guest_workloads`, one strategy per arguments (as `_backup_requests`)."""
 
     def build() -> st.SearchStrategy[tuple[GuestWrite, ...]]:
         _check_range("size", min_size, max_size)
-        writes = guest_writes(disks=disks, max_length=max_length)
+        writes = _guest_writes(sizes, max_length)
         return st.lists(writes, min_size=min_size, max_size=max_size).map(tuple)
 
     return _lazy(build)
@@ -489,6 +506,20 @@ def disk_requests(
     """Floating disks (`POST /disks`) the engine creates on one of `storage_domain_ids`:
     active data domains of file storage (of block storage with `block_storage=True`) with
     room for `max_size` bytes. A client-chosen id is a fresh UUID."""
+    return _disk_requests(
+        tuple(storage_domain_ids), block_storage, tuple(formats), min_size, max_size
+    )
+
+
+@lru_cache(maxsize=256)
+def _disk_requests(
+    storage_domain_ids: tuple[str, ...],
+    block_storage: bool,
+    formats: tuple[str, ...],
+    min_size: int,
+    max_size: int,
+) -> st.SearchStrategy[DiskRequest]:
+    """`disk_requests`, one strategy per arguments (as `_backup_requests`)."""
 
     def build() -> st.SearchStrategy[DiskRequest]:
         if not storage_domain_ids:
@@ -503,18 +534,26 @@ def disk_requests(
             if c[0] in formats and not (block_storage and c[0] == "raw" and c[1])
         ]
 
+        # Every strategy a draw uses is built here, once, not per draw.
+        configurations = st.sampled_from(allowed)
+        sizes = st.integers(min_size, max_size)
+        domains = st.sampled_from(list(storage_domain_ids))
+        aliases = st.none() | _NAMES
+        descriptions = st.none() | xml_safe_text(max_size=40)
+        disk_ids = st.none() | st.uuids().map(str)
+
         @st.composite
         def draw_disk(draw: st.DrawFn) -> DiskRequest:
-            fmt, sparse, backup = draw(st.sampled_from(allowed))
+            fmt, sparse, backup = draw(configurations)
             return DiskRequest(
-                provisioned_size=draw(st.integers(min_size, max_size)),
+                provisioned_size=draw(sizes),
                 format=fmt,
-                storage_domain_id=draw(st.sampled_from(list(storage_domain_ids))),
-                alias=draw(st.none() | _NAMES),
-                description=draw(st.none() | xml_safe_text(max_size=40)),
+                storage_domain_id=draw(domains),
+                alias=draw(aliases),
+                description=draw(descriptions),
                 sparse=draw(st.none()) if sparse and draw(st.booleans()) else sparse,
                 backup=backup if backup or draw(st.booleans()) else "none",
-                disk_id=draw(st.none() | st.uuids().map(str)),
+                disk_id=draw(disk_ids),
             )
 
         return draw_disk()
@@ -540,6 +579,14 @@ def invalid_disk_requests(
     storage domain, an unknown one (by id), a size of 0, a shareable COW disk.
 
     The expected fault holds for `storage_domain_ids` as `disk_requests` takes them."""
+    return _invalid_disk_requests(tuple(storage_domain_ids), block_storage)
+
+
+@lru_cache(maxsize=256)
+def _invalid_disk_requests(
+    storage_domain_ids: tuple[str, ...], block_storage: bool
+) -> st.SearchStrategy[InvalidDiskRequest]:
+    """`invalid_disk_requests`, one strategy per arguments (as `_backup_requests`)."""
 
     def build() -> st.SearchStrategy[InvalidDiskRequest]:
         valid = disk_requests(storage_domain_ids=storage_domain_ids, block_storage=block_storage)
@@ -632,25 +679,40 @@ def vm_requests(
 ) -> st.SearchStrategy[VmRequest]:
     """VMs from the Blank template (`POST /vms`, Bareos' body) the engine creates in one of
     `cluster_ids`, named unlike `taken_names` (the VMs of the clusters' data centers)."""
+    return _vm_requests(tuple(cluster_ids), tuple(taken_names))
+
+
+@lru_cache(maxsize=256)
+def _vm_requests(
+    cluster_ids: tuple[str, ...], taken_names: tuple[str, ...]
+) -> st.SearchStrategy[VmRequest]:
+    """`vm_requests`, one strategy per arguments (as `_backup_requests`)."""
 
     def build() -> st.SearchStrategy[VmRequest]:
         if not cluster_ids:
             raise InvalidArgument("cluster_ids must name at least one cluster")
         taken = set(taken_names)
+        # Every strategy a draw uses is built here, once, not per draw (but the guaranteed
+        # memory, bounded by the memory drawn).
+        names = _VM_NAMES.filter(lambda n: n not in taken)
+        clusters = st.sampled_from(list(cluster_ids))
+        cpus = st.none() | st.integers(1, 4)
+        threads = st.none() | st.integers(1, 2)
+        descriptions = st.none() | xml_safe_text(max_size=40)
 
         @st.composite
         def draw_vm(draw: st.DrawFn) -> VmRequest:
             memory = draw(_MEMORY_MIB)
             guaranteed = draw(st.none() | st.integers(1, memory))
             return VmRequest(
-                name=draw(_VM_NAMES.filter(lambda n: n not in taken)),
-                cluster_id=draw(st.sampled_from(list(cluster_ids))),
+                name=draw(names),
+                cluster_id=draw(clusters),
                 memory=memory * MiB,
                 memory_guaranteed=None if guaranteed is None else guaranteed * MiB,
-                sockets=draw(st.none() | st.integers(1, 4)),
-                cores=draw(st.none() | st.integers(1, 4)),
-                threads=draw(st.none() | st.integers(1, 2)),
-                description=draw(st.none() | xml_safe_text(max_size=40)),
+                sockets=draw(cpus),
+                cores=draw(cpus),
+                threads=draw(threads),
+                description=draw(descriptions),
             )
 
         return draw_vm()
@@ -673,6 +735,14 @@ def invalid_vm_requests(
     """VM requests with exactly one defect: a name with a character outside letters,
     digits, `_`, `-`, `.`; a name over 255 characters; guaranteed memory over the memory;
     one of `taken_names` (when given)."""
+    return _invalid_vm_requests(tuple(cluster_ids), tuple(taken_names))
+
+
+@lru_cache(maxsize=256)
+def _invalid_vm_requests(
+    cluster_ids: tuple[str, ...], taken_names: tuple[str, ...]
+) -> st.SearchStrategy[InvalidVmRequest]:
+    """`invalid_vm_requests`, one strategy per arguments (as `_backup_requests`)."""
 
     def build() -> st.SearchStrategy[InvalidVmRequest]:
         valid = vm_requests(cluster_ids=cluster_ids, taken_names=taken_names)

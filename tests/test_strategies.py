@@ -97,6 +97,25 @@ def test_the_schema_wide_strategy_is_built_once_per_arguments() -> None:
     assert built[2] is not built[0]
 
 
+def test_request_and_workload_strategies_are_built_once_per_arguments() -> None:
+    """Tests ask for these in their body on every example (the ids of the inventory they
+    reset): equal arguments give the same strategy, which hypothesis checks only once."""
+    sizes = {"d1": BLOCK_SIZE, "d2": 2 * BLOCK_SIZE}
+    pairs = [
+        (lambda ids: fst.disk_requests(storage_domain_ids=ids), ["s1"], ["s2"]),
+        (lambda ids: fst.invalid_disk_requests(storage_domain_ids=ids), ["s1"], ["s2"]),
+        (lambda ids: fst.vm_requests(cluster_ids=ids), ["c1"], ["c2"]),
+        (lambda ids: fst.invalid_vm_requests(cluster_ids=ids), ["c1"], ["c2"]),
+        (lambda ids: fst.backup_requests(disk_ids=ids), ["d1"], ["d2"]),
+        (lambda ids: fst.invalid_backup_requests(disk_ids=ids), ["d1"], ["d2"]),
+        (lambda d: fst.guest_writes(disks=d), sizes, {"d1": BLOCK_SIZE}),
+        (lambda d: fst.guest_workloads(disks=d), sizes, {"d1": BLOCK_SIZE}),
+    ]
+    for make, args, other in pairs:
+        assert make(args) is make(type(args)(args))
+        assert make(other) is not make(args)
+
+
 def test_unbounded_members_repeat_up_to_max_occurs() -> None:
     found = find(
         fst.xml_elements("backups", max_occurs=3, max_depth=1),

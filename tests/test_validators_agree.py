@@ -57,19 +57,23 @@ _SPACED_NUMBER = re.compile(r"[+-]?[0-9.]+(\s+[0-9.]+)+")
 
 class _Record:
     """xmlschema's first error per document, found once: `_verdicts` asks for it, and
-    `validate` asks again for each document libxml2 refuses. xmlschema's answer depends on
-    the document alone, so the second time it is the one remembered (an answer for the same
-    written tree), not a second decoding; `validate` still takes it through its own code."""
+    `validate` asks again, about the same tree, for each document libxml2 refuses.
+    xmlschema's answer depends on the document alone, so the second time it is the one
+    remembered (an answer for that very tree object), not a second decoding; `validate`
+    still takes it through its own code."""
 
     def __init__(self, real: Any) -> None:
         self.real = real
-        self.first: dict[bytes, Any] = {}
+        self.first: dict[int, tuple[ET.Element, Any]] = {}  # id -> (the tree, its error)
 
     def iter_errors(self, document: ET.Element) -> Iterator[Any]:
-        key = ET.tostring(document)
-        if key not in self.first:
-            self.first[key] = next(self.real.iter_errors(document), None)
-        error = self.first[key]
+        seen = self.first.get(id(document))
+        if seen is None or seen[0] is not document:
+            seen = self.first[id(document)] = (
+                document,
+                next(self.real.iter_errors(document), None),
+            )
+        error = seen[1]
         return iter(() if error is None else (error,))
 
     def __getattr__(self, name: str) -> Any:
@@ -87,9 +91,9 @@ def _remembered() -> Iterator[None]:
         yield
 
 
-def _verdicts(data: bytes) -> tuple[bool, bool]:
-    """(libxml2 accepts, xmlschema accepts) for one document."""
-    return _libxml2().accepts(data), next(_RECORD.iter_errors(ET.fromstring(data)), None) is None
+def _verdicts(data: bytes, root: ET.Element) -> tuple[bool, bool]:
+    """(libxml2 accepts, xmlschema accepts) for one document (`root` is `data` parsed)."""
+    return _libxml2().accepts(data), next(_RECORD.iter_errors(root), None) is None
 
 
 def _known_divergence(data: bytes) -> bool:
@@ -113,14 +117,15 @@ def _known_divergence(data: bytes) -> bool:
 
 def _judge(data: bytes, *, tally: bool = True) -> bool:
     _RECORD.first.clear()  # one document at a time
-    libxml2, record = _verdicts(data)
+    root = ET.fromstring(data)  # one tree, judged by both and then by `validate`
+    libxml2, record = _verdicts(data, root)
     if tally:
         event(f"xmlschema {'accepts' if record else 'refuses'}")
     assert not (libxml2 and not record), f"libxml2 accepts what xmlschema refuses:\n{data!r}"
     if record and not libxml2:
         assert _known_divergence(data), f"libxml2 refuses what xmlschema accepts:\n{data!r}"
     try:
-        validate(ET.fromstring(data), data=data)
+        validate(root, data=data)
     except SchemaViolation:
         assert not record, f"validate refuses what xmlschema accepts:\n{data!r}"
     else:
