@@ -18,8 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -62,15 +60,11 @@ def first_difference(got: bytes, expected: bytes) -> int | None:
 
 def stalled_ranged_get(url: str, ca_file: str, expected: bytes) -> dict[str, Any]:
     """GET 64 MiB, read 4 MiB, stop reading for 15 s, then read the rest."""
-    from tests.rawclients import request_bytes
+    from tests.rawclients import Server, request_bytes
 
     parts = urlsplit(url)
-    assert parts.hostname is not None and parts.port is not None
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)  # so the server stalls too
-    raw.connect((parts.hostname, parts.port))
-    context = ssl.create_default_context(cafile=ca_file)
-    with context.wrap_socket(raw, server_hostname=parts.hostname) as sock:
+    server = Server(f"{parts.scheme}://{parts.netloc}", ca_file)
+    with server.connect(receive_buffer=256 * 1024) as sock:  # so the server stalls too
         extra = f"Range: bytes=0-{len(expected) - 1}\r\n"
         sock.sendall(request_bytes(parts.path, extra=extra))
         reader = sock.makefile("rb")

@@ -45,8 +45,17 @@ class Server:
             self._context = ssl.create_default_context(cafile=self.ca_file)
         return self._context
 
-    def connect(self, *, tls: bool = True, timeout: float = 30.0) -> socket.socket:
-        sock = socket.create_connection(self.address, timeout=timeout)
+    def connect(
+        self, *, tls: bool = True, timeout: float = 30.0, receive_buffer: int | None = None
+    ) -> socket.socket:
+        """A connected socket; `receive_buffer` is set before connecting (set later, the
+        window the socket announced stays), so that a client that stops reading makes the
+        server's writes block."""
+        sock = socket.socket()
+        sock.settimeout(timeout)
+        if receive_buffer is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.connect(self.address)
         if tls and self.ca_file is not None:
             return self.context().wrap_socket(sock, server_hostname=self.address[0])
         return sock

@@ -6,7 +6,6 @@ with the imageio app: `environ["fakeovirt.idle_timeout"]`, as the daemon sets th
 from __future__ import annotations
 
 import http.client
-import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -71,16 +70,12 @@ def stalled_write_received() -> tuple[int, float]:
     """With the app's idle timeout at 6 s, stall 2.5 s (past the imageio default) before
     reading a 64 MiB answer: (bytes then received, up to 16 MiB and a bit; seconds taken).
 
-    The receive buffer is made small before connecting (set later, the window it announced
-    stays), so the server's writes block during the stall: loopback buffers hold at most the
-    server's send buffer (`tcp_wmem`'s 4 MiB) and this 64 KiB, so more than 16 MiB received
-    means the server kept writing after the stall, not that buffers held the answer."""
+    The receive buffer is small, so the server's writes block during the stall: loopback
+    buffers hold at most the server's send buffer (`tcp_wmem`'s 4 MiB) and this 64 KiB, so
+    more than 16 MiB received means the server kept writing after the stall, not that
+    buffers held the answer."""
     with serving(timeouts=SHORT) as (_, server):
-        raw = socket.socket()
-        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        raw.settimeout(30)
-        raw.connect(server.address)
-        sock = server.context().wrap_socket(raw, server_hostname=server.address[0])
+        sock = server.connect(receive_buffer=65536)
         sock.sendall(request_bytes("/images/big?idle=6"))
         start = time.monotonic()
         time.sleep(2.5)  # longer than the imageio default (1.5 s): still served, as asked
