@@ -11,12 +11,14 @@ fakeovirt raised while answering it. Hypothesis runs under the `fakeovirt` profi
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from fakeovirt import FakeOvirt
 from tests import hypothesis_profiles, imageio_waits, leftovers
+
+if TYPE_CHECKING:  # the xdist controller runs no test: it need not import fakeovirt
+    from fakeovirt import FakeOvirt
 
 hypothesis_profiles.register()  # before hypothesis's plugin reads --hypothesis-profile
 
