@@ -46,9 +46,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.set_threshold(10_000, 10, 100)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """On the xdist controller: the workers read the report of one waits' process."""
+    imageio_waits.share_with_worker(node.config, node.workerinput)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """On the xdist controller: start the waits as soon as a worker has collected them."""
+    if any("test_imageio_waits.py::" in test_id for test_id in ids):
+        imageio_waits.start_for_workers(node.config)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    imageio_waits.stop_head_start(session.config)  # a worker that did not run them
+    imageio_waits.stop_head_start(session.config)  # run or not, on the process that started it
     leftovers.pytest_sessionfinish(session, exitstatus)
 
 

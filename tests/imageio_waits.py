@@ -10,20 +10,27 @@ Rules of this file:
 - the process writes what it saw as JSON: lengths, the first byte that differs from what the
   engine holds (or null), the connection kept, and any exception with its text; the tests
   assert on that report;
+- one process per run: under xdist the controller starts it as soon as a worker reports the
+  waits collected, and whichever worker runs their tests reads its report; a reader waits on
+  a lock the process holds until it ends (no polling), and the process is killed after
+  `DEADLINE`, so a hang fails the tests instead of stopping the run;
 - `python -m tests.imageio_waits OUT` runs it by hand.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,15 +42,19 @@ __all__ = [
     "PAUSE",
     "RANGE",
     "HeadStart",
+    "Waits",
     "first_difference",
     "head_start",
     "main",
+    "share_with_worker",
+    "start_for_workers",
     "stop_head_start",
 ]
 
 PAUSE = 15.0
 MiB = 1 << 20
 RANGE = 64 * MiB
+DEADLINE = 180.0  # the process is killed after this long: its tests then fail, not hang
 DISK = "vm-up-disk1"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,51 +164,101 @@ def main(argv: list[str]) -> int:
 
 
 class HeadStart:
-    """The waits' process, started now; `report()` waits for it and reads what it saw."""
+    """The waits' process, started now. It holds a lock on `<scratch>/running` until it
+    ends, so any process of the run can wait for its report (`Waits.report`)."""
 
-    def __init__(self) -> None:
-        self._scratch = Path(tempfile.mkdtemp(prefix="imageio-waits-"))
-        self._out = self._scratch / "report.json"
-        environment = {**os.environ, "TMPDIR": str(self._scratch)}  # the fake's CA dir too
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.imageio_waits", str(self._out)],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+        running = (scratch / "running").open("wb")
+        fcntl.flock(running, fcntl.LOCK_EX)  # before the start: no reader can come first
+        environment = {**os.environ, "TMPDIR": str(scratch)}  # the fake's CA dir too
+        with (scratch / "stderr.txt").open("wb") as stderr:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "tests.imageio_waits", str(scratch / "report.json")],
+                cwd=ROOT,
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                pass_fds=(running.fileno(),),  # the lock lives as long as the process
+            )
+        running.close()
+        self._deadline = threading.Timer(DEADLINE, self._process.kill)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def close(self) -> None:
+        """Stop the process if it still runs."""
+        self._deadline.cancel()
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+
+
+@dataclass
+class Waits:
+    """The waits of one run: their scratch folder, and the process when this process
+    started it (under xdist the controller does, and the workers read its report)."""
+
+    scratch: Path
+    process: HeadStart | None = None
 
     def report(self) -> dict[str, Any]:
-        """What the waits saw (raises with the process's stderr if it wrote no report)."""
-        _, stderr = self._process.communicate(timeout=180)
-        if not self._out.exists():
-            raise RuntimeError(f"the waits' process wrote no report:\n{stderr.decode()}")
-        result: dict[str, Any] = json.loads(self._out.read_text())
+        """What the waits saw, once their process has ended (raises with the process's
+        stderr if it wrote no report)."""
+        with (self.scratch / "running").open("rb") as running:
+            fcntl.flock(running, fcntl.LOCK_SH)  # granted when the process has ended
+        out = self.scratch / "report.json"
+        if not out.exists():
+            stderr = (self.scratch / "stderr.txt").read_text(errors="replace")
+            raise RuntimeError(f"the waits' process wrote no report:\n{stderr}")
+        result: dict[str, Any] = json.loads(out.read_text())
         return result
 
     def close(self) -> None:
-        """Stop the process if it still runs, and remove what it wrote."""
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.communicate()
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        """Stop the process this process started, and remove what it wrote."""
+        if self.process is not None:
+            self.process.close()
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-HEAD_START = pytest.StashKey[HeadStart]()
+HEAD_START = pytest.StashKey[Waits]()
+_SCRATCH = "fakeovirt_imageio_waits"  # the workers' input: the controller's scratch folder
 
 
 def head_start(config: pytest.Config) -> None:
     """Start the waits' process now, once per run (tests/conftest.py calls this when the
-    collection ends, the module's fixture otherwise)."""
+    collection ends, the module's fixture otherwise). An xdist worker starts nothing: it
+    reads the report of the process its controller started (`start_for_workers`)."""
+    if HEAD_START in config.stash:
+        return
+    shared = getattr(config, "workerinput", {}).get(_SCRATCH)
+    if shared is not None:
+        config.stash[HEAD_START] = Waits(Path(shared))
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="imageio-waits-"))
+        config.stash[HEAD_START] = Waits(scratch, HeadStart(scratch))
+
+
+def share_with_worker(config: pytest.Config, workerinput: dict[str, Any]) -> None:
+    """On the xdist controller: tell a worker where the waits' report will be."""
     if HEAD_START not in config.stash:
-        config.stash[HEAD_START] = HeadStart()
+        config.stash[HEAD_START] = Waits(Path(tempfile.mkdtemp(prefix="imageio-waits-")))
+    workerinput[_SCRATCH] = str(config.stash[HEAD_START].scratch)
+
+
+def start_for_workers(config: pytest.Config) -> None:
+    """On the xdist controller, when a worker has collected the waits: start their process
+    (once; the workers are given tests only after every collection has been reported)."""
+    waits = config.stash[HEAD_START]
+    if waits.process is None:
+        waits.process = HeadStart(waits.scratch)
 
 
 def stop_head_start(config: pytest.Config) -> None:
-    """Stop the waits' process, run or not, and remove what it wrote."""
-    started = config.stash.get(HEAD_START, None)
-    if started is not None:
-        started.close()
+    """Stop the waits' process this process started, run or not, and remove what it wrote."""
+    waits = config.stash.get(HEAD_START, None)
+    if waits is not None:
+        waits.close()
         del config.stash[HEAD_START]
 
 
