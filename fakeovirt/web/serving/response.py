@@ -9,6 +9,7 @@ with a small first chunk in one write, so a small answer is one TLS record.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from email.utils import formatdate
 from types import TracebackType
@@ -21,6 +22,20 @@ __all__ = ["Aborted", "Response"]
 _SMALL = 16 * 1024
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding"})
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
+
+
+_dated = (0, "")  # the second and the `Date` line of the last answer
+
+
+def _date_line() -> str:
+    """`Date: ...` for now, formatted once a second (`formatdate` shows whole seconds)."""
+    global _dated
+    now = int(time.time())
+    second, line = _dated
+    if second != now:
+        line = "Date: " + formatdate(now, usegmt=True)
+        _dated = (now, line)
+    return line
 
 
 class Aborted(Exception):
@@ -151,7 +166,7 @@ class Response:
         lines = [f"HTTP/1.1 {self.status}"]
         lines.extend(f"{n}: {v}" for n, v in self.headers if n.lower() not in _HOP_BY_HOP)
         if "date" not in given:
-            lines.append("Date: " + formatdate(usegmt=True))
+            lines.append(_date_line())
         if "server" not in given:
             lines.append("Server: fakeovirt")
         if self.chunked:
