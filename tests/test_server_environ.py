@@ -22,10 +22,10 @@ _CGI = (
     *("SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_PORT"),
     *("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "REQUEST_URI", "RAW_URI"),
 )
-_WSGI = tuple(
-    f"wsgi.{name}"
-    for name in ("version", "url_scheme", "input", "errors", "multithread", "multiprocess")
-) + ("wsgi.run_once",)
+_WSGI = (
+    *("wsgi.version", "wsgi.url_scheme", "wsgi.input", "wsgi.errors"),
+    *("wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once"),
+)
 _SHOWN = ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "REQUEST_URI", "RAW_URI")
 
 
