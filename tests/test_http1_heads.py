@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from fakeovirt.web.serving.http1 import ClientGone, HttpError, _ordinary_headers, read_head
+from fakeovirt.web.serving.http1 import (
+    ClientGone,
+    Head,
+    HttpError,
+    _ordinary_headers,
+    body_length,
+    read_head,
+)
 from fakeovirt.web.serving.limits import Limits
 from tests.hypothesis_profiles import examples
 
@@ -75,3 +83,33 @@ def test_ordinary_heads_are_read_at_once() -> None:
     stream.readline()
     assert _ordinary_headers(stream, LIMITS) == [("host", "h"), ("accept", "a, b")]
     assert stream.read() == b"next"
+
+
+@pytest.mark.parametrize(
+    ("values", "length"),
+    [
+        ([], 0),
+        (["5"], 5),
+        (["05"], 5),
+        (["5,5"], 5),
+        (["5", "5"], 5),
+        (["5\x0c"], 5),  # str.strip() takes it, as before the plain-length shortcut
+        (["1" * 18], int("1" * 18)),
+        (["5, 6"], 400),
+        (["5", "6"], 400),
+        (["\xb2"], 400),  # a superscript two: a digit to Python, not to HTTP
+        (["1" * 19], 400),
+        ([""], 400),
+        (["+5"], 400),
+    ],
+)
+def test_a_content_length_is_plain_digits_and_several_must_agree(
+    values: list[str], length: int
+) -> None:
+    head = Head("POST", "/", "HTTP/1.1", [("content-length", value) for value in values])
+    if length == 400:
+        with pytest.raises(HttpError) as refused:
+            body_length(head)
+        assert refused.value.status == 400
+    else:
+        assert body_length(head) == (length, False)

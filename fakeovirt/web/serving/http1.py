@@ -178,23 +178,41 @@ def _ordinary_headers(rfile: io.BufferedReader, limits: Limits) -> list[tuple[st
     end = data.find(b"\r\n\r\n")
     if end < 0 or end + 2 > limits.header_field:  # a short block: no line is too long
         return None
-    text = data[: end + 2].decode("latin-1")
-    if _ORDINARY.fullmatch(text) is None:
-        return None
-    headers = []
-    for line in text[:-2].split("\r\n"):
-        name, _, value = line.partition(":")  # a token holds no colon
-        headers.append((name.lower(), value.strip(" \t")))
-    if len(headers) > limits.header_fields:
+    block = data[: end + 2]
+    known = _KNOWN_BLOCKS.get(block)
+    if known is None:
+        text = block.decode("latin-1")
+        if _ORDINARY.fullmatch(text) is None:
+            return None
+        known = []
+        for line in text[:-2].split("\r\n"):
+            name, _, value = line.partition(":")  # a token holds no colon
+            known.append((name.lower(), value.strip(" \t")))
+        if len(_KNOWN_BLOCKS) >= _KEPT_BLOCKS:
+            _KNOWN_BLOCKS.clear()
+        _KNOWN_BLOCKS[block] = known
+    if len(known) > limits.header_fields:
         return None
     rfile.read(end + 4)
-    return headers
+    return list(known)
+
+
+# Ordinary blocks of header lines read lately, and their headers: a client sends the same
+# headers again and again (an SDK's polls differ in their request line only).
+_KNOWN_BLOCKS: dict[bytes, list[tuple[str, str]]] = {}
+_KEPT_BLOCKS = 64
 
 
 def body_length(head: Head) -> tuple[int, bool]:
     """The body's Content-Length and whether it is chunked (its length then unknown, 0)."""
-    encoding = head.get("transfer-encoding")
-    length = head.get("content-length")
+    joined = head.joined
+    length = joined.get("content-length")
+    encoding = joined.get("transfer-encoding")
+    if encoding is None:  # the usual cases first: no body, or one plain length
+        if length is None:
+            return 0, False
+        if len(length) <= 18 and length.isascii() and length.isdigit():
+            return int(length), False
     lengths = [] if length is None else [part.strip() for part in length.split(",")]
     if encoding is not None:
         if lengths:
