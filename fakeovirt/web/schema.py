@@ -100,7 +100,8 @@ class _Libxml2:
         """Whether libxml2 accepts `data`; a small document it accepted lately is not parsed
         again (the same `<action/>`, the same answer, come again and again)."""
         with self._lock:
-            if data in self._accepted:
+            kept = type(data) is bytes and len(data) <= _REMEMBERED_BYTES
+            if kept and data in self._accepted:
                 return True
             try:
                 document = etree.fromstring(data, self._parser)
@@ -108,7 +109,7 @@ class _Libxml2:
                 return False
             if not self._schema.validate(document):
                 return False
-            if len(data) <= _REMEMBERED_BYTES:
+            if kept:
                 if len(self._accepted) >= _REMEMBERED:
                     self._accepted.clear()
                 self._accepted.add(data)
