@@ -1,6 +1,6 @@
 """The server's own CPU per keep-alive HTTPS request, as the SDK and imageio clients send them.
 
-    python bench/bench_serving.py [--requests 300] [--rounds 15] [--lax]
+    python bench/bench_serving.py [--requests 300] [--rounds 15] [--lax] [--against DIR]
 
 Every SDK or imageio test pays the server's work once per request: read the head, build the
 environ, run the app (route, authenticate, render, validate in strict mode, journal), write
@@ -16,18 +16,22 @@ rounds of `--requests` requests, the rows taking turns within each round:
 - the same `GET` of a backup's bytes from a bare WSGI app on the same server class: the floor
   that the serving layer alone costs.
 
-The app is strict, as under test (`--lax` for the served default). To compare two versions,
-run this script from each checkout in turn (the `before` column of a commit message is the
-same script on the parent commit, same machine, same load).
+The app is strict, as under test (`--lax` for the served default). `--against DIR` compares
+this checkout with another (e.g. a worktree of the parent commit) side by side: each side is
+measured in its own process, in turn, `--turns` times, and the best of each row is shown with
+the ratio of the two.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import platform
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -37,6 +41,7 @@ from fakeovirt import DiskSpec, FakeOvirt, Scenario, TransitionPolicy, VmSpec
 from fakeovirt.core.transfers import TransferRequest
 from fakeovirt.web.serving import BackgroundServer
 
+BARE = "bare app GET of the same bytes"
 SDK_HEADERS = {
     "User-Agent": "PythonSDK/4.6.3",
     "Version": "4",
@@ -126,13 +131,9 @@ def served(strict: bool) -> tuple[FakeOvirt, str, str, str, str]:
     return fake, backup, transfer.id, f"/images/{transfer.ticket}", token
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=300, help="requests per round")
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--lax", action="store_true", help="the app not strict")
-    args = parser.parse_args()
-    fake, backup, transfer_id, image, token = served(strict=not args.lax)
+def measure(rounds: int, requests: int, strict: bool) -> dict[str, float]:
+    """Server CPU seconds per request of each row, the best of `rounds` rounds."""
+    fake, backup, transfer_id, image, token = served(strict)
     sdk = {**SDK_HEADERS, "Authorization": f"Bearer {token}"}
     extend = f"/ovirt-engine/api/imagetransfers/{transfer_id}/extend"
     assert fake.origin is not None and fake.ca_file is not None
@@ -157,25 +158,65 @@ def main() -> None:
         headers = [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
         bare_server = BackgroundServer(bare_app(body, headers)).start()
         assert bare_server.ca_file is not None
-        loops["bare app GET of the same bytes"] = Loop(
+        loops[BARE] = Loop(
             bare_server.origin,
             str(bare_server.ca_file),
             lambda loop: loop.send("GET", backup, sdk, None) and None,
         )
         best = {name: float("inf") for name in loops}
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             for name, loop in loops.items():
-                best[name] = min(best[name], loop.run(args.requests))
+                best[name] = min(best[name], loop.run(requests))
     finally:
         if bare_server is not None:
             bare_server.stop()
         fake.stop()
+    return best
+
+
+def side_by_side(args: argparse.Namespace) -> None:
+    """This checkout and `--against`'s, each measured in its own process in turn, `--turns`
+    times; the best of each row and the ratio this / that."""
+    sides = {"this": os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "that": ""}
+    sides["that"] = os.path.abspath(args.against)
+    best: dict[str, dict[str, float]] = {side: {} for side in sides}
+    command = [sys.executable, __file__, "--json", f"--rounds={args.rounds}"]
+    command += [f"--requests={args.requests}"] + (["--lax"] if args.lax else [])
+    for _ in range(args.turns):
+        for side, checkout in sides.items():
+            env = {**os.environ, "PYTHONPATH": checkout}
+            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            for name, seconds in json.loads(out.stdout).items():
+                best[side][name] = min(best[side].get(name, float("inf")), seconds)
+    print(f"server thread CPU per request, best of {args.turns} turns; that = {args.against}")
+    print(f"  {'':40} {'this':>8} {'that':>8}  this/that")
+    for name, seconds in best["this"].items():
+        that = best["that"][name]
+        print(f"  {name:40} {seconds * 1e6:5.0f} us {that * 1e6:5.0f} us  {seconds / that:6.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--lax", action="store_true", help="the app not strict")
+    parser.add_argument("--against", help="another checkout of fakeovirt, measured in turn")
+    parser.add_argument("--turns", type=int, default=3, help="turns of each side (--against)")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.against:
+        side_by_side(args)
+        return
+    best = measure(args.rounds, args.requests, strict=not args.lax)
+    if args.json:
+        print(json.dumps(best))
+        return
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cpus, python "
         f"{platform.python_version()}; {'lax' if args.lax else 'strict'} app; best of "
         f"{args.rounds} rounds of {args.requests} requests; server thread CPU per request"
     )
-    floor = best["bare app GET of the same bytes"]
+    floor = best[BARE]
     for name, seconds in best.items():
         print(f"  {name:40} {seconds * 1e6:7.0f} us  {seconds / floor:5.2f}x the bare app")
 
