@@ -96,6 +96,16 @@ class Context:
         return self.respond(collection(tag, (render(item) for item in shown)))
 
     def action_done(self) -> Response:
-        action = ET.Element("action")
-        ET.SubElement(action, "status").text = "complete"
-        return self.respond(action)
+        """`respond(<action><status>complete</status></action>)`: the same document for
+        every action, so encoded (and in strict mode validated) once per process."""
+        as_json = wants_json(self.request)
+        key = (as_json, self.strict)
+        data = _DONE.get(key)
+        if data is None:
+            action = ET.Element("action")
+            ET.SubElement(action, "status").text = "complete"
+            data = _DONE[key] = encode_document(action, as_json, self.strict)
+        return Answer.document(data, JSON if as_json else XML)
+
+
+_DONE: dict[tuple[bool, bool], bytes] = {}  # the encoded action_done, by (as JSON, strict)

@@ -94,14 +94,30 @@ class _Libxml2:
         self._schema = etree.XMLSchema(etree.parse(str(schema_path())))
         self._parser = etree.XMLParser(resolve_entities=False, no_network=True)
         self._lock = Lock()
+        self._accepted: set[bytes] = set()
 
     def accepts(self, data: bytes) -> bool:
+        """Whether libxml2 accepts `data`; a small document it accepted lately is not parsed
+        again (the same `<action/>`, the same answer, come again and again)."""
         with self._lock:
+            kept = type(data) is bytes and len(data) <= _REMEMBERED_BYTES
+            if kept and data in self._accepted:
+                return True
             try:
                 document = etree.fromstring(data, self._parser)
             except etree.XMLSyntaxError:
                 return False
-            return bool(self._schema.validate(document))
+            if not self._schema.validate(document):
+                return False
+            if kept:
+                if len(self._accepted) >= _REMEMBERED:
+                    self._accepted.clear()
+                self._accepted.add(data)
+            return True
+
+
+_REMEMBERED = 256  # documents libxml2 accepted, kept so as not to check them again
+_REMEMBERED_BYTES = 16 * 1024  # ... if at most this long
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote_to_bytes
 
@@ -42,6 +42,7 @@ class Host(Protocol):
     """What a connection needs from its server."""
 
     app: WSGIApplication
+    access_log: Callable[[str], None] | None
     timeouts: Timeouts
     limits: Limits
     scheme: str
@@ -269,20 +270,24 @@ class Connection:
 
     def _environ(self, head: Head, body: Body) -> WSGIEnvironment:
         target = head.target
+        path = head.path
+        if "%" in path or not path.isascii():
+            path = unquote_to_bytes(path).decode("latin-1")
+        server = self.server
         environ: WSGIEnvironment = {
             "REQUEST_METHOD": head.method,
             "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(head.path).decode("latin-1"),
+            "PATH_INFO": path,
             "QUERY_STRING": target.partition("?")[2],
             "REQUEST_URI": target,
             "RAW_URI": target,
-            "SERVER_NAME": self.server.host,
-            "SERVER_PORT": str(self.server.port),
+            "SERVER_NAME": server.host,
+            "SERVER_PORT": str(server.port),
             "SERVER_PROTOCOL": head.version,
             "REMOTE_ADDR": str(self.address[0]),
             "REMOTE_PORT": str(self.address[1]),
             "wsgi.version": (1, 0),
-            "wsgi.url_scheme": self.server.scheme,
+            "wsgi.url_scheme": server.scheme,
             "wsgi.input": body,
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": True,
@@ -290,13 +295,13 @@ class Connection:
             "wsgi.run_once": False,
         }
         for name, value in head.headers:
-            if "_" in name or name in ("content-length", "transfer-encoding"):
+            key = _KEYS.get(name)
+            if key is None:
+                key = _environ_key(name)
+            if not key:
                 continue  # underscores could pass for dashes; the framing is the server's
-            key = name.upper().replace("-", "_")
-            if key != "CONTENT_TYPE":
-                key = "HTTP_" + key
             environ[key] = f"{environ[key]},{value}" if key in environ else value
-        if body.remaining or head.get("content-length") is not None:
+        if body.remaining or "content-length" in head.joined:
             environ["CONTENT_LENGTH"] = str(body.remaining)
         return environ
 
@@ -325,6 +330,8 @@ class Connection:
             response.code = 500
 
     def _log(self, head: Head | None, status: int | None, started: float, note: str) -> None:
+        if self.server.access_log is None:
+            return  # nobody listens: no line to make
         ms = (time.perf_counter() - started) * 1000
         what = f"{head.method} {head.target}" if head else "- -"
         shown = status if status is not None else "-"
@@ -332,4 +339,20 @@ class Connection:
         self.server.log_request(line.translate(_CONTROL))
 
 
+def _environ_key(name: str) -> str:
+    """The environ key of header `name` (lower-cased), or "" for one the app never sees;
+    remembered for the next request (a bounded number of names)."""
+    if "_" in name or name in ("content-length", "transfer-encoding"):
+        key = ""
+    else:
+        key = name.upper().replace("-", "_")
+        if key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+    if len(_KEYS) < _KEPT_KEYS:
+        _KEYS[name] = key
+    return key
+
+
+_KEYS: dict[str, str] = {}
+_KEPT_KEYS = 512
 _CONTROL = str.maketrans({c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]})

@@ -16,8 +16,10 @@ Rules of this file (RFC 9112, and what httpd answers before the engine sees a re
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from http import HTTPStatus
 from typing import IO
 
@@ -39,6 +41,11 @@ _NOT_TARGET = re.compile(rb"[\x00-\x20\x7f]")  # controls and space: no request 
 _DIGITS = re.compile(r"[0-9]{1,18}")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,15})[ \t]*(;[^\r\n]*)?\r?\n")
 _MAX_CHUNK_LINE = 4096
+_VERSIONS = {b"HTTP/1.1": "HTTP/1.1", b"HTTP/1.0": "HTTP/1.0"}
+_METHODS = frozenset({b"GET", b"HEAD", b"POST", b"PUT", b"PATCH", b"DELETE", b"OPTIONS"})
+# A block of ordinary header lines (a token, a colon, a value without CR, LF or NUL, CRLF):
+# what the fast path of `_read_headers` takes in one go.
+_ORDINARY = re.compile(r"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n\0]*\r\n)*")
 
 
 class HttpError(Exception):
@@ -64,10 +71,18 @@ class Head:
 
     def get(self, name: str) -> str | None:
         """The values of header `name` joined by commas, or None."""
-        values = [v for k, v in self.headers if k == name]
-        return ",".join(values) if values else None
+        return self.joined.get(name)
 
-    @property
+    @cached_property
+    def joined(self) -> dict[str, str]:
+        """Every header's values joined by commas, by name (made on first use, when the
+        headers are read)."""
+        joined: dict[str, str] = {}
+        for name, value in self.headers:
+            joined[name] = f"{joined[name]},{value}" if name in joined else value
+        return joined
+
+    @cached_property
     def path(self) -> str:
         target = self.target
         if "://" in target.partition("?")[0]:  # absolute form: scheme://host/path
@@ -75,7 +90,10 @@ class Head:
         return target.partition("?")[0]
 
     def wants_close(self) -> bool:
-        tokens = {t.strip().lower() for t in (self.get("connection") or "").split(",")}
+        connection = self.joined.get("connection")
+        if connection is None:
+            return self.version == "HTTP/1.0"
+        tokens = {t.strip().lower() for t in connection.split(",")}
         if self.version == "HTTP/1.0":
             return "keep-alive" not in tokens
         return "close" in tokens
@@ -92,26 +110,39 @@ def read_head(rfile: IO[bytes], limits: Limits) -> Head:
         if len(line) > limits.request_line:
             raise HttpError(414, f"Request line longer than {limits.request_line} bytes")
         raise ClientGone("the connection ended inside the request line")
-    if len(line.rstrip(b"\r\n")) > limits.request_line:
+    line = line.rstrip(b"\r\n")
+    if len(line) > limits.request_line:
         raise HttpError(414, f"Request line longer than {limits.request_line} bytes")
-    parts = line.rstrip(b"\r\n").split(b" ")
-    if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]) or not parts[1]:
+    parts = line.split(b" ")
+    if len(parts) != 3 or not parts[1] or not _is_token(parts[0]):
         raise HttpError(400, "Malformed request line")
-    version = _VERSION.fullmatch(parts[2])
-    if version is None:
-        raise HttpError(400, "Malformed HTTP version in the request line")
-    if version.group(1) != b"1" or version.group(2) not in (b"0", b"1"):
+    if parts[2] not in _VERSIONS:
+        version = _VERSION.fullmatch(parts[2])
+        if version is None:
+            raise HttpError(400, "Malformed HTTP version in the request line")
         raise HttpError(505, "Only HTTP/1.0 and HTTP/1.1 are supported")
     if _NOT_TARGET.search(parts[1]):
         raise HttpError(400, "Malformed request target")
-    head = Head(parts[0].decode("ascii"), parts[1].decode("latin-1"), parts[2].decode("ascii"))
-    head.headers = _read_headers(rfile, limits)
+    head = Head(
+        parts[0].decode("ascii"),
+        parts[1].decode("latin-1"),
+        _VERSIONS[parts[2]],
+        _read_headers(rfile, limits),
+    )
     if head.version == "HTTP/1.1" and head.get("host") is None:
         raise HttpError(400, "An HTTP/1.1 request needs a Host header")
     return head
 
 
+def _is_token(method: bytes) -> bool:
+    return method in _METHODS or _TOKEN.fullmatch(method) is not None
+
+
 def _read_headers(rfile: IO[bytes], limits: Limits) -> list[tuple[str, str]]:
+    if isinstance(rfile, io.BufferedReader):
+        found = _ordinary_headers(rfile, limits)
+        if found is not None:
+            return found
     headers: list[tuple[str, str]] = []
     while True:
         line = rfile.readline(limits.header_field + 2)
@@ -136,15 +167,53 @@ def _read_headers(rfile: IO[bytes], limits: Limits) -> list[tuple[str, str]]:
         headers.append((name.decode("ascii").lower(), text.decode("latin-1")))
 
 
+def _ordinary_headers(rfile: io.BufferedReader, limits: Limits) -> list[tuple[str, str]] | None:
+    """The headers at once, when the buffer holds them all and every line is ordinary (within
+    the limits, nothing `_read_headers` refuses or reads differently); None, having read
+    nothing, otherwise: then they are read line by line."""
+    data = rfile.peek(1)
+    if data[:2] == b"\r\n":
+        rfile.read(2)
+        return []
+    end = data.find(b"\r\n\r\n")
+    if end < 0 or end + 2 > limits.header_field:  # a short block: no line is too long
+        return None
+    block = data[: end + 2]
+    known = _KNOWN_BLOCKS.get(block)
+    if known is None:
+        text = block.decode("latin-1")
+        if _ORDINARY.fullmatch(text) is None:
+            return None
+        known = []
+        for line in text[:-2].split("\r\n"):
+            name, _, value = line.partition(":")  # a token holds no colon
+            known.append((name.lower(), value.strip(" \t")))
+        if len(_KNOWN_BLOCKS) >= _KEPT_BLOCKS:
+            _KNOWN_BLOCKS.clear()
+        _KNOWN_BLOCKS[block] = known
+    if len(known) > limits.header_fields:
+        return None
+    rfile.read(end + 4)
+    return list(known)
+
+
+# Ordinary blocks of header lines read lately, and their headers: a client sends the same
+# headers again and again (an SDK's polls differ in their request line only).
+_KNOWN_BLOCKS: dict[bytes, list[tuple[str, str]]] = {}
+_KEPT_BLOCKS = 64
+
+
 def body_length(head: Head) -> tuple[int, bool]:
     """The body's Content-Length and whether it is chunked (its length then unknown, 0)."""
-    encoding = head.get("transfer-encoding")
-    lengths = [
-        part.strip()
-        for name, value in head.headers
-        if name == "content-length"
-        for part in value.split(",")
-    ]
+    joined = head.joined
+    length = joined.get("content-length")
+    encoding = joined.get("transfer-encoding")
+    if encoding is None:  # the usual cases first: no body, or one plain length
+        if length is None:
+            return 0, False
+        if len(length) <= 18 and length.isascii() and length.isdigit():
+            return int(length), False
+    lengths = [] if length is None else [part.strip() for part in length.split(",")]
     if encoding is not None:
         if lengths:
             raise HttpError(400, "Content-Length and Transfer-Encoding together")

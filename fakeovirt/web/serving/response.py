@@ -9,6 +9,7 @@ with a small first chunk in one write, so a small answer is one TLS record.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from email.utils import formatdate
 from types import TracebackType
@@ -21,6 +22,20 @@ __all__ = ["Aborted", "Response"]
 _SMALL = 16 * 1024
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding"})
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
+
+
+_dated = (0, "")  # the second and the `Date` line of the last answer
+
+
+def _date_line() -> str:
+    """`Date: ...` for now, formatted once a second (`formatdate` shows whole seconds)."""
+    global _dated
+    now = int(time.time())
+    second, line = _dated
+    if second != now:
+        line = "Date: " + formatdate(now, usegmt=True)
+        _dated = (now, line)
+    return line
 
 
 class Aborted(Exception):
@@ -129,17 +144,33 @@ class Response:
         return " (aborted)" if self.aborted else ""
 
     def _start(self) -> None:
-        if self.status is None:
+        status = self.status
+        if status is None:
             raise RuntimeError("the app returned without calling start_response")
         head = self._head
-        self.code = int(self.status.split(" ", 1)[0])
-        self.no_body = head.method == "HEAD" or self.code in (204, 304) or self.code < 200
-        given = {name.lower(): value for name, value in self.headers}
-        if "content-length" in given:
-            self.length = int(given["content-length"])
+        self.code = code = int(status.split(" ", 1)[0])
+        self.no_body = head.method == "HEAD" or code in (204, 304) or code < 200
+        lines = ["HTTP/1.1 " + status]
+        length = connection = None  # the last value of each, as a dict of them would keep
+        dated = served = False
+        for name, value in self.headers:
+            lower = name.lower()
+            if lower in _HOP_BY_HOP:
+                if lower == "connection":
+                    connection = value
+                continue
+            lines.append(f"{name}: {value}")
+            if lower == "content-length":
+                length = value
+            elif lower == "date":
+                dated = True
+            elif lower == "server":
+                served = True
+        if length is not None:
+            self.length = int(length)
         self.close = (
             head.wants_close()
-            or "close" in given.get("connection", "").lower()
+            or (connection is not None and "close" in connection.lower())
             or self._body.remaining > 0  # unread: the next request cannot be found after it
             or self._connection.stopping
         )
@@ -148,11 +179,9 @@ class Response:
                 self.chunked = True
             else:
                 self.close = True
-        lines = [f"HTTP/1.1 {self.status}"]
-        lines.extend(f"{n}: {v}" for n, v in self.headers if n.lower() not in _HOP_BY_HOP)
-        if "date" not in given:
-            lines.append("Date: " + formatdate(usegmt=True))
-        if "server" not in given:
+        if not dated:
+            lines.append(_date_line())
+        if not served:
             lines.append("Server: fakeovirt")
         if self.chunked:
             lines.append("Transfer-Encoding: chunked")
@@ -160,5 +189,6 @@ class Response:
             lines.append("Connection: close")
         elif head.version == "HTTP/1.0":
             lines.append("Connection: keep-alive")
-        self._pending = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        lines.append("\r\n")
+        self._pending = "\r\n".join(lines).encode("latin-1")
         self.started = True
