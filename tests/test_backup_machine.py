@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cache
 from itertools import pairwise
 from typing import Any, TypeVar
 
@@ -74,72 +73,35 @@ MISTAKES = [
 ]
 T = TypeVar("T")
 
-# Every strategy a rule draws from is built once, here or by `_index`: hypothesis validates
+# Every strategy a rule draws from is built once, here or in `_INDEX`: hypothesis validates
 # each new strategy object, and building them per draw cost more than the draws themselves.
 MISTAKE_OR_NONE = st.one_of(st.none(), st.none(), st.none(), st.sampled_from(MISTAKES))
 POLICY_OR_NONE = st.one_of(st.none(), st.none(), policies)
 MOSTLY_FIRST = st.integers(0, 2)  # `a | a | b`: two chances in three for `a`
-# A draw through `st.data()` costs hypothesis ~70 µs of bookkeeping of its own (it compares
-# the global random state before and after): a rule draws all it needs in one draw, from a
-# strategy built once per the sizes it depends on, with the same strategies in the same order.
-
-
-@cache
-def _index(size: int) -> st.SearchStrategy[int]:
-    """An index below `size`: `sampled_from` of `size` items, as an integer."""
-    return st.integers(0, size - 1)
-
-
-@cache
-def _indices(size: int) -> st.SearchStrategy[list[int]]:
-    """`st.lists(st.sampled_from(items), min_size=1, max_size=len(items) + 1)`, as indices."""
-    return st.lists(_index(size), min_size=1, max_size=size + 1)
+_INDEX: dict[int, st.SearchStrategy[int]] = {}
+_INDICES: dict[int, st.SearchStrategy[list[int]]] = {}
 
 
 def pick(data: st.DataObject, items: Sequence[T]) -> T:
     """`data.draw(st.sampled_from(items))`, from a strategy built once per length."""
-    return items[data.draw(_index(len(items)))]
+    if len(items) not in _INDEX:
+        _INDEX[len(items)] = st.integers(0, len(items) - 1)
+    return items[data.draw(_INDEX[len(items)])]
 
 
-@cache
-def _mostly(usual: int, rare: int) -> st.SearchStrategy[tuple[bool, int]]:
-    """(from `usual`, index): `usual` two times in three, `rare` when there is no `usual`."""
-
-    @st.composite
-    def choose(draw: st.DrawFn) -> tuple[bool, int]:
-        if usual and draw(MOSTLY_FIRST) < 2:
-            return True, draw(_index(usual))
-        return False, draw(_index(rare))
-
-    return choose()
+def pick_some(data: st.DataObject, items: Sequence[T]) -> list[T]:
+    """`st.lists(st.sampled_from(items), min_size=1, max_size=len(items) + 1)`, built once."""
+    n = len(items)
+    if n not in _INDICES:
+        _INDICES[n] = st.lists(st.integers(0, n - 1), min_size=1, max_size=n + 1)
+    return [items[i] for i in data.draw(_INDICES[n])]
 
 
 def pick_mostly(data: st.DataObject, usual: Sequence[T], rare: Sequence[T]) -> T:
     """`sampled_from(usual) | sampled_from(usual) | sampled_from(rare)`; `rare` if no `usual`."""
-    from_usual, index = data.draw(_mostly(len(usual), len(rare)))
-    return (usual if from_usual else rare)[index]
-
-
-@cache
-def _start(own: int, chain: int) -> st.SearchStrategy[tuple[Any, ...]]:
-    """What `start_backup` draws, for a VM of `own` disks and a chain of `chain`: a mistake
-    or none, some of the disks, a backup id or none, a checkpoint or none, two flags and
-    a policy or none."""
-    return st.tuples(
-        MISTAKE_OR_NONE,
-        _indices(own),
-        _index(2),
-        _index(chain + 1),
-        st.booleans(),
-        st.booleans(),
-        POLICY_OR_NONE,
-    )
-
-
-@cache
-def _round(chain: int) -> st.SearchStrategy[tuple[int, bool]]:
-    """What `back_up_start_to_end` draws: the last checkpoint or none, and `use_active`."""
-    return st.tuples(_index(min(chain, 1) + 1), st.booleans())
+    if usual and data.draw(MOSTLY_FIRST) < 2:
+        return pick(data, usual)
+    return pick(data, rare)
 
 
 CHAIN = {
@@ -205,30 +167,30 @@ class BackupMachine(RuleBasedStateMachine):
         engine = self.engine
         vm_id = self.vm_id(vm)
         own = [a.disk_id for a in engine.vm_by_name(vm).attachments]
-        chain = [c.id for c in engine.checkpoints(vm_id)]
-        mistake, some, named, since, consistent, active, policy = data.draw(
-            _start(len(own), len(chain))
-        )
-        disk_ids = [own[i] for i in some]
+        mistake = data.draw(MISTAKE_OR_NONE)
+        disk_ids = pick_some(data, own)
         if mistake == "unknown disk":
             disk_ids.append("no-such-disk")
         elif mistake == "foreign disk":
             disk_ids.append(next(d for d in engine.state.disks if d not in own))
+        chain = [c.id for c in engine.checkpoints(vm_id)]
         request = BackupRequest(
             disk_ids=None if mistake == "no disks" else tuple(disk_ids),
             backup_id=(
                 next(iter(engine.state.backups), "first")
                 if mistake == "taken id"
-                else [None, f"client-{self.started}"][named]
+                else pick(data, [None, f"client-{self.started}"])
             ),
             from_checkpoint_id=(
-                "no-such-checkpoint" if mistake == "unknown checkpoint" else [None, *chain][since]
+                "no-such-checkpoint"
+                if mistake == "unknown checkpoint"
+                else pick(data, [None, *chain])
             ),
             description="x" * 1025 if mistake == "long description" else "nightly",
-            require_consistency=consistent,
-            use_active=active,
+            require_consistency=data.draw(st.booleans()),
+            use_active=data.draw(st.booleans()),
             bad_flag=("legacy", "maybe") if mistake == "bad flag" else None,
-            policy=policy,
+            policy=data.draw(POLICY_OR_NONE),
         )
         leaf = engine.state.leaf_checkpoint(vm_id)
         backup = self.attempt("start", lambda: engine.start_backup(vm_id, request))
@@ -252,11 +214,10 @@ class BackupMachine(RuleBasedStateMachine):
         engine = self.engine
         vm_id = self.vm_id(vm)
         chain = [c.id for c in engine.checkpoints(vm_id)]
-        since, active = data.draw(_round(len(chain)))
         request = BackupRequest(
             disk_ids=tuple(a.disk_id for a in engine.vm_by_name(vm).attachments),
-            from_checkpoint_id=[None, *chain[-1:]][since],
-            use_active=active,
+            from_checkpoint_id=pick(data, [None, *chain[-1:]]),
+            use_active=data.draw(st.booleans()),
         )
         leaf = engine.state.leaf_checkpoint(vm_id)
         backup = self.attempt("round: start", lambda: engine.start_backup(vm_id, request))
