@@ -249,10 +249,10 @@ def _context(xsd_type: Any) -> Any:
     try:
         from xmlschema.namespaces import NamespaceMapper
         from xmlschema.validators import ValidationContext
-    except ImportError:  # pragma: no cover - xmlschema 3
+    except ImportError:  # xmlschema 3
         return _NO_CONTEXT
     if not hasattr(ValidationContext, "clear") or not hasattr(xsd_type, "raw_decode"):
-        return _NO_CONTEXT  # pragma: no cover - xmlschema 3
+        return _NO_CONTEXT  # xmlschema 3
     source = xsd_type.maps.settings.get_resource_from_data("")
     return ValidationContext(source=source, converter=NamespaceMapper(None, source=source))
 
