@@ -32,6 +32,7 @@ from fakeovirt.core.messages import SNAPSHOT_FOR_BACKUP
 from fakeovirt.core.phases import BACKUP_TRANSITIONS, BackupPath, BackupPhase
 from fakeovirt.core.policy import TransitionPolicy
 from fakeovirt.core.scenario import DEMO
+from tests.hypothesis_profiles import examples
 
 # The demo's VMs with tiny, empty disks: content plays no part in phases.
 LIGHT = replace(
@@ -362,5 +363,7 @@ class BackupMachine(RuleBasedStateMachine):
         assert codes[10790] == self.started
 
 
-BackupMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)
+BackupMachine.TestCase.settings = settings(
+    max_examples=examples(200), stateful_step_count=40, deadline=None
+)
 TestBackupMachine = BackupMachine.TestCase
