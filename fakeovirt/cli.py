@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
@@ -79,6 +78,8 @@ def _integer(text: str) -> int:
 
 
 def _version() -> str:
+    from importlib import metadata  # a tenth of a second: only for --version
+
     try:
         return metadata.version("fakeovirt")
     except metadata.PackageNotFoundError:  # a source checkout that was not installed
@@ -87,12 +88,35 @@ def _version() -> str:
         return __version__
 
 
+class _VersionAction(argparse.Action):
+    """argparse's `version` action, with the version looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="show program's version number and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        print(f"fakeovirt {_version()}", flush=True)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fakeovirt",
         description="A fake oVirt engine and imageio daemon for VM backup tests and demos.",
     )
-    parser.add_argument("--version", action="version", version=f"fakeovirt {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",

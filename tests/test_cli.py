@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
-import os
 import re
 import signal
 import socket
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 import ovirtsdk4 as sdk
 import pytest
 
-from fakeovirt import DEMO, FakeOvirt, Scenario
+from fakeovirt import FakeOvirt, Scenario
 from fakeovirt.cli import main
 
 from .rawclients import BASIC
@@ -131,65 +130,22 @@ def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     stop_quietly(served)
 
 
-OPTIONS = ("--clock", "manual", "--seed", "42", "--profile", "engine", "--quiet")
+SCENARIO_FILE = "docs/examples/scenario.toml"  # its own seed (7) and policy (reads:1)
+OPTIONS = (
+    "--http", "--scenario", SCENARIO_FILE, "--clock", "manual", "--seed", "42",
+    "--profile", "engine", "--quiet",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def optioned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`fakeovirt serve` with `OPTIONS`, shared by the tests of each of them: one process
-    instead of one per option (only the clock test moves anything: the clock)."""
+    instead of one per option (only the clock test moves anything: the clock). `plain`
+    serves the defaults (HTTPS, the demo scenario, the system clock, a log line per request);
+    test_signals.py stops two more processes, with a crowd of clients, by SIGTERM and SIGINT."""
     served = start_serve(tmp_path_factory.mktemp("optioned"), *OPTIONS)
     yield served
     stop_quietly(served)
-
-
-@dataclass
-class Stopped:
-    """A `fakeovirt serve` process stopped by a signal: what it left and said."""
-
-    details: dict[str, str]
-    ready: Path
-    code: int
-    out: str
-    err: str
-
-
-def serve_then_signal(
-    where: Path, sig: signal.Signals, *args: str, env: dict[str, str] | None = None
-) -> Stopped:
-    served = start_serve(where, *args, env=env)
-    try:
-        code, out, err = served.stop(sig)
-    finally:
-        stop_quietly(served)
-    return Stopped(served.details, served.ready, code, out, err)
-
-
-@pytest.fixture(scope="module")
-def scratch_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The temporary directory (`TMPDIR`) of the process `terminated` stops."""
-    return tmp_path_factory.mktemp("scratch")
-
-
-@pytest.fixture(scope="module")
-def terminated(tmp_path_factory: pytest.TempPathFactory, scratch_tmp: Path) -> Stopped:
-    """`fakeovirt serve` with its own `TMPDIR`, stopped by SIGTERM: the tests of a clean stop
-    and of what it removes look at the same run."""
-    env = {**os.environ, "TMPDIR": str(scratch_tmp)}
-    return serve_then_signal(tmp_path_factory.mktemp("terminated"), signal.SIGTERM, env=env)
-
-
-@pytest.fixture(scope="module")
-def ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("kept") / "ca"
-
-
-@pytest.fixture(scope="module")
-def interrupted(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Stopped:
-    """`fakeovirt serve --ca-dir DIR`, stopped by SIGINT: the tests of a clean stop and of
-    what it keeps look at the same run."""
-    where = tmp_path_factory.mktemp("interrupted")
-    return serve_then_signal(where, signal.SIGINT, "--ca-dir", str(ca_dir))
 
 
 def logged_after(served: Served, paths: list[str]) -> list[str]:
@@ -198,8 +154,12 @@ def logged_after(served: Served, paths: list[str]) -> list[str]:
     the log lines of `paths` are in `served.stderr`. Its lines that name one of `paths`."""
     origin = urlsplit(served.details["url"])
     assert origin.hostname is not None and origin.port is not None
-    context = ssl.create_default_context(cafile=served.details["ca_file"])
-    connection = http.client.HTTPSConnection(origin.hostname, origin.port, context=context)
+    connection: http.client.HTTPConnection
+    if origin.scheme == "https":
+        context = ssl.create_default_context(cafile=served.details["ca_file"])
+        connection = http.client.HTTPSConnection(origin.hostname, origin.port, context=context)
+    else:
+        connection = http.client.HTTPConnection(origin.hostname, origin.port)
     try:
         for path in [*paths, "/ovirt-engine/api?last=1"]:
             connection.request("GET", path, headers={"Authorization": BASIC})
@@ -222,23 +182,9 @@ def test_serve_writes_connection_details_the_sdk_can_use(plain: Served) -> None:
     connection.close()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_serve_stops_cleanly_on_a_signal(
-    request: pytest.FixtureRequest, sig: signal.Signals
-) -> None:
-    stopped: Stopped = request.getfixturevalue(
-        {signal.SIGTERM: "terminated", signal.SIGINT: "interrupted"}[sig]
-    )
-    assert stopped.code == 0
-    assert "fakeovirt stopped" in stopped.out
-    assert "Traceback" not in stopped.err
-
-
-def test_serve_loads_a_scenario_file_over_plain_http(tmp_path: Path, serving: list[Served]) -> None:
-    serving.append(
-        served := start_serve(tmp_path, "--http", "--scenario", "docs/examples/scenario.toml")
-    )
-    details = served.details
+def test_serve_loads_a_scenario_file_over_plain_http(optioned: Served) -> None:
+    assert {"--http", SCENARIO_FILE} <= set(OPTIONS)
+    details = optioned.details
     assert details["url"].startswith("http://") and details["ca_file"] is None
     connection = sdk.Connection(
         url=details["url"], username=details["username"], password=details["password"]
@@ -281,28 +227,15 @@ def test_serve_profile_engine_serves_the_engines_behaviour(optioned: Served) -> 
 
 
 def test_serve_seed_overrides_the_scenario_seed(optioned: Served) -> None:
+    """The scenario file says `seed = 7`; `--seed 42` wins."""
     inventory = optioned.http().ok("GET", "/fakeovirt/inventory").json()
     served_ids = {vm["name"]: vm["id"] for vm in inventory["vms"]}
-    seeded = FakeOvirt(dataclasses.replace(DEMO, seed=42))
-    default = FakeOvirt(DEMO)
+    from_file = Scenario.load(ROOT / SCENARIO_FILE)
+    assert from_file.seed == 7
+    seeded = FakeOvirt(dataclasses.replace(from_file, seed=42))
+    default = FakeOvirt(from_file)
     assert served_ids == {name: seeded.vm(name).id for name in served_ids}
     assert served_ids != {name: default.vm(name).id for name in served_ids}
-
-
-# -- leaving nothing behind ------------------------------------------------------------------
-def test_serve_removes_its_ca_directory_and_ready_file_at_exit(
-    terminated: Stopped, scratch_tmp: Path
-) -> None:
-    assert Path(terminated.details["ca_file"]).parent.parent == scratch_tmp
-    assert terminated.code == 0
-    assert list(scratch_tmp.iterdir()) == []
-    assert not terminated.ready.exists()
-
-
-def test_serve_keeps_a_ca_directory_given_with_ca_dir(interrupted: Stopped, ca_dir: Path) -> None:
-    assert interrupted.details["ca_file"] == str(ca_dir / "ca.pem")
-    assert interrupted.code == 0
-    assert sorted(p.name for p in ca_dir.iterdir()) == ["ca.pem", "server.key", "server.pem"]
 
 
 # -- the command line ------------------------------------------------------------------------
@@ -366,14 +299,16 @@ def test_the_process_says_a_mistake_in_one_line_as_main_does() -> None:
     assert result.stderr.startswith("fakeovirt: unknown scenario 'nope'")
 
 
-def test_a_busy_port_is_one_line_on_stderr_and_exit_1() -> None:
+def test_a_busy_port_is_one_line_on_stderr_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    """As `main` runs it (the process test above shows that the command exits with what
+    `main` returns)."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = fakeovirt("serve", "--port", str(port))
-    assert result.returncode == 1
-    assert result.stderr == f"fakeovirt: cannot serve on 127.0.0.1:{port}: address already in use\n"
+        code, stdout, stderr = in_process(capsys, "serve", "--port", str(port))
+    assert (code, stdout) == (1, "")
+    assert stderr == f"fakeovirt: cannot serve on 127.0.0.1:{port}: address already in use\n"
 
 
 def test_a_malformed_scenario_file_is_one_line_on_stderr(

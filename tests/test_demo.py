@@ -9,11 +9,11 @@ import ssl
 import subprocess
 import sys
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from fakeovirt.cli import main
 from fakeovirt.core.content import DiskContent
 from fakeovirt.demo import Demo, DemoFailed, run_demo
 
@@ -22,15 +22,65 @@ from .qemutools import require_qemu
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_demo_command_ends_with_the_restore_check(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`fakeovirt demo` as `main` runs it, in this process (the keep-serving test below runs
-    the command as a process, to the same restore check)."""
+@dataclass
+class DemoRun:
+    """`fakeovirt demo --keep-serving` run as a process to its restore check, its dashboard
+    fetched, then Ctrl-C (SIGINT): what it printed before and after, and its exit code."""
+
+    workdir: Path
+    printed: list[str]  # stdout, up to the "Dashboard:" line of the keep-serving part
+    dashboard: int | str | None  # the status of a GET of the dashboard it names
+    code: int | None
+    rest: str  # stdout after SIGINT
+    err: str
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """One run of the command, for the test of the demo and the test of keeping on serving."""
     require_qemu()
-    code = main(["demo", "--workdir", str(tmp_path)])
-    out, err = capsys.readouterr()
-    assert code == 0, out[-2000:] + err[-2000:]
+    workdir = tmp_path_factory.mktemp("demo")
+    command = ["demo", "--keep-serving", "--pace", "0.001", "--workdir", str(workdir)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fakeovirt", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    printed: list[str] = []
+    dashboard: int | str | None = None
+    code = None
+    rest = ""
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith("Dashboard:"):
+                break
+        if printed and printed[-1].startswith("Dashboard:"):
+            ca_file = printed[-2].rsplit("(CA file ", 1)[1].rstrip(")\n")
+            try:
+                context = ssl.create_default_context(cafile=ca_file)
+                with urllib.request.urlopen(printed[-1].split()[1], context=context) as answer:
+                    dashboard = answer.status
+            except OSError as error:  # the keep-serving test says so; the demo test goes on
+                dashboard = str(error)
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=30)
+            rest = process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _, err = process.communicate(timeout=30)
+    return DemoRun(workdir, printed, dashboard, code, rest, err)
+
+
+def test_the_demo_command_ends_with_the_restore_check(demo_run: DemoRun) -> None:
+    """`fakeovirt demo` as a process (the run the keep-serving test below looks at too)."""
+    out = "".join(demo_run.printed)
+    assert demo_run.code == 0, out[-2000:] + demo_run.err[-2000:]
     for narration in (
         "== 1. Full backup ==",
         "phase starting",
@@ -39,7 +89,7 @@ def test_the_demo_command_ends_with_the_restore_check(
     ):
         assert narration in out
     assert "OK: every restored chain equals its disk at backup time" in out
-    assert sorted(p.name for p in tmp_path.glob("*.qcow2")) == [
+    assert sorted(p.name for p in demo_run.workdir.glob("*.qcow2")) == [
         "full-vm-up-disk1.qcow2",
         "full-vm-up-disk2.qcow2",
         "incremental-vm-up-disk1.qcow2",
@@ -71,38 +121,16 @@ def test_the_demo_says_what_is_missing_without_qemu(
     assert "qemu-img" in capsys.readouterr().err
 
 
-def test_keep_serving_keeps_the_dashboard_up_after_the_demo_until_ctrl_c(tmp_path: Path) -> None:
-    require_qemu()
-    command = ["demo", "--keep-serving", "--pace", "0.001", "--workdir", str(tmp_path)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fakeovirt", *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert process.stdout is not None
-        printed = []
-        for line in process.stdout:
-            printed.append(line)
-            if line.startswith("Dashboard:"):
-                break
-        assert any(line.startswith("OK: every restored chain") for line in printed), printed
-        ca_file = printed[-2].rsplit("(CA file ", 1)[1].rstrip(")\n")
-        dashboard = line.split()[1]
-        context = ssl.create_default_context(cafile=ca_file)
-        with urllib.request.urlopen(dashboard, context=context) as answer:
-            assert answer.status == 200
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
-        assert process.stdout.read().strip() == "fakeovirt stopped"
-    finally:
-        if process.poll() is None:
-            process.kill()
-        _, err = process.communicate(timeout=30)
-    assert "Traceback" not in err
+def test_keep_serving_keeps_the_dashboard_up_after_the_demo_until_ctrl_c(
+    demo_run: DemoRun,
+) -> None:
+    printed = demo_run.printed
+    assert printed and printed[-1].startswith("Dashboard:"), printed
+    assert any(line.startswith("OK: every restored chain") for line in printed), printed
+    assert demo_run.dashboard == 200
+    assert demo_run.code == 0
+    assert demo_run.rest.strip() == "fakeovirt stopped"
+    assert "Traceback" not in demo_run.err
 
 
 def test_pace_pauses_after_each_narrated_step(tmp_path: Path) -> None:

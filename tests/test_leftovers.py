@@ -1,6 +1,6 @@
 """Nothing left behind in the temporary directory: a served fake removes the CA it made.
 
-(`fakeovirt serve` is checked in test_cli.py, against the real process; the whole suite runs in
+(`fakeovirt serve` is checked in test_signals.py, against the real process; the whole suite runs in
 a temporary directory of its own and fails if it leaves a `fakeovirt*` entry: tests/leftovers.py.)
 """
 

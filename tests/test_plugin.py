@@ -376,6 +376,32 @@ def test_the_run_passes_under_xdist(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*2 workers*"])
 
 
+def test_pytest_rewrites_the_asserts_a_test_meets_and_not_the_engines(
+    pytester: pytest.Pytester,
+) -> None:
+    """pytest marks a plugin's whole package for assertion rewriting; the plugin keeps it to
+    the modules a user's test fails in (its own, the contract's rules, the strategies), so
+    the engine and the web app load as plain Python."""
+    pytester.makepyfile(
+        test_rewritten="""
+        import fakeovirt, fakeovirt.core, fakeovirt.stateful, fakeovirt.web
+
+        def rewritten(request, name, package):
+            hook = request.config.pluginmanager.rewrite_hook
+            return hook.find_spec(name, package.__path__) is not None
+
+        def test_rewritten(request):
+            assert rewritten(request, "fakeovirt.stateful.rules_backups", fakeovirt.stateful)
+            assert rewritten(request, "fakeovirt.strategies", fakeovirt)
+            assert rewritten(request, "fakeovirt.pytest_plugin", fakeovirt)
+            assert not rewritten(request, "fakeovirt.core.engine", fakeovirt.core)
+            assert not rewritten(request, "fakeovirt.web.app", fakeovirt.web)
+            assert not rewritten(request, "fakeovirt.fake", fakeovirt)
+        """
+    )
+    pytester.runpytest(*QUIET).assert_outcomes(passed=1)
+
+
 def test_the_plugin_module_imports_only_pytest_and_the_standard_library() -> None:
     tree = ast.parse(Path(fakeovirt.pytest_plugin.__file__).read_text(encoding="utf-8"))
     top = set()

@@ -139,9 +139,12 @@ def build_chain(spec: ChainSpec) -> list[Layer]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=chains())
 def test_qemu_img_reads_a_synthesized_chain_as_the_guest_sees_it(spec: ChainSpec) -> None:
-    """check finds no error, info the size and backing file, compare/convert the guest bytes.
+    """check finds no error, info the size and backing file, convert the guest bytes.
 
-    One `info --backing-chain` of the top reports every layer, as one `info` of each would."""
+    One `info --backing-chain` of the top reports every layer, as one `info` of each would;
+    the guest bytes qemu reads through the chain are compared here, byte for byte, with what
+    the guest wrote (a `qemu-img compare` with the same bytes as a raw file checked it again,
+    one more process per example)."""
     require_qemu_img()
     layers = build_chain(spec)
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,11 +173,6 @@ def test_qemu_img_reads_a_synthesized_chain_as_the_guest_sees_it(spec: ChainSpec
                 assert info["backing-filename"] == layer.backing.file
                 assert info["backing-filename-format"] == layer.backing.format
         top = root / layers[-1].name
-        expected = root / "expected.raw"
-        expected.write_bytes(bytes(layers[-1].model.view))
-        assert "Images are identical" in qemu_img(
-            "compare", "-f", "qcow2", "-F", "raw", top, expected
-        )
         qemu_img("convert", "-f", "qcow2", "-O", "raw", top, root / "converted.raw")
         assert (root / "converted.raw").read_bytes() == bytes(layers[-1].model.view)
 

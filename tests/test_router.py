@@ -91,3 +91,25 @@ def test_a_table_with_other_converters_is_left_to_werkzeug() -> None:
     router = Router(url_map)
     assert router.match("/items/7", "GET") == ("items.get", {"n": 7})
     assert router_answer(router, "/items/x", "GET") == ("NotFound",)
+
+
+@pytest.mark.parametrize("table", ["api", "control"])
+def test_the_tables_build_urls_as_werkzeugs_own_rules_do(table: str) -> None:
+    """fakeovirt only matches URLs, so its rules compile their URL builders on first use;
+    building a URL with them still gives what werkzeug's own rules give."""
+    from fakeovirt.web.mounted.control import ROUTES
+    from fakeovirt.web.router import MatchingRule
+
+    url_map = {"api": API_MAP, "control": ROUTES}[table]
+    rules = list(url_map.iter_rules())
+    assert all(type(rule) is MatchingRule for rule in rules)
+    plain = Map([Rule(r.rule, methods=r.methods, endpoint=r.endpoint) for r in rules])
+    ours, theirs = url_map.bind("fakeovirt"), plain.bind("fakeovirt")
+    for rule in rules:
+        values: dict[str, Any] = {name: f"v-{name}" for name in rule.arguments}
+        if "action" in values:
+            values["action"] = "start" if "shutdown" in rule.rule else "cancel"
+        for method in sorted(rule.methods or ()):
+            built = ours.build(rule.endpoint, values, method=method)
+            assert built == theirs.build(rule.endpoint, values, method=method)
+            assert ours.match(built, method=method) == (rule.endpoint, values)

@@ -9,9 +9,6 @@ found the way those examples look them up.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +28,7 @@ from fakeovirt import (
     StorageDomainSpec,
     VmSpec,
 )
+from fakeovirt.cli import load_scenario
 from fakeovirt.core.scenario_file import MAX_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,43 +143,14 @@ def test_the_sdk_examples_scenario_has_every_name_the_examples_look_up(
         assert myvm.host.id == system.hosts_service().list(search="name=myhost")[0].id
 
 
-def test_fakeovirt_serve_loads_the_sdk_examples_scenario(tmp_path: Path) -> None:
-    ready = tmp_path / "ready.json"
-    with subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fakeovirt",
-            "serve",
-            "--ready-file",
-            str(ready),
-            "--scenario",
-            str(SDK_EXAMPLES),
-        ],
-        stdout=subprocess.DEVNULL,
-        cwd=tmp_path,
-    ) as process:
-        try:
-            details = wait_ready(ready, process)
-            with sdk.Connection(**details) as connection:
-                vms = connection.system_service().vms_service().list()
-                assert sorted(vm.name for vm in vms) == ["myagent", "myvm"]
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def wait_ready(ready: Path, process: subprocess.Popen[bytes]) -> dict[str, Any]:
-    """The ready file of a starting `fakeovirt serve` (a process start, not engine time)."""
-    import json
-
-    deadline = time.monotonic() + 60
-    while not ready.exists() or not ready.read_text():
-        assert process.poll() is None, "serve exited early"
-        assert time.monotonic() < deadline, "serve did not get ready"
-        time.sleep(0.05)
-    details: dict[str, Any] = json.loads(ready.read_text())
-    return details
+def test_fakeovirt_serve_loads_the_sdk_examples_scenario() -> None:
+    """What `fakeovirt serve --scenario docs/examples/sdk-examples.toml` serves: the file read
+    by the command's own loader (`fakeovirt.cli.load_scenario`), served over HTTPS to the SDK.
+    The command itself, with a scenario file, runs as a process in test_cli.py."""
+    scenario = load_scenario(str(SDK_EXAMPLES))
+    with FakeOvirt(scenario) as fake, sdk.Connection(**fake.connection_kwargs()) as connection:
+        vms = connection.system_service().vms_service().list()
+        assert sorted(vm.name for vm in vms) == ["myagent", "myvm"]
 
 
 # -- old scenarios keep working, with the same ids -----------------------------------------

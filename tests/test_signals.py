@@ -4,14 +4,19 @@ serve`, `FakeOvirt.stop()`, and the plugin's session teardown (issue 10).
 The crowd: a download whose reader stopped reading, 200 idle keep-alive TLS connections and
 32 slow-header clients. The property under test is the time to stop, bounded at 1 s (it
 takes a few tens of milliseconds; it took over 10 s when stopping waited on stalled clients).
+The two `fakeovirt serve` processes stopped here are also the ones whose exit code, last
+words and what they leave behind (a generated CA removed, a `--ca-dir` kept) are checked:
+one process per signal.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import ovirtsdk4 as sdk
@@ -23,7 +28,7 @@ from fakeovirt.web.serving import Timeouts
 from tests import sdkflow
 
 from .rawclients import Crowd, Server, accepted, closed_by_server, crowd
-from .test_cli import Served, start_serve
+from .test_cli import LOG_LINE, start_serve
 
 PROMPT = 1.0
 
@@ -49,11 +54,34 @@ def gather(clients: Crowd, connection: sdk.Connection) -> None:
         clients.stalled_download(download_url.result(timeout=60))
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_serve_stops_within_a_second_on_a_signal_whatever_clients_do(
-    tmp_path: Path, sig: signal.Signals
-) -> None:
-    served: Served = start_serve(tmp_path, "--policy", "immediate", "--quiet")
+@dataclass
+class Stopped:
+    """A `fakeovirt serve` process stopped by a signal while a crowd held it: what it left
+    and said, and how long it took to stop."""
+
+    args: tuple[str, ...]
+    details: dict[str, str]
+    ready: Path
+    code: int
+    out: str
+    err: str
+    took: float
+
+    def said_nothing_but_its_log(self) -> bool:
+        """stderr is empty with `--quiet`, else only access-log lines (the download the
+        stop cut is one that ends ` (aborted)`)."""
+        if "--quiet" in self.args:
+            return self.err == ""
+        lines = (line.removesuffix(" (aborted)") for line in self.err.splitlines())
+        return all(LOG_LINE.match(line) for line in lines)  # docs/server.md: the access log
+
+
+def serve_crowd_then_signal(
+    where: Path, sig: signal.Signals, *args: str, env: dict[str, str] | None = None
+) -> Stopped:
+    """`fakeovirt serve ARGS`, the crowd of `gather`, then `sig`."""
+    args = ("--policy", "immediate", *args)
+    served = start_serve(where, *args, env=env)
     try:
         connection = sdk.Connection(**served.details)
         with crowd(Server(served.http().origin, served.details["ca_file"])) as clients:
@@ -67,9 +95,79 @@ def test_serve_stops_within_a_second_on_a_signal_whatever_clients_do(
             served.process.wait()
         if served.process.stdout is not None:
             served.process.stdout.close()
-    assert (code, err) == (0, ""), err
-    assert out.strip().endswith("fakeovirt stopped")
-    assert took < PROMPT, f"serve took {took:.2f} s to stop"
+    return Stopped(args, served.details, served.ready, code, out, err, took)
+
+
+@pytest.fixture(scope="module")
+def scratch_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary directory (`TMPDIR`) of the process `terminated` stops."""
+    return tmp_path_factory.mktemp("scratch")
+
+
+@pytest.fixture(scope="module")
+def terminated(tmp_path_factory: pytest.TempPathFactory, scratch_tmp: Path) -> Stopped:
+    """`fakeovirt serve --quiet` with its own `TMPDIR`, stopped by SIGTERM: the tests of a
+    prompt and clean stop and of what it removes look at the same run."""
+    env = {**os.environ, "TMPDIR": str(scratch_tmp)}
+    where = tmp_path_factory.mktemp("terminated")
+    return serve_crowd_then_signal(where, signal.SIGTERM, "--quiet", env=env)
+
+
+@pytest.fixture(scope="module")
+def ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("kept") / "ca"
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Stopped:
+    """`fakeovirt serve --ca-dir DIR`, logging each request, stopped by SIGINT: the tests of
+    a prompt and clean stop and of what it keeps look at the same run."""
+    where = tmp_path_factory.mktemp("interrupted")
+    return serve_crowd_then_signal(where, signal.SIGINT, "--ca-dir", str(ca_dir))
+
+
+def stopped_by(request: pytest.FixtureRequest, sig: signal.Signals) -> Stopped:
+    name = {signal.SIGTERM: "terminated", signal.SIGINT: "interrupted"}[sig]
+    stopped: Stopped = request.getfixturevalue(name)
+    return stopped
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stops_within_a_second_on_a_signal_whatever_clients_do(
+    request: pytest.FixtureRequest, sig: signal.Signals
+) -> None:
+    stopped = stopped_by(request, sig)
+    assert stopped.code == 0
+    assert stopped.said_nothing_but_its_log(), stopped.err
+    assert stopped.out.strip().endswith("fakeovirt stopped")
+    assert stopped.took < PROMPT, f"serve took {stopped.took:.2f} s to stop"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stops_cleanly_on_a_signal(
+    request: pytest.FixtureRequest, sig: signal.Signals
+) -> None:
+    stopped = stopped_by(request, sig)
+    assert stopped.code == 0
+    assert "fakeovirt stopped" in stopped.out
+    assert "Traceback" not in stopped.err
+    assert stopped.said_nothing_but_its_log(), stopped.err
+
+
+def test_serve_removes_its_ca_directory_and_ready_file_at_exit(
+    terminated: Stopped, scratch_tmp: Path
+) -> None:
+    assert Path(terminated.details["ca_file"]).parent.parent == scratch_tmp
+    assert terminated.code == 0
+    assert list(scratch_tmp.iterdir()) == []
+    assert not terminated.ready.exists()
+
+
+def test_serve_keeps_a_ca_directory_given_with_ca_dir(interrupted: Stopped, ca_dir: Path) -> None:
+    assert interrupted.details["ca_file"] == str(ca_dir / "ca.pem")
+    assert interrupted.code == 0
+    assert sorted(p.name for p in ca_dir.iterdir()) == ["ca.pem", "server.key", "server.pem"]
+    assert not interrupted.ready.exists()
 
 
 def test_fakeovirt_stop_returns_within_a_second_whatever_clients_do() -> None:

@@ -7,9 +7,10 @@ The supported-endpoints table in the docs is generated from this map.
 from __future__ import annotations
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request
 
+from .router import MatchingRule as Rule
 from .xmlout import API
 
 __all__ = ["API_MAP", "SERVICES", "usage_link"]

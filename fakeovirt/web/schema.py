@@ -13,10 +13,13 @@ Rules of this file (requests; the engine reads bodies with plain JAXB and no sch
 
 The compiled schema is loaded once per process and shared by every app: `xmlschema`
 validators are safe to share between threads. Documents are checked by libxml2 (lxml) first,
-about a hundred times faster; xmlschema stays the library of record: it reads the member
-types, drives the strategies, and words every refusal. A document libxml2 refuses is judged
-again by xmlschema, whose verdict stands, so strict mode refuses exactly what xmlschema
-refuses (`tests/test_validators_agree.py` proves libxml2 accepts nothing xmlschema refuses).
+about a hundred times faster; xmlschema stays the library of record: it drives the
+strategies and words every refusal. A document libxml2 refuses is judged again by xmlschema,
+whose verdict stands, so strict mode refuses exactly what xmlschema refuses
+(`tests/test_validators_agree.py` proves libxml2 accepts nothing xmlschema refuses). The
+member types a body is read with (and the JSON codec's) come from `api.xsd` read with
+ElementTree (`_Reader`), as xmlschema reads them (`tests/test_schema_members.py`), so a
+process whose documents libxml2 accepts never builds the xmlschema schema.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from threading import Lock
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -71,11 +74,11 @@ def schema_path() -> Path:
 
 @lru_cache(maxsize=1)
 def schema() -> xmlschema.XMLSchema10:
-    """The schema as xmlschema reads it: the library of record (member types, strategies,
-    and the words of every violation).
+    """The schema as xmlschema reads it: the library of record (strategies, and the words
+    of every violation).
 
-    Imported here, on first use: a process that reads no request body and validates
-    nothing (`fakeovirt serve` answering GETs) starts without it. Built without checking
+    Imported here, on first use: a process whose documents libxml2 accepts (`fakeovirt
+    serve` reading well-formed bodies) never loads it. Built without checking
     `api.xsd` against the XSD meta-schema (`validation="skip"`): the same components in a
     tenth of the time (0.05 s, not 0.5 s, on the first body a process reads);
     tests/test_schema_file.py builds it with that check. Decode and validate with
@@ -157,29 +160,114 @@ class Member:
     kind: str
     type_name: str
     values: tuple[str, ...]
-    xsd_type: Any
+    xsd_type: _Type
 
     @property
     def attributes(self) -> tuple[str, ...]:
-        return tuple(self.xsd_type.attributes) if self.kind == "complex" else ()
+        return self.xsd_type.attributes if self.kind == "complex" else ()
 
 
-def _member(element: Any, order: int) -> Member:
-    xsd_type = element.type
-    values: tuple[str, ...] = ()
-    if xsd_type.is_complex():
+@dataclass(frozen=True, eq=False)
+class _Element:
+    """An element of `api.xsd` (a global one, or a child a complex type allows)."""
+
+    name: str
+    type_name: str  # `xs:string`, or a type of api.xsd
+    repeated: bool
+
+
+@dataclass(frozen=True, eq=False)
+class _Type:
+    """A type of `api.xsd` as a request body is read with it: a complex type's child
+    elements (its base type's first) and attribute names, a simple type's enumeration."""
+
+    name: str
+    complex: bool
+    enumeration: tuple[str, ...] = ()
+    elements: tuple[_Element, ...] = ()
+    attributes: tuple[str, ...] = ()
+
+
+class _Reader:
+    """`api.xsd`'s elements and types, read with ElementTree in a few milliseconds: a request
+    body is read without building the xmlschema schema (a third of a second of imports and
+    a quarter of a second of building, on the first body a process reads). The schema is
+    shaped simply (global elements, complex types with an optional extension, a sequence
+    and attributes, string enumerations); anything else in it is refused here, and
+    tests/test_schema_members.py proves every member reads as xmlschema reads it."""
+
+    def __init__(self, path: Path) -> None:
+        root = ET.parse(path).getroot()
+        self._complex = {n.get("name", ""): n for n in root.findall(f"{_XS}complexType")}
+        self._simple = {n.get("name", ""): n for n in root.findall(f"{_XS}simpleType")}
+        self.elements = {
+            n.get("name", ""): _Element(n.get("name", ""), n.get("type", ""), False)
+            for n in root.findall(f"{_XS}element")
+        }
+        self._types: dict[str, _Type] = {}
+
+    def type(self, name: str) -> _Type:
+        if name not in self._types:
+            self._types[name] = self._read(name)
+        return self._types[name]
+
+    def _read(self, name: str) -> _Type:
+        if name.startswith("xs:"):
+            return _Type(name[3:], complex=False)
+        if name in self._simple:
+            values = self._simple[name].findall(f"{_XS}restriction/{_XS}enumeration")
+            return _Type(name, complex=False, enumeration=tuple(v.get("value", "") for v in values))
+        node = self._complex[name]
+        elements: tuple[_Element, ...] = ()
+        attributes: tuple[str, ...] = ()
+        extension = node.find(f"{_XS}complexContent/{_XS}extension")
+        if extension is not None:
+            base = self.type(extension.get("base", ""))
+            elements, attributes = base.elements, base.attributes
+            node = extension
+        for child in node:
+            if child.tag == f"{_XS}sequence":
+                elements += tuple(self._child(e) for e in child)
+            elif child.tag == f"{_XS}attribute":
+                attributes += (child.get("name", ""),)
+            else:
+                raise ValueError(f"api.xsd: {name} holds a {child.tag} this reader does not read")
+        return _Type(name, complex=True, elements=elements, attributes=attributes)
+
+    def _child(self, node: ET.Element) -> _Element:
+        if node.tag != f"{_XS}element":
+            raise ValueError(f"api.xsd: a sequence holds a {node.tag} this reader does not read")
+        most = node.get("maxOccurs", "1")
+        repeated = most == "unbounded" or int(most) > 1
+        ref = node.get("ref")
+        if ref is not None:
+            return _Element(ref, self.elements[ref].type_name, repeated)
+        return _Element(node.get("name", ""), node.get("type", ""), repeated)
+
+
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+@lru_cache(maxsize=1)
+def _reader() -> _Reader:
+    return _Reader(schema_path())
+
+
+def _member(element: _Element, order: int) -> Member:
+    xsd_type = _reader().type(element.type_name)
+    if xsd_type.complex:
         kind = "complex"
-    elif getattr(xsd_type, "enumeration", None):
-        kind, values = "enum", tuple(xsd_type.enumeration)
+    elif xsd_type.enumeration:
+        kind = "enum"
     else:
-        kind = xsd_type.local_name or "string"
+        kind = xsd_type.name or "string"
     return Member(
-        name=element.local_name,
+        name=element.name,
         order=order,
-        repeated=element.max_occurs is None or element.max_occurs > 1,
+        repeated=element.repeated,
         kind=kind,
-        type_name=xsd_type.local_name or "",
-        values=values,
+        type_name=xsd_type.name,
+        values=xsd_type.enumeration,
         xsd_type=xsd_type,
     )
 
@@ -191,18 +279,16 @@ def members(member: Member) -> dict[str, Member]:
     """The child elements a complex member's type allows, by name, in schema order."""
     key = id(member.xsd_type)
     if key not in _MEMBERS:
-        content = getattr(member.xsd_type, "content", None)
         found: dict[str, Member] = {}
-        if content is not None and hasattr(content, "iter_elements"):
-            for element in content.iter_elements():
-                found.setdefault(element.local_name, _member(element, len(found)))
+        for element in member.xsd_type.elements:
+            found.setdefault(element.name, _member(element, len(found)))
         _MEMBERS[key] = found
     return _MEMBERS[key]
 
 
 def root_member(tag: str) -> Member | None:
     """The global element `tag` as a member, or None when the schema has no such element."""
-    element = schema().elements.get(tag)
+    element = _reader().elements.get(tag)
     return _member(element, 0) if element is not None else None
 
 

@@ -1,6 +1,8 @@
 """A certificate authority made for one server, so clients can verify it with a CA file, and
 the server's TLS context built from it alone (no system CA store: the server verifies no
-client certificate, and loading the store costs tens of milliseconds at every start)."""
+client certificate, and loading the store costs tens of milliseconds at every start).
+`trustme` (and the `cryptography` it loads, a tenth of a second) is imported when a CA is
+made, not by a server that serves plain HTTP."""
 
 from __future__ import annotations
 
@@ -9,8 +11,6 @@ import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import trustme
 
 __all__ = ["ServerTLS", "make_tls", "server_context"]
 
@@ -24,6 +24,8 @@ class ServerTLS:
 
 def make_tls(host: str, directory: Path | None = None) -> ServerTLS:
     """A fresh CA and a server certificate for `host`, localhost and the loopback addresses."""
+    import trustme
+
     names = {"localhost", "127.0.0.1", "::1"}
     try:
         if not ipaddress.ip_address(host).is_unspecified:

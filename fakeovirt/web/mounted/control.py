@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from fakeovirt.core.clock import ManualClock
@@ -35,6 +35,7 @@ from fakeovirt.core.profile import Profile
 from fakeovirt.core.scale import SCALE_PREFIX
 from fakeovirt.core.scenario import BUILT_IN, Scenario
 from fakeovirt.web.journal import ENVIRON_ENDPOINT, ENVIRON_USER
+from fakeovirt.web.router import MatchingRule as Rule
 
 from .control_input import Refused, bad_request, field, int_arg, keys, parse_body, parse_time
 from .control_output import event_json, inventory_json, iso, phase_name
