@@ -26,6 +26,12 @@ from tests.qemutools import require_qemu
 
 FIXED = settings(DEFAULT_SETTINGS, derandomize=True, database=None, print_blob=False)
 FIND = settings(FIXED, phases=[Phase.generate], report_multiple_bugs=False)
+# The default settings' thirty examples on the fixed seed, all of them fresh: on this seed the
+# target phase spent its half of the budget replaying `abort_backup` nineteen times over (13 of
+# 32 examples); fresh examples reach every line and branch of the engine and the machine that
+# those reach, and more, for two thirds of the CPU (docs/contract.md). The quick start
+# (tests/examples) runs the SDK machine under the default settings, target phase included.
+FRESH = settings(FIXED, phases=[p for p in FIXED.phases if p is not Phase.target])
 DOWN = Scenario(
     name="down",
     vms=(VmSpec("vm-cold", "down", disks=(DiskSpec("vm-cold-disk1", seeded_blocks=4),)),),
@@ -34,7 +40,8 @@ DOWN = Scenario(
 
 def test_the_sdk_client_takes_snapshots_and_meets_the_refusals(fake: FakeOvirt) -> None:
     coverage = ContractCoverage()
-    SdkBackupMachine.run(fake, settings=FIXED, coverage=coverage)
+    SdkBackupMachine.run(fake, settings=FRESH, coverage=coverage)
+    assert coverage.examples >= FRESH.max_examples
     assert coverage.situations["snapshot of some of a VM's disks"] > 0, coverage.report()
     assert coverage.situations["snapshot refused during a backup"] > 0, coverage.report()
 
