@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from fakeovirt import DEMO, Scenario
 
-__all__ = ["SMALL_DEMO", "SMALL_DISK", "small"]
+__all__ = ["FEW_BLOCKS_DEMO", "SMALL_DEMO", "SMALL_DISK", "few_blocks", "small"]
 
 SMALL_DISK = 32 * 1024 * 1024
 
@@ -31,4 +31,14 @@ def small(scenario: Scenario, size: int = SMALL_DISK, seeded_blocks: int = 4) ->
     return replace(scenario, name=f"{scenario.name}-small", vms=vms)
 
 
+def few_blocks(scenario: Scenario, seeded_blocks: int) -> Scenario:
+    """`scenario` with its disks' sizes, and `seeded_blocks` seeded blocks on each."""
+    vms = tuple(
+        replace(vm, disks=tuple(replace(d, seeded_blocks=seeded_blocks) for d in vm.disks))
+        for vm in scenario.vms
+    )
+    return replace(scenario, name=f"{scenario.name}-{seeded_blocks}-blocks", vms=vms)
+
+
 SMALL_DEMO = small(DEMO)
+FEW_BLOCKS_DEMO = few_blocks(DEMO, 8)
