@@ -23,6 +23,7 @@ from tests.mutants.snapshots import (
     ReadsTheActiveVolume,
 )
 from tests.qemutools import require_qemu
+from tests.smalldisks import FEW_BLOCKS_DEMO
 
 FIXED = settings(DEFAULT_SETTINGS, derandomize=True, database=None, print_blob=False)
 FIND = settings(FIXED, phases=[Phase.generate], report_multiple_bugs=False)
@@ -83,6 +84,7 @@ def test_a_download_of_the_active_volume_shows_the_later_writes(fake: FakeOvirt)
     assert "guest write " in later  # a write after the snapshot, in the download
 
 
+@pytest.mark.fakeovirt(scenario=FEW_BLOCKS_DEMO)  # as the mutation suite: a request per extent
 def test_an_upload_left_open_leaves_the_new_disk_locked(fake: FakeOvirt) -> None:
     require_qemu()
     with pytest.raises(ContractViolation, match=r"restore_to_new_disk\(.*\) left image transfers"):
