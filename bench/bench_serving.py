@@ -34,8 +34,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable
+
+from bench_request import bare_app  # the same floor as bench_request's (this folder)
 
 from fakeovirt import DiskSpec, FakeOvirt, Scenario, TransitionPolicy, VmSpec
 from fakeovirt.core.transfers import TransferRequest
@@ -82,15 +83,6 @@ class Loop:
         took = time.clock_gettime(self.clock) - begin
         assert self.connection.sock is self.sock, "the connection was not kept alive"
         return took / count
-
-
-def bare_app(body: bytes, headers: list[tuple[str, str]]) -> Any:
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        environ["wsgi.input"].read()
-        start_response("200 OK", headers)
-        return [body]
-
-    return app
 
 
 def served(strict: bool) -> tuple[FakeOvirt, str, str, str, str]:
