@@ -11,6 +11,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -381,8 +383,9 @@ def test_pytest_rewrites_the_asserts_a_test_meets_and_not_the_engines(
 ) -> None:
     """pytest marks a plugin's whole package for assertion rewriting; the plugin keeps it to
     the modules a user's test fails in (its own, the contract's rules, the strategies), so
-    the engine and the web app load as plain Python. An older pytest (7.4, the lower bound)
-    marks nothing of an editable install: then nothing is rewritten, and nothing is narrowed."""
+    the engine and the web app load as plain Python. pytest marks nothing of some editable
+    installs (an old setuptools's, or pytest 7.4): then nothing is rewritten and there is
+    nothing to narrow (the narrowing itself is proven on pytest's own structures below)."""
     pytester.makepyfile(
         test_rewritten="""
         import fakeovirt, fakeovirt.core, fakeovirt.stateful, fakeovirt.web
@@ -405,10 +408,22 @@ def test_pytest_rewrites_the_asserts_a_test_meets_and_not_the_engines(
             print("REWRITE:", "narrowed" if narrowed else "untouched")
         """
     )
-    result = pytester.runpytest("-s", *QUIET)
-    result.assert_outcomes(passed=1)
-    if pytest.version_tuple >= (9,):  # the suite's pytest marks the package: it is narrowed
-        result.stdout.fnmatch_lines(["*REWRITE: narrowed*"])
+    pytester.runpytest("-s", *QUIET).assert_outcomes(passed=1)
+
+
+def test_the_plugin_narrows_what_pytest_marked_for_rewriting() -> None:
+    """What pytest marked for the package becomes the few modules a test fails in; other
+    marks stay, and pytest's memo of earlier answers about the package is dropped."""
+
+    hook = SimpleNamespace(
+        _must_rewrite={"fakeovirt", "other_plugin"},
+        _marked_for_rewrite_cache={"fakeovirt.core": True, "fakeovirt": True, "other": False},
+    )
+    manager: Any = SimpleNamespace(rewrite_hook=hook)
+    fakeovirt.pytest_plugin._rewrite_only_what_tests_meet(manager)
+    assert hook._must_rewrite == {"other_plugin", *fakeovirt.pytest_plugin._REWRITTEN}
+    assert hook._marked_for_rewrite_cache == {"other": False}
+    assert "fakeovirt.stateful" in hook._must_rewrite  # the contract's rules stay rewritten
 
 
 def test_the_plugin_module_imports_only_pytest_and_the_standard_library() -> None:
