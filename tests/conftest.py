@@ -38,7 +38,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     collector's sight (`gc.freeze`): those objects live as long as the process, and each
     full collection would walk them all again. The tests allocate fast and keep little, so
     the collector also runs less often (CPython's default is 700, 10, 10): the cyclic GC
-    cost about 10 s of CPU in a serial run before, a third of that after."""
+    cost about 10 s of CPU in a serial run before, about 4 s after."""
     if any(item.path.name == "test_imageio_waits.py" for item in session.items):
         imageio_waits.head_start(session.config)
     gc.collect()
