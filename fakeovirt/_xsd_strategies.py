@@ -26,11 +26,11 @@ from elementpath.regex import translate_pattern
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from .web.schema import XSD
 from .web.schema import schema as default_schema
 
 __all__ = ["XsdElements", "load_schema", "xml_safe_text"]
 
-XSD = "{http://www.w3.org/2001/XMLSchema}"
 Parts = st.SearchStrategy[Any]  # an element, or a list or tuple of parts (see `_flatten`)
 _REQUIRED_DEPTH_LIMIT = 32  # required children past max_depth: a schema that never ends
 

@@ -41,7 +41,7 @@ class SdkBackupMachine(BackupApiMachine):
         self._sdk = ovirtsdk4
         shared = self._run_shared("ovirtsdk4.Connection", self._open_connection, _close)
         self._own_connection = shared is None
-        self.connection = shared or self._open_connection()
+        self.connection = shared if shared is not None else self._open_connection()
 
     def _open_connection(self) -> Any:
         return self._sdk.Connection(**self.fake.connection_kwargs())

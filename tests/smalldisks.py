@@ -21,23 +21,20 @@ SMALL_DISK = 32 * 1024 * 1024
 
 def small(scenario: Scenario, size: int = SMALL_DISK, seeded_blocks: int = 4) -> Scenario:
     """`scenario` with every disk `size` bytes and `seeded_blocks` seeded blocks."""
-    vms = tuple(
-        replace(
-            vm,
-            disks=tuple(replace(disk, size=size, seeded_blocks=seeded_blocks) for disk in vm.disks),
-        )
-        for vm in scenario.vms
-    )
-    return replace(scenario, name=f"{scenario.name}-small", vms=vms)
+    return _each_disk(scenario, "small", size=size, seeded_blocks=seeded_blocks)
 
 
 def few_blocks(scenario: Scenario, seeded_blocks: int) -> Scenario:
     """`scenario` with its disks' sizes, and `seeded_blocks` seeded blocks on each."""
+    return _each_disk(scenario, f"{seeded_blocks}-blocks", seeded_blocks=seeded_blocks)
+
+
+def _each_disk(scenario: Scenario, suffix: str, **changes: int) -> Scenario:
     vms = tuple(
-        replace(vm, disks=tuple(replace(d, seeded_blocks=seeded_blocks) for d in vm.disks))
+        replace(vm, disks=tuple(replace(disk, **changes) for disk in vm.disks))
         for vm in scenario.vms
     )
-    return replace(scenario, name=f"{scenario.name}-{seeded_blocks}-blocks", vms=vms)
+    return replace(scenario, name=f"{scenario.name}-{suffix}", vms=vms)
 
 
 SMALL_DEMO = small(DEMO)

@@ -100,15 +100,6 @@ def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -
     return Served(process, json.loads(ready.read_text()), ready, errors, printed)
 
 
-@pytest.fixture
-def serving(tmp_path: Path) -> Iterator[list[Served]]:
-    """Served processes started by a test, stopped at its end (`stop_quietly`)."""
-    started: list[Served] = []
-    yield started
-    for served in started:
-        stop_quietly(served)
-
-
 def stop_quietly(served: Served) -> None:
     """Stop as Ctrl-C would (so that it removes its CA directory), kill if it does not stop."""
     if served.process.poll() is None:

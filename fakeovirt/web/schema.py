@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     import xmlschema
 
 __all__ = [
+    "XSD",
     "Member",
     "SchemaViolation",
     "check_request",
@@ -198,11 +199,11 @@ class _Reader:
 
     def __init__(self, path: Path) -> None:
         root = ET.parse(path).getroot()
-        self._complex = {n.get("name", ""): n for n in root.findall(f"{_XS}complexType")}
-        self._simple = {n.get("name", ""): n for n in root.findall(f"{_XS}simpleType")}
+        self._complex = {n.get("name", ""): n for n in root.findall(f"{XSD}complexType")}
+        self._simple = {n.get("name", ""): n for n in root.findall(f"{XSD}simpleType")}
         self.elements = {
             n.get("name", ""): _Element(n.get("name", ""), n.get("type", ""), False)
-            for n in root.findall(f"{_XS}element")
+            for n in root.findall(f"{XSD}element")
         }
         self._types: dict[str, _Type] = {}
 
@@ -215,27 +216,27 @@ class _Reader:
         if name.startswith("xs:"):
             return _Type(name[3:], complex=False)
         if name in self._simple:
-            values = self._simple[name].findall(f"{_XS}restriction/{_XS}enumeration")
+            values = self._simple[name].findall(f"{XSD}restriction/{XSD}enumeration")
             return _Type(name, complex=False, enumeration=tuple(v.get("value", "") for v in values))
         node = self._complex[name]
         elements: tuple[_Element, ...] = ()
         attributes: tuple[str, ...] = ()
-        extension = node.find(f"{_XS}complexContent/{_XS}extension")
+        extension = node.find(f"{XSD}complexContent/{XSD}extension")
         if extension is not None:
             base = self.type(extension.get("base", ""))
             elements, attributes = base.elements, base.attributes
             node = extension
         for child in node:
-            if child.tag == f"{_XS}sequence":
+            if child.tag == f"{XSD}sequence":
                 elements += tuple(self._child(e) for e in child)
-            elif child.tag == f"{_XS}attribute":
+            elif child.tag == f"{XSD}attribute":
                 attributes += (child.get("name", ""),)
             else:
                 raise ValueError(f"api.xsd: {name} holds a {child.tag} this reader does not read")
         return _Type(name, complex=True, elements=elements, attributes=attributes)
 
     def _child(self, node: ET.Element) -> _Element:
-        if node.tag != f"{_XS}element":
+        if node.tag != f"{XSD}element":
             raise ValueError(f"api.xsd: a sequence holds a {node.tag} this reader does not read")
         most = node.get("maxOccurs", "1")
         repeated = most == "unbounded" or int(most) > 1
@@ -245,7 +246,7 @@ class _Reader:
         return _Element(node.get("name", ""), node.get("type", ""), repeated)
 
 
-_XS = "{http://www.w3.org/2001/XMLSchema}"
+XSD = "{http://www.w3.org/2001/XMLSchema}"  # the XSD namespace, as ElementTree writes tags
 
 
 @lru_cache(maxsize=1)

@@ -211,7 +211,7 @@ def body_length(head: Head) -> tuple[int, bool]:
     if encoding is None:  # the usual cases first: no body, or one plain length
         if length is None:
             return 0, False
-        if len(length) <= 18 and length.isascii() and length.isdigit():
+        if _DIGITS.fullmatch(length):
             return int(length), False
     lengths = [] if length is None else [part.strip() for part in length.split(",")]
     if encoding is not None:
