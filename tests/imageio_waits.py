@@ -1,6 +1,6 @@
 """The two 15 s imageio waits of tests/test_imageio_waits.py, and the shorter waits of
-tests/test_server_responses.py (tests/serverwaits.py), run as a process of their own that the
-suite starts as soon as its collection ends.
+tests/test_server_responses.py and tests/test_server_stalls.py (tests/serverwaits.py), run as
+a process of their own that the suite starts as soon as its collection ends.
 
 Rules of this file:
 - the waits are real: a served fake at its default timeouts, a real TLS client that stops
@@ -163,7 +163,7 @@ def main(argv: list[str]) -> int:
     from tests import serverwaits
 
     out = Path(argv[0])
-    with ThreadPoolExecutor(len(serverwaits.ZERO_OR_LESS) + 6) as pool:
+    with ThreadPoolExecutor(len(serverwaits.ZERO_OR_LESS) + 7) as pool:
         futures = serverwaits.start(pool)  # first: the imageio waits' setup overlaps them
 
         def server_report() -> None:

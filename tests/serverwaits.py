@@ -1,14 +1,17 @@
-"""The real waits of tests/test_server_responses.py: a reader stalled past the imageio timeout,
-connections left idle until the server closes them, a write stalled past the imageio default.
+"""The real waits of tests/test_server_responses.py (a reader stalled past the imageio timeout,
+connections left idle until the server closes them, a write stalled past the imageio default)
+and of tests/test_server_stalls.py (silent, half-shaken, slow and idle clients of a fake with
+short timeouts, each timed until the server closes it).
 
 Rules of this file:
-- each wait is real: a served `tiny_app` at the `SHORT` timeouts, a client that stops
-  reading or stays idle, timed on the monotonic clock;
+- each wait is real: a served `tiny_app` at the `SHORT` timeouts or a served fake at the
+  `QUICK` ones, a client that stops reading, stays idle or trickles, timed on the monotonic
+  clock;
 - they all run at once, each on a server of its own (`start`): together they cost their
   longest wait (3.5 s), not their sum (15 s);
 - what each saw is JSON (`outcomes`): the run's waits process (tests/imageio_waits.py)
   runs them beside its 15 s waits and writes them down, so that they overlap the rest of
-  the run; tests/test_server_responses.py runs them itself when no such process runs.
+  the run; the test modules run them themselves when no such process runs.
 """
 
 from __future__ import annotations
@@ -19,17 +22,20 @@ import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from fakeovirt import FakeOvirt
 from fakeovirt.web.serving import Timeouts
 
 from .imageio_waits import first_difference
-from .rawclients import read_answer, request_bytes
+from .rawclients import Server, crowd, read_answer, request_bytes
 from .servertools import MiB, pattern, seconds_until_closed, serving
 
 __all__ = [
+    "QUICK",
     "SHORT",
     "ZERO_OR_LESS",
     "idle_seconds_before_close",
     "outcomes",
+    "quick_waits",
     "stalled_reader_cut",
     "stalled_write_received",
     "start",
@@ -96,8 +102,58 @@ def stalled_write_received() -> tuple[int, float]:
         return received, seconds
 
 
+# A fake whose connections wait half a second at most (the imageio ones a second).
+QUICK = Timeouts(head=0.5, keep_alive=0.5, body=0.5, send=0.5, imageio=1.0)
+
+
+def silent(server: Server) -> float:
+    with crowd(server) as clients:
+        clients.silent()
+        return seconds_until_closed(clients.sockets[0])
+
+
+def partial_hello(server: Server) -> float:
+    with crowd(server) as clients:
+        clients.partial_hello()
+        return seconds_until_closed(clients.sockets[0])
+
+
+def slow_header(server: Server) -> float:
+    with crowd(server) as clients:
+        clients.slow_headers(1, every=0.1)
+        return seconds_until_closed(clients.sockets[0])
+
+
+def idle_after_three_answers(server: Server) -> float:
+    sock = server.connect()
+    try:
+        for _ in range(3):
+            sock.sendall(request_bytes())
+            status = read_answer(sock)[0]
+            if status != 200:
+                raise AssertionError(f"the API answered {status}")
+        return seconds_until_closed(sock)
+    finally:
+        sock.close()
+
+
+def quick_waits() -> dict[str, float]:
+    """A fake at the `QUICK` timeouts, and each waiting client's time until the server
+    closes it, all waited at once (one wait, not four), by the client's name."""
+    fake = FakeOvirt().start(timeouts=QUICK)
+    server = Server(fake.origin, fake.ca_file)
+    waits = (silent, partial_hello, slow_header, idle_after_three_answers)
+    try:
+        with ThreadPoolExecutor(len(waits)) as pool:
+            started = {wait.__name__: pool.submit(wait, server) for wait in waits}
+            return {name: seconds.result(timeout=60) for name, seconds in started.items()}
+    finally:
+        fake.stop()
+
+
 def start(pool: ThreadPoolExecutor) -> dict[str, Future[Any]]:
-    """Every wait at once on `pool` (it needs `len(ZERO_OR_LESS) + 6` threads), by name."""
+    """Every wait at once on `pool` (it needs `len(ZERO_OR_LESS) + 7` threads), by name:
+    `quick` is the dictionary of `quick_waits`."""
     futures: dict[str, Future[Any]] = {
         "stalled reader": pool.submit(stalled_reader_cut),
         "imageio idle": pool.submit(idle_seconds_before_close, ""),
@@ -108,6 +164,7 @@ def start(pool: ThreadPoolExecutor) -> dict[str, Future[Any]]:
     }
     for value in ZERO_OR_LESS:
         futures[f"idle={value}"] = pool.submit(idle_seconds_before_close, f"idle={value}")
+    futures["quick"] = pool.submit(quick_waits)
     return futures
 
 

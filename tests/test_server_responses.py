@@ -46,7 +46,7 @@ def waits(request: pytest.FixtureRequest) -> dict[str, Any]:
     run_waits = request.config.stash.get(HEAD_START, None)
     if run_waits is not None:
         return run_waits.report("server")
-    with ThreadPoolExecutor(len(ZERO_OR_LESS) + 6) as pool:
+    with ThreadPoolExecutor(len(ZERO_OR_LESS) + 7) as pool:
         seen: dict[str, Any] = json.loads(json.dumps(serverwaits.outcomes(serverwaits.start(pool))))
     return seen
 
