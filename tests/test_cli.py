@@ -272,11 +272,12 @@ def test_serve_seed_overrides_the_scenario_seed(optioned: Served) -> None:
 
 
 # -- the command line ------------------------------------------------------------------------
-def test_version_prints_the_package_version() -> None:
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """As `main` runs it (the command's own process runs below and in the serve tests)."""
     from importlib.metadata import version
 
-    result = fakeovirt("--version")
-    assert (result.returncode, result.stdout) == (0, f"fakeovirt {version('fakeovirt')}\n")
+    code, stdout, _ = in_process(capsys, "--version")
+    assert (code, stdout) == (0, f"fakeovirt {version('fakeovirt')}\n")
 
 
 SERVE_OPTIONS = (
