@@ -1,5 +1,6 @@
-"""The two 15 s imageio waits of tests/test_imageio_waits.py, run as a process of their own
-that the suite starts as soon as its collection ends.
+"""The two 15 s imageio waits of tests/test_imageio_waits.py, and the shorter waits of
+tests/test_server_responses.py and tests/test_server_stalls.py (tests/serverwaits.py), run as
+a process of their own that the suite starts as soon as its collection ends.
 
 Rules of this file:
 - the waits are real: a served fake at its default timeouts, a real TLS client that stops
@@ -9,12 +10,14 @@ Rules of this file:
   64 MiB would show there);
 - the process writes what it saw as JSON: lengths, the first byte that differs from what the
   engine holds (or null), the connection kept, and any exception with its text; the tests
-  assert on that report;
+  assert on that report; the server waits' report comes first (`server.json`, about 4 s
+  after the start, under a lock of its own), the imageio one (`report.json`) after 15 s;
 - one process per run: under xdist the controller starts it as soon as a worker reports the
   waits collected, and whichever worker runs their tests reads its report; a reader waits on
   a lock the process holds until it ends (no polling), and the process is killed after
   `DEADLINE`, so a hang fails the tests instead of stopping the run;
-- `python -m tests.imageio_waits OUT` runs it by hand.
+- `python -m tests.imageio_waits DIR` runs it by hand (it writes DIR/server.json and
+  DIR/report.json).
 """
 
 from __future__ import annotations
@@ -154,34 +157,62 @@ def run() -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    """Run the waits and write their report to argv[0]."""
-    try:
-        report = run()
-    except Exception:
-        report = {"error": traceback.format_exc()}
-    Path(argv[0]).write_text(json.dumps(report))
+    """Run every wait at once; write the server waits' report to `argv[0]/server.json` as
+    soon as they are over (then close the file descriptor `argv[1]`, if given: its lock
+    tells the readers), and the imageio waits' report to `argv[0]/report.json`."""
+    from tests import serverwaits
+
+    out = Path(argv[0])
+    with ThreadPoolExecutor(len(serverwaits.ZERO_OR_LESS) + 7) as pool:
+        futures = serverwaits.start(pool)  # first: the imageio waits' setup overlaps them
+
+        def server_report() -> None:
+            try:
+                (out / "server.json").write_text(json.dumps(serverwaits.outcomes(futures)))
+            finally:
+                if len(argv) > 1:
+                    os.close(int(argv[1]))  # the last holder of the lock: readers go on
+
+        reporter = threading.Thread(target=server_report)
+        reporter.start()
+        try:
+            report = run()
+        except Exception:
+            report = {"error": traceback.format_exc()}
+        (out / "report.json").write_text(json.dumps(report))
+        reporter.join()
     return 0
 
 
 class HeadStart:
     """The waits' process, started now. It holds a lock on `<scratch>/running` until it
-    ends, so any process of the run can wait for its report (`Waits.report`)."""
+    ends, and one on `<scratch>/server-running` until its server waits are over, so any
+    process of the run can wait for either report (`Waits.report`)."""
 
     def __init__(self, scratch: Path) -> None:
         self.scratch = scratch
         running = (scratch / "running").open("wb")
-        fcntl.flock(running, fcntl.LOCK_EX)  # before the start: no reader can come first
+        server_running = (scratch / "server-running").open("wb")
+        for lock in (running, server_running):
+            fcntl.flock(lock, fcntl.LOCK_EX)  # before the start: no reader can come first
         environment = {**os.environ, "TMPDIR": str(scratch)}  # the fake's CA dir too
         with (scratch / "stderr.txt").open("wb") as stderr:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "tests.imageio_waits", str(scratch / "report.json")],
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.imageio_waits",
+                    str(scratch),
+                    str(server_running.fileno()),
+                ],
                 cwd=ROOT,
                 env=environment,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
-                pass_fds=(running.fileno(),),  # the lock lives as long as the process
+                pass_fds=(running.fileno(), server_running.fileno()),  # the locks go with them
             )
         running.close()
+        server_running.close()
         self._deadline = threading.Timer(DEADLINE, self._process.kill)
         self._deadline.daemon = True
         self._deadline.start()
@@ -202,15 +233,17 @@ class Waits:
     scratch: Path
     process: HeadStart | None = None
 
-    def report(self) -> dict[str, Any]:
-        """What the waits saw, once their process has ended (raises with the process's
-        stderr if it wrote no report)."""
-        with (self.scratch / "running").open("rb") as running:
-            fcntl.flock(running, fcntl.LOCK_SH)  # granted when the process has ended
-        out = self.scratch / "report.json"
+    def report(self, part: str = "report") -> dict[str, Any]:
+        """What the imageio waits saw, once their process has ended, or with `part="server"`
+        what the server waits saw, once they are over (raises with the process's stderr if
+        it wrote no report)."""
+        lock = "server-running" if part == "server" else "running"
+        with (self.scratch / lock).open("rb") as running:
+            fcntl.flock(running, fcntl.LOCK_SH)  # granted when the writer has let it go
+        out = self.scratch / f"{part}.json"
         if not out.exists():
             stderr = (self.scratch / "stderr.txt").read_text(errors="replace")
-            raise RuntimeError(f"the waits' process wrote no report:\n{stderr}")
+            raise RuntimeError(f"the waits' process wrote no {part}.json:\n{stderr}")
         result: dict[str, Any] = json.loads(out.read_text())
         return result
 

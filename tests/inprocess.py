@@ -6,8 +6,9 @@ are loaded already. The script's code runs unmodified, over the same sockets, ag
 same fake; what a process would have of its own is given to it for the run and taken back:
 `sys.argv`, `sys.path[0]` (the script's folder), the working directory, the environment
 (`HOME`, the proxy variables), stdout and stderr (captured), the root logger (the examples
-call `logging.basicConfig`), short `time.sleep` polls (the `sitecustomize` of a real run,
-tests/sdkexamples.py), and its own modules beside it (`helpers.*`), forgotten afterwards.
+call `logging.basicConfig`), its SIGINT and SIGTERM handlers (ovirt-img sets its own), short
+`time.sleep` polls (the `sitecustomize` of a real run, tests/sdkexamples.py), and its own
+modules beside it (`helpers.*`), forgotten afterwards.
 An exception it raises is its traceback on stderr and exit status 1, `sys.exit(n)` is `n`.
 One script at a time: the process's state is not shared.
 """
@@ -19,6 +20,7 @@ import io
 import logging
 import os
 import runpy
+import signal
 import subprocess
 import sys
 import threading
@@ -72,6 +74,7 @@ def _as_a_process(
     saved_argv, saved_path = sys.argv, list(sys.path)
     saved_handlers, saved_level = list(root.handlers), root.level
     saved_modules = set(sys.modules)
+    saved_signals = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         os.environ.clear()
         os.environ.update(env)
@@ -83,6 +86,8 @@ def _as_a_process(
         yield
     finally:
         time.sleep = _sleep
+        for sig, handler in saved_signals.items():
+            signal.signal(sig, handler)
         for handler in root.handlers:
             if handler not in saved_handlers:
                 handler.close()

@@ -75,29 +75,49 @@ class Served:
             return code, self.process.stdout.read(), self.stderr.read_text()
 
 
-def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Served:
-    """Start `fakeovirt serve --ready-file ...` and block on its output until it is ready."""
-    ready = tmp_path / "ready.json"
+@dataclass
+class Begun:
+    """A `fakeovirt serve` process started, not yet known to be ready."""
+
+    process: subprocess.Popen[str]
+    ready: Path
+    stderr: Path
+
+
+def begin_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Begun:
+    """Start `fakeovirt serve --ready-file ...`; `ready` waits for it."""
+    ready_file = tmp_path / "ready.json"
     errors = tmp_path / "stderr.txt"
     with errors.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "fakeovirt", "serve", "--ready-file", str(ready), *args],
+            [sys.executable, "-m", "fakeovirt", "serve", "--ready-file", str(ready_file), *args],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
             cwd=ROOT,
             env=env,
         )
+    return Begun(process, ready_file, errors)
+
+
+def ready(begun: Begun) -> Served:
+    """Block on the output of a started `fakeovirt serve` until it is ready."""
+    process = begun.process
     assert process.stdout is not None
     printed = []
     for line in process.stdout:
         printed.append(line)
         if "Ctrl-C" in line:
             break
-    assert process.poll() is None, f"serve exited early: {errors.read_text()}"
+    assert process.poll() is None, f"serve exited early: {begun.stderr.read_text()}"
     assert any("/fakeovirt/dashboard" in line for line in printed)
-    assert ready.exists(), "serve printed its details without writing the ready file"
-    return Served(process, json.loads(ready.read_text()), ready, errors, printed)
+    assert begun.ready.exists(), "serve printed its details without writing the ready file"
+    return Served(process, json.loads(begun.ready.read_text()), begun.ready, begun.stderr, printed)
+
+
+def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Served:
+    """Start `fakeovirt serve --ready-file ...` and block on its output until it is ready."""
+    return ready(begin_serve(tmp_path, *args, env=env))
 
 
 def stop_quietly(served: Served) -> None:
@@ -113,12 +133,19 @@ def stop_quietly(served: Served) -> None:
         served.process.stdout.close()
 
 
-@pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`fakeovirt serve` with no options, shared by the tests that only ask it things."""
-    served = start_serve(tmp_path_factory.mktemp("plain"))
-    yield served
-    stop_quietly(served)
+def start_serves(
+    tmp_path_factory: pytest.TempPathFactory, **runs: tuple[str, ...]
+) -> dict[str, Served]:
+    """Start a `fakeovirt serve` process per run (name -> options) at once, then wait for
+    each to be ready: the processes start side by side (all are killed if one fails)."""
+    begun = {name: begin_serve(tmp_path_factory.mktemp(name), *args) for name, args in runs.items()}
+    try:
+        return {name: ready(one) for name, one in begun.items()}
+    except BaseException:
+        for one in begun.values():
+            one.process.kill()
+            one.process.communicate(timeout=30)
+        raise
 
 
 SCENARIO_FILE = "docs/examples/scenario.toml"  # its own seed (7) and policy (reads:1)
@@ -129,14 +156,29 @@ OPTIONS = (
 
 
 @pytest.fixture(scope="module")
-def optioned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`fakeovirt serve` with `OPTIONS`, shared by the tests of each of them: one process
-    instead of one per option (only the clock test moves anything: the clock). `plain`
-    serves the defaults (HTTPS, the demo scenario, the system clock, a log line per request);
-    test_signals.py stops two more processes, with a crowd of clients, by SIGTERM and SIGINT."""
-    served = start_serve(tmp_path_factory.mktemp("optioned"), *OPTIONS)
+def serves(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Served]]:
+    """The module's two `fakeovirt serve` processes, started side by side: `plain` with no
+    options, shared by the tests that only ask it things, and `optioned` with `OPTIONS`,
+    shared by the tests of each of them: one process instead of one per option (only the
+    clock test moves anything: the clock). `plain` serves the defaults (HTTPS, the demo
+    scenario, the system clock, a log line per request); test_signals.py stops two more
+    processes, with a crowd of clients, by SIGTERM and SIGINT."""
+    served = start_serves(tmp_path_factory, plain=(), optioned=OPTIONS)
     yield served
-    stop_quietly(served)
+    for one in served.values():
+        stop_quietly(one)
+
+
+@pytest.fixture(scope="module")
+def plain(serves: dict[str, Served]) -> Served:
+    """`fakeovirt serve` with no options."""
+    return serves["plain"]
+
+
+@pytest.fixture(scope="module")
+def optioned(serves: dict[str, Served]) -> Served:
+    """`fakeovirt serve` with `OPTIONS`."""
+    return serves["optioned"]
 
 
 def logged_after(served: Served, paths: list[str]) -> list[str]:
@@ -230,11 +272,12 @@ def test_serve_seed_overrides_the_scenario_seed(optioned: Served) -> None:
 
 
 # -- the command line ------------------------------------------------------------------------
-def test_version_prints_the_package_version() -> None:
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """As `main` runs it (the command's own process runs below and in the serve tests)."""
     from importlib.metadata import version
 
-    result = fakeovirt("--version")
-    assert (result.returncode, result.stdout) == (0, f"fakeovirt {version('fakeovirt')}\n")
+    code, stdout, _ = in_process(capsys, "--version")
+    assert (code, stdout) == (0, f"fakeovirt {version('fakeovirt')}\n")
 
 
 SERVE_OPTIONS = (

@@ -9,23 +9,22 @@ own (tests/imageio_waits.py) that tests/conftest.py starts when the collection e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.imageio_waits import HEAD_START, RANGE, first_difference, head_start, stop_head_start
+from tests.imageio_waits import HEAD_START, RANGE, first_difference, head_start
 
 
 @pytest.fixture(scope="module")
-def waits(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+def waits(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The process's report. The process is stopped and its folder removed at the end of
+    the session (tests/conftest.py), not here: the report of its server waits may still be
+    read later in the run (tests/test_server_responses.py)."""
     head_start(request.config)  # already started, unless the collection hook was bypassed
-    try:
-        report = request.config.stash[HEAD_START].report()
-        assert "error" not in report, report["error"]
-        yield report
-    finally:
-        stop_head_start(request.config)
+    report = request.config.stash[HEAD_START].report()
+    assert "error" not in report, report["error"]
+    return report
 
 
 def test_a_ranged_get_stalled_15_s_mid_body_resumes_and_receives_every_byte(

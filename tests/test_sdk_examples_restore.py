@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import subprocess
+import sys
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -28,9 +29,11 @@ import pytest
 from fakeovirt import FakeOvirt, Scenario
 from fakeovirt.core.model import Disk
 from fakeovirt.core.ovf import OVF_URI
+from tests.inprocess import run_script
 from tests.qemutools import require_qemu
 from tests.sdkexamples import (
     ENGINE40_USERS,
+    QUICK_SLEEP,
     as_engine40,
     example_environment,
     examples_dir,
@@ -279,13 +282,27 @@ def installed_script(distribution: str, name: str) -> str:
     return str(Path(str(found[0].locate())).resolve())
 
 
-def ovirt_img(fake: FakeOvirt, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def ovirt_img(
+    fake: FakeOvirt, home: Path, *args: str, in_process: bool = False
+) -> subprocess.CompletedProcess[str]:
     """`ovirt-img` as its docs configure it: `$XDG_CONFIG_HOME/ovirt-img.conf`, a section
     per engine with `engine_url`, `username`, `password`, `cafile`; its 1 s polls shortened
-    as the examples' are (tests/sdkexamples.py)."""
+    as the examples' are (tests/sdkexamples.py). A process of its own unless `in_process`
+    (tests/inprocess.py, with the client's module-level record of the signal handlers it
+    set taken back too: a later download in this process must not believe it handles
+    signals)."""
     write_engine_config(home / ".config" / "ovirt-img.conf", fake)
     program = installed_script("ovirt-imageio", "ovirt-img")
     env = {**example_environment(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    if in_process:
+        from ovirt_imageio.client import _app
+
+        saved = (_app._registered_signals, _app._termination_signal)
+        try:
+            command = [sys.executable, program, *args]
+            return run_script(command, cwd=home, env=env, sleep_cap=QUICK_SLEEP)
+        finally:
+            _app._registered_signals, _app._termination_signal = saved
     return subprocess.run(
         [program, *args], cwd=home, env=env, capture_output=True, text=True, timeout=120,
         check=False,
@@ -294,10 +311,13 @@ def ovirt_img(fake: FakeOvirt, home: Path, *args: str) -> subprocess.CompletedPr
 
 @pytest.mark.parametrize("fmt", ["qcow2", "raw"])
 def test_ovirt_img_upload_disk(served: FakeOvirt, tmp_path: Path, fmt: str) -> None:
+    """The qcow2 upload is ovirt-img run as a process, as a user runs it; the raw one runs
+    in the test process (tests/inprocess.py)."""
     require_qemu()
     source = image(tmp_path / f"source.{fmt}", fmt)
     before = set(served.engine.state.disks)
-    done = ovirt_img(served, tmp_path, "upload-disk", "-c", "fake", "-s", "mydata", str(source))
+    command = ("upload-disk", "-c", "fake", "-s", "mydata", str(source))
+    done = ovirt_img(served, tmp_path, *command, in_process=fmt == "raw")
     assert done.returncode == 0, done.stdout + done.stderr
     disk = uploaded(served, before)
     assert disk.status == "ok"

@@ -8,15 +8,16 @@ is generous; a fresh TLS connection and one API request take milliseconds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from fakeovirt import FakeOvirt
 from fakeovirt.web.serving import BackgroundServer, Limits, Timeouts
 
+from . import serverwaits
+from .imageio_waits import HEAD_START
 from .rawclients import Crowd, Server, accepted, crowd, read_answer, request_bytes, timed_get
-from .servertools import seconds_until_closed
 
 PROMPT = 1.0  # seconds: a GET with the crowd connected answers well within this
 # Long waits, so that every client of a crowd is still connected when the GET is timed.
@@ -69,74 +70,45 @@ def test_a_get_answers_promptly_with_every_kind_of_bad_client_at_once(
 
 
 # -- each waiting client is cut at its timeout (short timeouts: the property, not the value) --
-QUICK = Timeouts(head=0.5, keep_alive=0.5, body=0.5, send=0.5, imageio=1.0)
-
-
-def silent(server: Server) -> float:
-    with crowd(server) as clients:
-        clients.silent()
-        return seconds_until_closed(clients.sockets[0])
-
-
-def partial_hello(server: Server) -> float:
-    with crowd(server) as clients:
-        clients.partial_hello()
-        return seconds_until_closed(clients.sockets[0])
-
-
-def slow_header(server: Server) -> float:
-    with crowd(server) as clients:
-        clients.slow_headers(1, every=0.1)
-        return seconds_until_closed(clients.sockets[0])
-
-
-def idle_after_three_answers(server: Server) -> float:
-    sock = server.connect()
-    try:
-        for _ in range(3):
-            sock.sendall(request_bytes())
-            assert read_answer(sock)[0] == 200
-        return seconds_until_closed(sock)
-    finally:
-        sock.close()
-
-
 @pytest.fixture(scope="module")
-def quick() -> Iterator[dict[str, Future[float]]]:
-    """A fake whose timeouts are short, and each waiting client's time until the server
-    closes it, all waited at once (the module costs one wait, not four)."""
-    fake = FakeOvirt().start(timeouts=QUICK)
-    server = Server(fake.origin, fake.ca_file)
-    waits = (silent, partial_hello, slow_header, idle_after_three_answers)
-    try:
-        with ThreadPoolExecutor(len(waits)) as pool:
-            yield {wait.__name__: pool.submit(wait, server) for wait in waits}
-    finally:
-        fake.stop()
+def quick(request: pytest.FixtureRequest) -> dict[str, float]:
+    """A fake whose timeouts are short (`serverwaits.QUICK`), and each waiting client's
+    time until the server closes it, all waited at once (the module costs one wait, not
+    four): in the run's waits process when there is one (tests/imageio_waits.py, started
+    when the collection ends), else here."""
+    run_waits = request.config.stash.get(HEAD_START, None)
+    if run_waits is not None:
+        seen = run_waits.report("server")["quick"]
+    else:
+        with ThreadPoolExecutor(1) as pool:
+            seen = serverwaits.outcomes({"quick": pool.submit(serverwaits.quick_waits)})["quick"]
+    assert "error" not in seen, seen["error"]
+    closed: dict[str, float] = seen["value"]
+    return closed
 
 
 def test_a_silent_connection_is_closed_at_the_head_timeout(
-    quick: dict[str, Future[float]],
+    quick: dict[str, float],
 ) -> None:
-    assert 0.4 < quick["silent"].result(timeout=60) < 3
+    assert 0.4 < quick["silent"] < 3
 
 
 def test_a_partial_tls_hello_is_closed_at_the_head_timeout(
-    quick: dict[str, Future[float]],
+    quick: dict[str, float],
 ) -> None:
-    assert 0.4 < quick["partial_hello"].result(timeout=60) < 3
+    assert 0.4 < quick["partial_hello"] < 3
 
 
 def test_a_slow_header_client_is_cut_at_the_head_deadline_though_it_keeps_sending(
-    quick: dict[str, Future[float]],
+    quick: dict[str, float],
 ) -> None:
-    assert 0.4 < quick["slow_header"].result(timeout=60) < 3
+    assert 0.4 < quick["slow_header"] < 3
 
 
 def test_an_api_keep_alive_connection_serves_again_then_closes_when_idle(
-    quick: dict[str, Future[float]],
+    quick: dict[str, float],
 ) -> None:
-    assert 0.45 < quick["idle_after_three_answers"].result(timeout=60) < 3
+    assert 0.45 < quick["idle_after_three_answers"] < 3
 
 
 def test_past_the_connection_limit_a_client_gets_a_clean_503(fake: FakeOvirt) -> None:

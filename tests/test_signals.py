@@ -105,25 +105,41 @@ def scratch_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def terminated(tmp_path_factory: pytest.TempPathFactory, scratch_tmp: Path) -> Stopped:
-    """`fakeovirt serve --quiet` with its own `TMPDIR`, stopped by SIGTERM: the tests of a
-    prompt and clean stop and of what it removes look at the same run."""
-    env = {**os.environ, "TMPDIR": str(scratch_tmp)}
-    where = tmp_path_factory.mktemp("terminated")
-    return serve_crowd_then_signal(where, signal.SIGTERM, "--quiet", env=env)
-
-
-@pytest.fixture(scope="module")
 def ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("kept") / "ca"
 
 
 @pytest.fixture(scope="module")
-def interrupted(tmp_path_factory: pytest.TempPathFactory, ca_dir: Path) -> Stopped:
+def both_stopped(
+    tmp_path_factory: pytest.TempPathFactory, scratch_tmp: Path, ca_dir: Path
+) -> dict[signal.Signals, Stopped]:
+    """The two runs of `terminated` and `interrupted`, at once: each is a process of its
+    own with a crowd of its own, so the module waits for the longer one, not for both."""
+    own_tmp = {**os.environ, "TMPDIR": str(scratch_tmp)}
+    runs = {
+        signal.SIGTERM: (tmp_path_factory.mktemp("terminated"), ("--quiet",), own_tmp),
+        signal.SIGINT: (tmp_path_factory.mktemp("interrupted"), ("--ca-dir", str(ca_dir)), None),
+    }
+    with ThreadPoolExecutor(len(runs)) as pool:
+        started = {
+            sig: pool.submit(serve_crowd_then_signal, where, sig, *args, env=env)
+            for sig, (where, args, env) in runs.items()
+        }
+        return {sig: run.result(timeout=300) for sig, run in started.items()}
+
+
+@pytest.fixture(scope="module")
+def terminated(both_stopped: dict[signal.Signals, Stopped]) -> Stopped:
+    """`fakeovirt serve --quiet` with its own `TMPDIR`, stopped by SIGTERM: the tests of a
+    prompt and clean stop and of what it removes look at the same run."""
+    return both_stopped[signal.SIGTERM]
+
+
+@pytest.fixture(scope="module")
+def interrupted(both_stopped: dict[signal.Signals, Stopped]) -> Stopped:
     """`fakeovirt serve --ca-dir DIR`, logging each request, stopped by SIGINT: the tests of
     a prompt and clean stop and of what it keeps look at the same run."""
-    where = tmp_path_factory.mktemp("interrupted")
-    return serve_crowd_then_signal(where, signal.SIGINT, "--ca-dir", str(ca_dir))
+    return both_stopped[signal.SIGINT]
 
 
 def stopped_by(request: pytest.FixtureRequest, sig: signal.Signals) -> Stopped:
