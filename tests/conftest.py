@@ -33,8 +33,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the 15 s imageio waits as soon as they are collected, so that they overlap
-    the rest of the run (tests/test_imageio_waits.py reads their report).
+    """Start the 15 s imageio waits as soon as they are collected, with the server waits of
+    tests/serverwaits.py, so that they overlap the rest of the run (tests/test_imageio_waits.py,
+    test_server_responses.py and test_server_stalls.py read their reports).
 
     Then move everything imported and collected so far out of the cyclic garbage
     collector's sight (`gc.freeze`): those objects live as long as the process, and each
