@@ -98,6 +98,8 @@ def test_the_schema_wide_strategy_is_built_once_per_arguments() -> None:
     built = [s.wrapped_strategy for s in (first, again, other)]  # type: ignore[attr-defined]
     assert built[0] is built[1]
     assert built[2] is not built[0]
+    assert first is again, "one strategy object per arguments: hypothesis checks it once"
+    assert fst.xml_documents("backup") is fst.xml_documents("backup")
 
 
 def test_request_and_workload_strategies_are_built_once_per_arguments() -> None:
