@@ -834,19 +834,34 @@ def xml_elements(
     name to the strategy of its text, which must be valid for its type.
     """
 
+    return _lazy_xml_elements(
+        element,
+        max_depth,
+        max_occurs,
+        tuple(sorted((ids or {}).items(), key=lambda item: item[0])),
+        tuple(sorted((texts or {}).items(), key=lambda item: item[0])),
+        schema,
+    )
+
+
+@lru_cache(maxsize=128)
+def _lazy_xml_elements(
+    element: str,
+    max_depth: int,
+    max_occurs: int,
+    ids: tuple[tuple[str, st.SearchStrategy[str]], ...],
+    texts: tuple[tuple[str, st.SearchStrategy[str]], ...],
+    schema: Path | None,
+) -> st.SearchStrategy[ET.Element]:
+    """`xml_elements`, one strategy object per arguments: a test that asks for it in its
+    body on every example has hypothesis check the object once, not on every draw."""
+
     def build() -> st.SearchStrategy[ET.Element]:
         if max_depth < 0:
             raise InvalidArgument(f"max_depth={max_depth} must be at least 0")
         if max_occurs < 1:
             raise InvalidArgument(f"max_occurs={max_occurs} must be at least 1")
-        return _xml_elements(
-            element,
-            max_depth,
-            max_occurs,
-            tuple(sorted((ids or {}).items(), key=lambda item: item[0])),
-            tuple(sorted((texts or {}).items(), key=lambda item: item[0])),
-            schema,
-        )
+        return _xml_elements(element, max_depth, max_occurs, ids, texts, schema)
 
     return _lazy(build)
 
@@ -895,4 +910,15 @@ def xml_documents(
     elements = xml_elements(
         element, max_depth=max_depth, max_occurs=max_occurs, ids=ids, texts=texts, schema=schema
     )
-    return elements.map(lambda e: ET.tostring(e, encoding="utf-8", xml_declaration=True))
+    return _documents(elements)
+
+
+@lru_cache(maxsize=128)
+def _documents(elements: st.SearchStrategy[ET.Element]) -> st.SearchStrategy[bytes]:
+    """One mapped strategy per `xml_elements` strategy (itself one per arguments)."""
+    return elements.map(_document)
+
+
+def _document(element: ET.Element) -> bytes:
+    data: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return data

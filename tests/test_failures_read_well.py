@@ -4,6 +4,16 @@ second chained traceback; each shown through pytester, as a user's test run prin
 from __future__ import annotations
 
 import pytest
+import trustme  # noqa: F401  (see below)
+
+import fakeovirt.stall  # noqa: F401  (see below)
+
+# pytester's in-process runs forget the modules first imported during them, so a test of
+# this file run first in its process used to fail: cryptography's Rust bindings outlive
+# the run and refuse a second import of its Python half ("curve must be an EllipticCurve
+# instance", from the served fake's certificate), and a second `fakeovirt.stall` makes a
+# second StalledClockWarning class, which `-W error::fakeovirt.StalledClockWarning` of the
+# next run does not match. Imported here, before any run, they are never forgotten.
 
 CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
 
