@@ -72,6 +72,7 @@ XML_BODIES: dict[str, bytes] = {
     "deep": b"<backup>" * 50_000,
     "invalid-utf8": b"<backup><description>\xff\xfe</description></backup>",
     "declared-utf16": b"<?xml version='1.0' encoding='utf-16'?><backup/>",
+    "unknown-encoding": b"<?xml version='1.0' encoding='bogus'?><backup/>",
     "json": b'{"backup": {"disks": []}}',
     "empty": b"",
     "huge-id": b"<backup><disks><disk id='" + b"x" * 100_000 + b"'/></disks></backup>",

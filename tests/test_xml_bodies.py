@@ -31,9 +31,9 @@ def _defused(body: bytes) -> str:
         root = SafeET.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as error:
         return f"refused: forbidden XML construct ({error})"
-    except ET.ParseError as error:
+    except (ET.ParseError, LookupError) as error:  # an unknown encoding: refused too
         return f"refused: malformed XML ({error})"
-    except Exception as error:  # an unknown encoding: raised either way
+    except Exception as error:
         return f"raised {type(error).__name__}: {error}"
     return ET.tostring(root, encoding="unicode")
 

@@ -88,7 +88,7 @@ def _xml(body: bytes) -> ET.Element:
         root: ET.Element = SafeET.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as error:
         raise SyntaxIncorrect(f"forbidden XML construct ({error})") from None
-    except ET.ParseError as error:
+    except (ET.ParseError, LookupError) as error:  # LookupError: an unknown encoding
         raise SyntaxIncorrect(f"malformed XML ({error})") from None
     return root
 
