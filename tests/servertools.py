@@ -81,9 +81,14 @@ def serving(
         served.stop()
 
 
-def seconds_until_closed(sock: socket.socket, limit: float = 30.0) -> float:
-    """How long until the server closes `sock` (it must, within `limit`)."""
+def seconds_until_closed(
+    sock: socket.socket, limit: float = 30.0, since: float | None = None
+) -> float:
+    """How long until the server closes `sock` (it must, within `limit`), counted from
+    `since` (a `time.monotonic()` taken before the server's timer can have started, so
+    that a client slow to get here cannot make the server's wait look shorter) or from
+    now."""
     sock.settimeout(limit)
-    start = time.monotonic()
+    start = time.monotonic() if since is None else since
     assert closed_by_server(sock), "the server sent bytes instead of closing"
     return time.monotonic() - start
