@@ -3,7 +3,8 @@ machine's default settings. The correct clients they start from pass in tests/ex
 tests/test_contract_data.py.
 
 The demo's disks carry 8 seeded blocks here, not 48 (a download costs a request per data
-extent; every mutant is caught as on the demo's own disks). Each mutant runs with
+extent; every mutant is caught as on the demo's own disks); a wrong volume runs on a VM that
+is down (`tests.mutants.SCENARIOS`), where it shows as later writes. Each mutant runs with
 `DEFAULT_SETTINGS` and a fixed seed, stopping at the first violation (`tests.mutants.DETECT`;
 no shrinking: detection is what is measured here; tests/test_user_state_machine.py shows a
 shrunk report), once per process: the tests that read a mutant's message read the same run.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from fakeovirt import FakeOvirt
-from tests.mutants import MUTANTS, violation
+from tests.mutants import MUTANTS, SCENARIOS, violation
 from tests.smalldisks import FEW_BLOCKS_DEMO
 
 pytestmark = [pytest.mark.mutation, pytest.mark.fakeovirt(scenario=FEW_BLOCKS_DEMO)]
@@ -46,6 +47,8 @@ CLASSES = {
 
 @pytest.mark.parametrize("name", sorted(MUTANTS))
 def test_the_contract_catches_the_planted_bug(fake: FakeOvirt, name: str) -> None:
+    if name in SCENARIOS:
+        fake.reset(SCENARIOS[name])
     assert violation(name, fake) is not None, f"{name} passed the contract"
 
 

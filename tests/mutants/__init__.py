@@ -24,14 +24,17 @@ from tests.qemutools import require_qemu
 
 from .api import API_MUTANTS
 from .data import DATA_MUTANTS
-from .snapshots import SNAPSHOT_MUTANTS
+from .snapshots import DOWN, SNAPSHOT_MUTANTS
 
 if TYPE_CHECKING:
-    from fakeovirt import FakeOvirt
+    from fakeovirt import FakeOvirt, Scenario
 
-__all__ = ["DETECT", "MUTANTS", "violation"]
+__all__ = ["DETECT", "MUTANTS", "SCENARIOS", "violation"]
 
 MUTANTS = {**API_MUTANTS, **DATA_MUTANTS, **SNAPSHOT_MUTANTS}
+# The inventory a mutant runs on when not the mutation suite's own: a wrong volume shows as
+# the guest's later writes in its download only where the engine serves the active volume.
+SCENARIOS: dict[str, Scenario] = {"ReadsTheActiveVolume": DOWN}
 
 # The default settings on a fixed seed, stopping at the first violation: detection is what is
 # measured (tests/test_user_state_machine.py shows a shrunk report).
