@@ -4,7 +4,8 @@ tests/test_contract_data.py.
 
 The demo's disks carry 8 seeded blocks here, not 48 (a download costs a request per data
 extent; every mutant is caught as on the demo's own disks); a wrong volume runs on a VM that
-is down (`tests.mutants.SCENARIOS`), where it shows as later writes. Each mutant runs with
+is down, where it shows as later writes, and a wrong base on the demo's own disks
+(`tests.mutants.SCENARIOS`). Each mutant runs with
 `DEFAULT_SETTINGS` and a fixed seed, stopping at the first violation (`tests.mutants.DETECT`;
 no shrinking: detection is what is measured here; tests/test_user_state_machine.py shows a
 shrunk report), once per process: the tests that read a mutant's message read the same run.

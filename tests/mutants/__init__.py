@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from hypothesis import Phase, settings
 
+from fakeovirt import DEMO
 from fakeovirt.stateful import DEFAULT_SETTINGS, ContractViolation
 from fakeovirt.stateful_sdk import ImageioBackupMachine
 from tests.qemutools import require_qemu
@@ -33,8 +34,10 @@ __all__ = ["DETECT", "MUTANTS", "SCENARIOS", "violation"]
 
 MUTANTS = {**API_MUTANTS, **DATA_MUTANTS, **SNAPSHOT_MUTANTS}
 # The inventory a mutant runs on when not the mutation suite's own: a wrong volume shows as
-# the guest's later writes in its download only where the engine serves the active volume.
-SCENARIOS: dict[str, Scenario] = {"ReadsTheActiveVolume": DOWN}
+# the guest's later writes in its download only where the engine serves the active volume; a
+# wrong base runs on the demo's own disks, where the first difference of its restore is a
+# guest write (tests/test_contract_data.py reads that message).
+SCENARIOS: dict[str, Scenario] = {"ReadsTheActiveVolume": DOWN, "RestoresOntoTheParent": DEMO}
 
 # The default settings on a fixed seed, stopping at the first violation: detection is what is
 # measured (tests/test_user_state_machine.py shows a shrunk report).
