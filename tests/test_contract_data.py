@@ -91,6 +91,7 @@ class RestoresNothing(MyToolMachine):  # type: ignore[misc]
     ],
     ids=["transfers left open", "wrong modes", "no image"],
 )
+@pytest.mark.fakeovirt(scenario=FEW_BLOCKS_DEMO)  # what is left behind, not how much data
 def test_the_data_path_is_held_to_its_promises(
     fake: FakeOvirt, machine: type[MyToolMachine], message: str
 ) -> None:
