@@ -7,10 +7,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from fakeovirt import DiskSpec, Scenario, VmSpec
 from fakeovirt.stateful import ApiFault, BackupApiMachine, SnapshotInfo
 from fakeovirt.stateful_sdk import ImageioBackupMachine, SdkBackupMachine
 
-__all__ = ["SNAPSHOT_MUTANTS"]
+__all__ = ["DOWN", "SNAPSHOT_MUTANTS"]
+
+# One VM, down: the engine serves the active volume of its disk to any transfer, so a client
+# that transfers the disk instead of the snapshot's volume gets the guest's later writes (on a
+# running VM the engine refuses that transfer with a 409 instead).
+DOWN = Scenario(
+    name="down",
+    vms=(VmSpec("vm-cold", "down", disks=(DiskSpec("vm-cold-disk1", seeded_blocks=4),)),),
+)
 
 
 class DoesNotWaitForOk(SdkBackupMachine):
