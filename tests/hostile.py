@@ -73,6 +73,8 @@ XML_BODIES: dict[str, bytes] = {
     "invalid-utf8": b"<backup><description>\xff\xfe</description></backup>",
     "declared-utf16": b"<?xml version='1.0' encoding='utf-16'?><backup/>",
     "unknown-encoding": b"<?xml version='1.0' encoding='bogus'?><backup/>",
+    "multi-byte-encoding": b"<?xml version='1.0' encoding='shift_jis'?><backup/>",
+    "codec-no-encoding": b"<?xml version='1.0' encoding='idna'?><backup/>",
     "json": b'{"backup": {"disks": []}}',
     "empty": b"",
     "huge-id": b"<backup><disks><disk id='" + b"x" * 100_000 + b"'/></disks></backup>",

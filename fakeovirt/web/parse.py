@@ -1,8 +1,10 @@
 """Reading requests as the engine reads them: bodies (XML or JSON), flags and integers.
 
-Bodies: XML is parsed with defusedxml (no DTDs, no entities: no billion laughs, no XXE),
-after a check by expat alone that builds nothing (`_xml`), JSON with the standard decoder
-into the same element tree; then `schema.check_request`
+Bodies: XML is first read by expat alone, building nothing (`_xml`): a malformed body is
+refused with expat's words, a well-formed one without a DOCTYPE is built by ElementTree,
+and one with a DOCTYPE (or an encoding expat cannot read) goes to defusedxml (no DTDs, no
+entities: no billion laughs, no XXE); JSON is read with the standard decoder into the same
+element tree; then `schema.check_request`
 reads the tree as the engine's JAXB does (any member order, values checked), and the tree
 is mapped to the core's request dataclasses. Query parameters follow the engine's
 `ParametersHelper`: a value it cannot read is treated as absent, never refused.
@@ -88,7 +90,9 @@ def _xml(body: bytes) -> ET.Element:
         root: ET.Element = SafeET.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as error:
         raise SyntaxIncorrect(f"forbidden XML construct ({error})") from None
-    except (ET.ParseError, LookupError) as error:  # LookupError: an unknown encoding
+    except (ET.ParseError, LookupError, ValueError) as error:
+        # LookupError: an unknown encoding; ValueError: one expat cannot read (a multi-byte
+        # one such as Shift_JIS, or a codec that is no text encoding)
         raise SyntaxIncorrect(f"malformed XML ({error})") from None
     return root
 
