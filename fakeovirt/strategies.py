@@ -833,7 +833,6 @@ def xml_elements(
     its `id` attribute (e.g. `{"disk": sampled_from(disk_ids)}`); `texts` maps an element
     name to the strategy of its text, which must be valid for its type.
     """
-
     return _lazy_xml_elements(
         element,
         max_depth,

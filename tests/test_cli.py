@@ -12,6 +12,7 @@ import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -164,9 +165,10 @@ def serves(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serve
     scenario, the system clock, a log line per request); test_signals.py stops two more
     processes, with a crowd of clients, by SIGTERM and SIGINT."""
     served = start_serves(tmp_path_factory, plain=(), optioned=OPTIONS)
-    yield served
-    for one in served.values():
-        stop_quietly(one)
+    with ExitStack() as stops:  # each is stopped, whatever stopping the other raised
+        for one in served.values():
+            stops.callback(stop_quietly, one)
+        yield served
 
 
 @pytest.fixture(scope="module")

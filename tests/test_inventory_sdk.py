@@ -9,8 +9,14 @@ import pytest
 from fakeovirt import FakeOvirt
 
 
-def test_connection_test_passes_verifying_the_ca(connection: sdk.Connection) -> None:
-    assert connection.test(raise_exception=True) is True
+def test_connection_test_passes_verifying_the_ca(fake: FakeOvirt) -> None:
+    """A connection of its own: the shared one has logged in and keeps its HTTPS connection,
+    so its `test()` would verify nothing anew."""
+    connection = sdk.Connection(**fake.connection_kwargs())
+    try:
+        assert connection.test(raise_exception=True) is True
+    finally:
+        connection.close()
 
 
 def test_api_root_reports_product_info(connection: sdk.Connection) -> None:

@@ -50,16 +50,18 @@ DETECT = settings(
     phases=[Phase.explicit, Phase.generate, Phase.target],
 )
 
-_RAISED: dict[tuple[str, str], ContractViolation | None] = {}
+_RAISED: dict[tuple[object, ...], ContractViolation | None] = {}
 
 
 def violation(name: str, fake: FakeOvirt) -> ContractViolation | None:
-    """The violation the contract raised against mutant `name` under `DETECT` on `fake`'s
-    scenario, or None if the mutant passed; run once per process and scenario."""
+    """The violation the contract raised against mutant `name` under `DETECT` on `fake`, or
+    None if the mutant passed; run once per process and per fake setting that could change
+    the run (scenario, policy, profile, strict checks)."""
     machine, _ = MUTANTS[name]
     if issubclass(machine, ImageioBackupMachine):
         require_qemu()
-    key = (name, fake.engine.scenario.name)
+    engine = fake.engine
+    key = (name, engine.scenario, repr(engine.policy), engine.profile.name, fake.app.strict)
     if key not in _RAISED:
         try:
             machine.run(fake, settings=DETECT)
