@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -77,15 +78,33 @@ class Stopped:
 
 
 def serve_crowd_then_signal(
-    where: Path, sig: signal.Signals, *args: str, env: dict[str, str] | None = None
+    where: Path,
+    sig: signal.Signals,
+    *args: str,
+    env: dict[str, str] | None = None,
+    together: threading.Barrier | None = None,
 ) -> Stopped:
-    """`fakeovirt serve ARGS`, the crowd of `gather`, then `sig`."""
+    """`fakeovirt serve ARGS`, the crowd of `gather`, then `sig`; with `together`, the signal
+    waits until every run sharing it has gathered its crowd, so that no run is timed while
+    another one's hundreds of TLS handshakes load the machine."""
     args = ("--policy", "immediate", *args)
-    served = start_serve(where, *args, env=env)
+    try:
+        served = start_serve(where, *args, env=env)
+    except BaseException:
+        if together is not None:
+            together.abort()  # the other runs fail rather than wait for this one
+        raise
     try:
         connection = sdk.Connection(**served.details)
         with crowd(Server(served.http().origin, served.details["ca_file"])) as clients:
-            gather(clients, connection)
+            try:
+                gather(clients, connection)
+            except BaseException:
+                if together is not None:
+                    together.abort()
+                raise
+            if together is not None:
+                together.wait(timeout=120)
             start = time.monotonic()
             code, out, err = served.stop(sig)
             took = time.monotonic() - start
@@ -120,9 +139,10 @@ def both_stopped(
         signal.SIGTERM: (tmp_path_factory.mktemp("terminated"), ("--quiet",), own_tmp),
         signal.SIGINT: (tmp_path_factory.mktemp("interrupted"), ("--ca-dir", str(ca_dir)), None),
     }
+    together = threading.Barrier(len(runs))
     with ThreadPoolExecutor(len(runs)) as pool:
         started = {
-            sig: pool.submit(serve_crowd_then_signal, where, sig, *args, env=env)
+            sig: pool.submit(serve_crowd_then_signal, where, sig, *args, env=env, together=together)
             for sig, (where, args, env) in runs.items()
         }
         return {sig: run.result(timeout=300) for sig, run in started.items()}
