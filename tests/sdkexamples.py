@@ -161,9 +161,9 @@ def example_environment(home: Path) -> dict[str, str]:
 # The examples poll with `time.sleep(5)` between reads, ovirt-img (ovirt-imageio's
 # client/_ovirt.py) sleeps 1 s before each read of a disk or transfer it waits for. Under test
 # the fake's lifecycles move on reads (a per-read or the immediate policy), never on wall time,
-# so the sleeps only cost time: a `sitecustomize` shortens them to 20 ms (`QUICK_SLEEP`, also
+# so the sleeps only cost time: a `sitecustomize` shortens them to 2 ms (`QUICK_SLEEP`, also
 # in-process). The scripts' code runs unmodified.
-QUICK_SLEEP = 0.02
+QUICK_SLEEP = 0.002
 _SITECUSTOMIZE = f"""\
 import time
 
