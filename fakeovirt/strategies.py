@@ -852,32 +852,19 @@ def _lazy_xml_elements(
     texts: tuple[tuple[str, st.SearchStrategy[str]], ...],
     schema: Path | None,
 ) -> st.SearchStrategy[ET.Element]:
-    """`xml_elements`, one strategy object per arguments: a test that asks for it in its
-    body on every example has hypothesis check the object once, not on every draw."""
+    """`xml_elements`, one strategy object per arguments, built on its first draw: a test
+    that asks for it in its body on every example has hypothesis check the schema-wide tree
+    of strategies once, not on every draw (the same strategy objects in `ids` and `texts`
+    hit)."""
 
     def build() -> st.SearchStrategy[ET.Element]:
         if max_depth < 0:
             raise InvalidArgument(f"max_depth={max_depth} must be at least 0")
         if max_occurs < 1:
             raise InvalidArgument(f"max_occurs={max_occurs} must be at least 1")
-        return _xml_elements(element, max_depth, max_occurs, ids, texts, schema)
+        return _xsd_elements(max_depth, max_occurs, ids, texts, schema).root(element)
 
     return _lazy(build)
-
-
-@lru_cache(maxsize=128)
-def _xml_elements(
-    element: str,
-    max_depth: int,
-    max_occurs: int,
-    ids: tuple[tuple[str, st.SearchStrategy[str]], ...],
-    texts: tuple[tuple[str, st.SearchStrategy[str]], ...],
-    schema: Path | None,
-) -> st.SearchStrategy[ET.Element]:
-    """The strategy of `xml_elements`, built once per arguments: hypothesis then checks the
-    schema-wide tree of strategies once, not on every draw of a test that calls
-    `xml_elements` inside its body (the same strategy objects in `ids` and `texts` hit)."""
-    return _xsd_elements(max_depth, max_occurs, ids, texts, schema).root(element)
 
 
 @lru_cache(maxsize=32)
