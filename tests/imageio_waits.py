@@ -163,7 +163,7 @@ def main(argv: list[str]) -> int:
     from tests import serverwaits
 
     out = Path(argv[0])
-    with ThreadPoolExecutor(len(serverwaits.ZERO_OR_LESS) + 7) as pool:
+    with ThreadPoolExecutor(serverwaits.THREADS) as pool:
         futures = serverwaits.start(pool)  # first: the imageio waits' setup overlaps them
 
         def server_report() -> None:

@@ -17,25 +17,31 @@ Rules of this file:
 from __future__ import annotations
 
 import http.client
+import json
 import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
 from typing import Any
+
+import pytest
 
 from fakeovirt import FakeOvirt
 from fakeovirt.web.serving import Timeouts
 
-from .imageio_waits import first_difference
+from .imageio_waits import HEAD_START, first_difference
 from .rawclients import Server, crowd, read_answer, request_bytes
 from .servertools import MiB, pattern, seconds_until_closed, serving
 
 __all__ = [
     "QUICK",
     "SHORT",
+    "THREADS",
     "ZERO_OR_LESS",
     "idle_seconds_before_close",
     "outcomes",
     "quick_waits",
+    "report",
     "stalled_reader_cut",
     "stalled_write_received",
     "start",
@@ -160,9 +166,12 @@ def quick_waits() -> dict[str, float]:
         fake.stop()
 
 
+THREADS = len(ZERO_OR_LESS) + 7  # what `start` needs: one thread per wait
+
+
 def start(pool: ThreadPoolExecutor) -> dict[str, Future[Any]]:
-    """Every wait at once on `pool` (it needs `len(ZERO_OR_LESS) + 7` threads), by name:
-    `quick` is the dictionary of `quick_waits`."""
+    """Every wait at once on `pool` (it needs `THREADS` threads), by name: `quick` is the
+    dictionary of `quick_waits`."""
     futures: dict[str, Future[Any]] = {
         "stalled reader": pool.submit(stalled_reader_cut),
         "imageio idle": pool.submit(idle_seconds_before_close, ""),
@@ -185,4 +194,22 @@ def outcomes(futures: dict[str, Future[Any]]) -> dict[str, Any]:
             seen[name] = {"value": future.result(timeout=60)}
         except Exception:
             seen[name] = {"error": traceback.format_exc()}
+    return seen
+
+
+def report(config: pytest.Config) -> dict[str, Any]:
+    """What each wait saw (`outcomes`, as JSON reads it): the report of the run's waits
+    process when there is one (tests/imageio_waits.py, started when the collection ends:
+    by the time a test asks, the waits are usually over), else the waits run here, once
+    per process."""
+    run_waits = config.stash.get(HEAD_START, None)
+    if run_waits is not None:
+        return run_waits.report("server")
+    return _run_here()
+
+
+@cache
+def _run_here() -> dict[str, Any]:
+    with ThreadPoolExecutor(THREADS) as pool:
+        seen: dict[str, Any] = json.loads(json.dumps(outcomes(start(pool))))
     return seen

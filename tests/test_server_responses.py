@@ -6,15 +6,12 @@ with the imageio app: `environ["fakeovirt.idle_timeout"]`, as the daemon sets th
 from __future__ import annotations
 
 import http.client
-import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from . import serverwaits
-from .imageio_waits import HEAD_START
 from .rawclients import closed_by_server, read_answer, request_bytes
 from .servertools import MiB, serving
 from .serverwaits import ZERO_OR_LESS
@@ -40,15 +37,8 @@ def test_an_answer_the_app_cannot_complete_is_cut_so_the_client_sees_an_error(pa
 @pytest.fixture(scope="module")
 def waits(request: pytest.FixtureRequest) -> dict[str, Any]:
     """What each wait of tests/serverwaits.py saw. They all run at once, each on a server of
-    its own, so that they cost their longest wait (3.5 s) rather than their sum (15 s): in
-    the run's waits process when there is one (tests/imageio_waits.py, started when the
-    collection ends: by now they are usually over), else here."""
-    run_waits = request.config.stash.get(HEAD_START, None)
-    if run_waits is not None:
-        return run_waits.report("server")
-    with ThreadPoolExecutor(len(ZERO_OR_LESS) + 7) as pool:
-        seen: dict[str, Any] = json.loads(json.dumps(serverwaits.outcomes(serverwaits.start(pool))))
-    return seen
+    its own, so that they cost their longest wait (3.5 s) rather than their sum (15 s)."""
+    return serverwaits.report(request.config)
 
 
 def waited(waits: dict[str, Any], name: str) -> Any:

@@ -8,7 +8,6 @@ is generous; a fresh TLS connection and one API request take milliseconds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -16,7 +15,6 @@ from fakeovirt import FakeOvirt
 from fakeovirt.web.serving import BackgroundServer, Limits, Timeouts
 
 from . import serverwaits
-from .imageio_waits import HEAD_START
 from .rawclients import Crowd, Server, accepted, crowd, read_answer, request_bytes, timed_get
 
 PROMPT = 1.0  # seconds: a GET with the crowd connected answers well within this
@@ -76,12 +74,7 @@ def quick(request: pytest.FixtureRequest) -> dict[str, float]:
     time until the server closes it, all waited at once (the module costs one wait, not
     four): in the run's waits process when there is one (tests/imageio_waits.py, started
     when the collection ends), else here."""
-    run_waits = request.config.stash.get(HEAD_START, None)
-    if run_waits is not None:
-        seen = run_waits.report("server")["quick"]
-    else:
-        with ThreadPoolExecutor(1) as pool:
-            seen = serverwaits.outcomes({"quick": pool.submit(serverwaits.quick_waits)})["quick"]
+    seen = serverwaits.report(request.config)["quick"]
     assert "error" not in seen, seen["error"]
     closed: dict[str, float] = seen["value"]
     return closed
