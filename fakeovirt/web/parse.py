@@ -78,14 +78,11 @@ def _xml(body: bytes) -> ET.Element:
     are declared in one), so a well-formed body is built by ElementTree's C parser, on the
     same expat with the same namespace handling; a body with a DOCTYPE goes to defusedxml,
     which refuses it as before. Expat words a malformation alike either way."""
-    verdict = _expat_verdict(body)
-    if verdict is _WELL_FORMED:
+    if _well_formed_without_doctype(body):
         try:
             return ET.fromstring(body)
         except ET.ParseError:  # pragma: no cover - expat agrees with itself
             pass
-    elif verdict is not _ASK_DEFUSEDXML:
-        raise SyntaxIncorrect(f"malformed XML ({verdict})") from None
     try:
         root: ET.Element = SafeET.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as error:
@@ -93,37 +90,39 @@ def _xml(body: bytes) -> ET.Element:
     except (ET.ParseError, LookupError, ValueError) as error:
         # LookupError: an unknown encoding; ValueError: one expat cannot read (a multi-byte
         # one such as Shift_JIS, or a codec that is no text encoding)
-        raise SyntaxIncorrect(f"malformed XML ({error})") from None
+        raise _malformed(error) from None
     return root
 
 
+def _malformed(error: Exception) -> SyntaxIncorrect:
+    return SyntaxIncorrect(f"malformed XML ({error})")
+
+
 class _Doctype(Exception):
-    """A DOCTYPE met by `_expat_verdict`: defusedxml has the word."""
-
-
-_WELL_FORMED = "well-formed"
-_ASK_DEFUSEDXML = "a DOCTYPE, or an encoding expat cannot read"
+    """A DOCTYPE met by `_well_formed_without_doctype`: defusedxml has the word."""
 
 
 def _stop_at_doctype(*_: object) -> None:
     raise _Doctype
 
 
-def _expat_verdict(body: bytes) -> str:
-    """`_WELL_FORMED`, `_ASK_DEFUSEDXML` (whatever else is raised: defusedxml raises it
-    too, or words it its own way), or expat's words for the malformation it met first; expat
-    is created and fed as ElementTree's parser does it (namespaces split at `}`; fed, then
-    closed), so an error is found where, and worded as, ElementTree's parser finds it."""
+def _well_formed_without_doctype(body: bytes) -> bool:
+    """True when expat reads `body` to its end without a DOCTYPE; False when defusedxml
+    must have the word (a DOCTYPE, an encoding expat cannot read: defusedxml raises it too,
+    or words it its own way); raises `SyntaxIncorrect` with expat's words for the first
+    malformation. Expat is created and fed as ElementTree's parser does it (namespaces split
+    at `}`; fed, then closed), so an error is found where, and worded as, ElementTree's
+    parser finds it."""
     parser = expat.ParserCreate(None, "}")
     parser.StartDoctypeDeclHandler = _stop_at_doctype
     try:
         parser.Parse(body, False)
         parser.Parse(b"", True)
     except expat.ExpatError as error:
-        return str(error)
+        raise _malformed(error) from None
     except Exception:  # a DOCTYPE (`_Doctype`), an unknown encoding (`LookupError`) ...
-        return _ASK_DEFUSEDXML
-    return _WELL_FORMED
+        return False
+    return True
 
 
 def parse_flag(
